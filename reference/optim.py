@@ -1,0 +1,25 @@
+"""SGD: plain stochastic gradient descent over model.parameters()."""
+
+
+class SGD:
+    """optimizer = SGD(model, lr=0.01): theta <- theta - lr * grad, in place. No momentum."""
+
+    def __init__(self, model, lr=0.01):
+        # BEGIN SOLUTION: lesson 8, lab 'SGD optimizer': keep the model and lr
+        self.model = model
+        self.lr = lr
+        # END SOLUTION
+
+    def zero_grad(self):
+        """Set every gradient buffer of model.parameters() to zero, in place."""
+        # BEGIN SOLUTION: lesson 8, lab 'SGD optimizer': zero_grad() in place
+        for _, grad in self.model.parameters():
+            grad[...] = 0
+        # END SOLUTION
+
+    def step(self):
+        """Update every parameter in place: param -= lr * grad."""
+        # BEGIN SOLUTION: lesson 8, lab 'SGD optimizer': step() updates the parameters in place
+        for param, grad in self.model.parameters():
+            param -= self.lr * grad
+        # END SOLUTION

@@ -1,0 +1,60 @@
+"""Helpers from earlier lessons: He-normal initialisation, im2col / col2im, input normalisation.
+
+im2col and col2im take one image `(C, H, W)` as in the lesson, and also a batch `(N, C, H, W)`:
+leading dimensions are carried along, so a layer unfolds a whole batch with one call.
+The only Python loop is over the kH*kW kernel offsets.
+"""
+
+import numpy as np
+
+
+def pair(value):
+    """An int or a pair (for kernel_size, stride, padding) as a pair of ints."""
+    if isinstance(value, (tuple, list)):
+        first, second = value
+        return int(first), int(second)
+    return int(value), int(value)
+
+
+def output_size(size, kernel, stride):
+    """Number of window positions along one axis: (size - kernel) // stride + 1."""
+    return (size - kernel) // stride + 1
+
+
+def he_normal(shape, fan_in):
+    """He-normal weights, float32, drawn from N(0, 2 / fan_in) with NumPy's global RNG.
+
+    shape: e.g. (out, in, kH, kW) or (out, in); fan_in: inputs feeding one output unit.
+    """
+    raise NotImplementedError('He initialisation (earlier lesson)')
+
+
+def im2col(x, kH, kW, stride=1):
+    """Unfold every kH x kW window of x into a column.
+
+    x: (C, H, W) -> (C*kH*kW, H_out*W_out), or (N, C, H, W) -> (N, C*kH*kW, H_out*W_out).
+    Row c*kH*kW + i*kW + j, column oh*W_out + ow holds x[c, oh*sH + i, ow*sW + j]: the row order
+    matches weight.reshape(out, C*kH*kW). stride is an int or a pair (sH, sW).
+    """
+    raise NotImplementedError('im2col (earlier lesson)')
+
+
+def col2im(cols, C, H, W, kH, kW, stride=1):
+    """Fold columns back into an image, adding up where windows overlap (the adjoint of im2col).
+
+    cols: (C*kH*kW, H_out*W_out) -> (C, H, W), or (N, C*kH*kW, H_out*W_out) -> (N, C, H, W).
+    """
+    raise NotImplementedError('col2im (earlier lesson)')
+
+
+def normalize_fit(X):
+    """Mean and standard deviation of the training images, over all pixels (two scalars).
+
+    X: (N, D) or (N, H, W) -> (mean, std), float32.
+    """
+    raise NotImplementedError("lesson 8, lab 'LeNet-style CNN', preprocessing: normalize_fit")
+
+
+def normalize_apply(X, mean, std):
+    """Standardise X with a mean and std fitted on the training set: (X - mean) / std, same shape."""
+    raise NotImplementedError("lesson 8, lab 'LeNet-style CNN', preprocessing: normalize_apply")
