@@ -1,0 +1,45 @@
+"""The lesson's LeNet trained with the reference under the default protocol."""
+
+import numpy as np
+import pytest
+
+import reference
+from grader.data import load_mnist
+from grader.lenet import Protocol, build_lenet, preprocess, train_lenet
+
+SEEDS = range(20)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return load_mnist()
+
+
+def test_lenet_has_the_lessons_layers_and_shapes():
+    model = build_lenet(reference)
+    assert [type(layer).__name__ for layer in model.layers] == [
+        "Conv2d", "ReLU", "MaxPool2d", "Flatten", "Linear", "ReLU", "Linear"]
+    assert model(np.zeros((3, 1, 28, 28), dtype=np.float32)).shape == (3, 10)
+
+
+def test_preprocess_standardises_with_training_statistics(data):
+    X_train, X_test = preprocess(data[0], data[2])
+    assert X_train.shape == (4000, 1, 28, 28) and X_test.shape == (1000, 1, 28, 28)
+    assert X_train.dtype == np.float32
+    assert abs(X_train.mean()) < 1e-4 and abs(X_train.std() - 1) < 1e-3
+
+
+def test_default_seed_reaches_80_percent_and_is_reproducible(data):
+    first = train_lenet(reference, data, Protocol())
+    again = train_lenet(reference, data, Protocol())
+    assert first.accuracy >= 0.80
+    assert first.losses == again.losses and first.accuracy == again.accuracy
+    assert len(first.losses) == 2 * 63 and first.losses[-1] < first.losses[0]
+
+
+@pytest.mark.slow
+def test_accuracy_over_20_seeds(data, report):
+    accuracies = np.array([train_lenet(reference, data, Protocol(seed=seed)).accuracy for seed in SEEDS])
+    report(f"LeNet protocol {Protocol()} with the reference over {len(SEEDS)} seeds: "
+           f"min {accuracies.min():.3f}, median {np.median(accuracies):.3f}, max {accuracies.max():.3f}")
+    assert accuracies.min() >= 0.70 and np.median(accuracies) >= 0.85
