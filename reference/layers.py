@@ -81,7 +81,7 @@ class Conv2d:
         kH, kW = self.kernel_size
         dY_rows = dY.reshape(N, self.out_channels, -1)          # (N, out, L)
         weight_rows = self.weight.reshape(self.out_channels, -1)
-        self.grad_weight += np.tensordot(dY_rows, cols, axes=([0, 2], [0, 2])).reshape(self.weight.shape)
+        self.grad_weight += (dY_rows @ cols.transpose(0, 2, 1)).sum(axis=0).reshape(self.weight.shape)
         self.grad_bias += dY_rows.sum(axis=(0, 2))
         dcols = weight_rows.T @ dY_rows                         # (N, in*kH*kW, L)
         dX_pad = col2im(dcols, C, H_pad, W_pad, kH, kW, self.stride)
@@ -114,30 +114,32 @@ class MaxPool2d:
     def forward(self, x):
         """x: (N, C, H, W) -> (N, C, H_out, W_out).
 
-        Caches the position of each window's maximum, (N, C, H_out*W_out), and the padded shape.
+        Caches the max mask, (N, C, kH*kW, H_out*W_out): True at the first maximum of each window.
         """
-        # BEGIN SOLUTION: lesson 8, lab 'MaxPool2d': forward, caching what backward needs
+        # BEGIN SOLUTION: lesson 8, lab 'MaxPool2d': forward, caching the max mask for backward
         x_pad = pad(x, self.padding, value=-np.inf)
         N, C, H_pad, W_pad = x_pad.shape
         kH, kW = self.kernel_size
         sH, sW = self.stride
         H_out, W_out = output_size(H_pad, kH, sH), output_size(W_pad, kW, sW)
         windows = im2col(x_pad, kH, kW, self.stride).reshape(N, C, kH * kW, H_out * W_out)
-        argmax = windows.argmax(axis=2)                         # (N, C, L): first max of each window
-        out = np.take_along_axis(windows, argmax[:, :, None, :], axis=2)
-        self.cache = {"argmax": argmax, "padded_shape": x_pad.shape}
+        out = windows.max(axis=2, keepdims=True)               # (N, C, 1, L)
+        max_mask = windows == out                               # (N, C, kH*kW, L), True at every max
+        seen = max_mask[:, :, 0].copy()
+        for k in range(1, kH * kW):                             # keep only the first max of a tie
+            max_mask[:, :, k] &= ~seen
+            seen |= max_mask[:, :, k]
+        self.cache = {"max_mask": max_mask, "padded_shape": x_pad.shape}
         return out.reshape(N, C, H_out, W_out)
         # END SOLUTION
 
     def backward(self, dY):
         """dY: (N, C, H_out, W_out) -> dX: (N, C, H, W), nonzero only at each window's maximum."""
         # BEGIN SOLUTION: lesson 8, lab 'MaxPool2d': backward routes dY to the max of each window
-        argmax = self.cache["argmax"]
+        max_mask = self.cache["max_mask"]
         N, C, H_pad, W_pad = self.cache["padded_shape"]
         kH, kW = self.kernel_size
-        offsets = np.arange(kH * kW)[None, None, :, None]
-        max_mask = offsets == argmax[:, :, None, :]             # (N, C, kH*kW, L)
-        dcols = max_mask * dY.reshape(N, C, 1, -1)
+        dcols = max_mask * dY.reshape(N, C, 1, -1)              # (N, C, kH*kW, L)
         dX_pad = col2im(dcols.reshape(N, C * kH * kW, -1), C, H_pad, W_pad, kH, kW, self.stride)
         return crop(dX_pad, self.padding)
         # END SOLUTION

@@ -63,9 +63,9 @@ class MaxPool2d:
     def forward(self, x):
         """x: (N, C, H, W) -> (N, C, H_out, W_out).
 
-        Caches the position of each window's maximum, (N, C, H_out*W_out), and the padded shape.
+        Caches the max mask, (N, C, kH*kW, H_out*W_out): True at the first maximum of each window.
         """
-        raise NotImplementedError("lesson 8, lab 'MaxPool2d': forward, caching what backward needs")
+        raise NotImplementedError("lesson 8, lab 'MaxPool2d': forward, caching the max mask for backward")
 
     def backward(self, dY):
         """dY: (N, C, H_out, W_out) -> dX: (N, C, H, W), nonzero only at each window's maximum."""
