@@ -1,0 +1,1 @@
+"""Loading and running submitted code safely: see runner.Sandbox."""

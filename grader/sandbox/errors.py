@@ -1,0 +1,67 @@
+"""What can go wrong when the grader calls into a submission. Each error has a kind for the report.
+
+    exception  the submitted code raised (type, message, traceback cut to its own files)
+    memory     the submitted code ran out of memory (MemoryError under the address-space cap)
+    timeout    one call ran past the per-call limit; the worker was killed
+    crash      the worker died (exit code or signal); it is replaced for the next call
+    budget     the submission used up its total time; no further calls are made
+    protocol   the worker sent something that is not a valid reply; it was killed
+    stale      an object from a worker that has since been replaced
+    missing    a required name the submission does not define
+"""
+
+
+class SandboxError(Exception):
+    """A failed call into the submission. kind: see above; detail: a one-paragraph explanation."""
+
+    kind = "error"
+
+    def __init__(self, detail, call=""):
+        super().__init__(detail)
+        self.detail = detail
+        self.call = call
+
+    def __str__(self):
+        return f"{self.call}: {self.detail}" if self.call else self.detail
+
+
+class SubmissionRaised(SandboxError):
+    """The submitted code raised an exception (the worker is fine)."""
+
+    kind = "exception"
+
+    def __init__(self, type_name, message, traceback="", call=""):
+        super().__init__(f"{type_name}: {message}", call)
+        self.type_name, self.message, self.traceback = type_name, message, traceback
+
+
+class OutOfMemory(SubmissionRaised):
+    kind = "memory"
+
+
+class CallTimeout(SandboxError):
+    kind = "timeout"
+
+
+class WorkerCrashed(SandboxError):
+    kind = "crash"
+
+
+class BudgetExceeded(SandboxError):
+    kind = "budget"
+
+
+class BadReply(SandboxError):
+    kind = "protocol"
+
+
+class StaleObject(SandboxError):
+    kind = "stale"
+
+
+class MissingName(SandboxError):
+    kind = "missing"
+
+
+class SandboxUnavailable(Exception):
+    """Bubblewrap was required but cannot be used here; the grader cannot grade."""

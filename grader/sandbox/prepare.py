@@ -1,0 +1,144 @@
+"""Turn SUBMISSION (a .py, a .ipynb, a directory, or a .zip of any of these) into a private copy.
+
+Runs on the trusted side and executes nothing: it copies or safely extracts the files into a
+fresh directory that the worker will import from, and fingerprints the submission (SHA-256).
+"""
+
+import hashlib
+import shutil
+import stat
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+MAX_TOTAL_BYTES = 50 << 20
+MAX_FILES = 2000
+IGNORED_NAMES = {".git", ".venv", "venv", "__pycache__", ".ipynb_checkpoints", "__MACOSX", ".DS_Store",
+                 "node_modules", ".pytest_cache", ".mypy_cache"}
+SUBMISSION_SUFFIXES = {".py", ".ipynb", ".zip"}
+
+
+class SubmissionError(Exception):
+    """A submission that cannot be prepared (missing, unreadable, unsafe archive); one-line message."""
+
+
+@dataclass
+class Prepared:
+    """A prepared submission: root holds the private copy; kind is file, notebook or directory."""
+
+    name: str
+    root: Path
+    kind: str
+    sha256: str
+    notes: list = field(default_factory=list)
+
+
+def prepare(submission, destination):
+    """Copy or extract submission into destination (created); returns a Prepared."""
+    source = Path(submission)
+    if not source.exists():
+        raise SubmissionError(f"{source}: no such file or directory")
+    destination = Path(destination)
+    destination.mkdir(parents=True)
+    notes = []
+    if source.is_dir():
+        digest = _copy_tree(source, destination, notes)
+    elif source.suffix == ".zip":
+        digest = _extract_zip(source, destination, notes)
+    elif source.suffix in (".py", ".ipynb"):
+        _check_size(source.stat().st_size, source)
+        shutil.copyfile(source, destination / source.name)
+        digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    else:
+        raise SubmissionError(f"{source}: expected a .py, .ipynb or .zip file, or a directory")
+    root = _descend_single_folder(destination)
+    return Prepared(name=source.stem if source.is_file() else source.name, root=root,
+                    kind=_kind(root), sha256=digest, notes=notes)
+
+
+def _kind(root):
+    entries = [p for p in root.iterdir()]
+    if len(entries) == 1 and entries[0].suffix == ".py":
+        return "file"
+    if len(entries) == 1 and entries[0].suffix == ".ipynb":
+        return "notebook"
+    return "directory"
+
+
+def _descend_single_folder(root):
+    """A zip or folder that wraps everything in one folder: the root is that folder."""
+    entries = list(root.iterdir())
+    while len(entries) == 1 and entries[0].is_dir() and not (entries[0] / "__init__.py").exists():
+        root = entries[0]
+        entries = list(root.iterdir())
+    return root
+
+
+def _check_size(total, source):
+    if total > MAX_TOTAL_BYTES:
+        raise SubmissionError(f"{source}: larger than {MAX_TOTAL_BYTES >> 20} MiB")
+
+
+def _copy_tree(source, destination, notes):
+    """Copy regular files (no links, no ignored folders), hashing relative paths and contents."""
+    digest, total, count = hashlib.sha256(), 0, 0
+    for path in sorted(source.rglob("*")):
+        relative = path.relative_to(source)
+        if any(part in IGNORED_NAMES for part in relative.parts):
+            continue
+        if path.is_symlink():
+            notes.append(f"{relative}: a symbolic link, not copied")
+            continue
+        if path.is_dir():
+            continue
+        total += path.stat().st_size
+        count += 1
+        _check_size(total, source)
+        if count > MAX_FILES:
+            raise SubmissionError(f"{source}: more than {MAX_FILES} files")
+        target = destination / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+        digest.update(str(relative).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _extract_zip(source, destination, notes):
+    """Extract a zip, refusing traversal, absolute paths, links and archives too large when expanded."""
+    try:
+        archive = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError) as error:
+        raise SubmissionError(f"{source}: not a zip archive ({error})") from None
+    with archive:
+        members = [m for m in archive.infolist()
+                   if not any(part in IGNORED_NAMES for part in PurePosixPath(m.filename).parts)]
+        if len(members) > MAX_FILES:
+            raise SubmissionError(f"{source}: more than {MAX_FILES} entries")
+        _check_size(sum(m.file_size for m in members), source)
+        for member in members:
+            name = member.filename.replace("\\", "/")
+            parts = PurePosixPath(name).parts
+            if name.startswith("/") or (parts and ":" in parts[0]) or ".." in parts:
+                raise SubmissionError(f"{source}: unsafe path in archive: {member.filename!r}")
+            if stat.S_ISLNK(member.external_attr >> 16):
+                raise SubmissionError(f"{source}: archive contains a symbolic link: {member.filename!r}")
+        try:
+            _write_members(archive, members, destination, source)
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as error:
+            raise SubmissionError(f"{source}: corrupt zip archive ({error})") from None
+    return hashlib.sha256(source.read_bytes()).hexdigest()
+
+
+def _write_members(archive, members, destination, source):
+    written = 0
+    for member in members:
+        target = destination.joinpath(*PurePosixPath(member.filename.replace("\\", "/")).parts)
+        if member.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with archive.open(member) as reader, open(target, "wb") as writer:
+            while chunk := reader.read(1 << 20):
+                written += len(chunk)
+                _check_size(written, source)  # the sizes in the header may lie
+                writer.write(chunk)

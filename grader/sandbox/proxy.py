@@ -1,0 +1,115 @@
+"""Proxies: the submission's classes and objects as seen from the trusted side.
+
+api.Linear(4, 3) asks the worker to construct the object and returns a RemoteObject that stands for
+it; remote.forward(x) calls the method in the worker and returns its result (arrays arrive as fresh
+copies); remote.weight fetches an attribute; remote.weight = w sets it; remote(x) calls __call__.
+Objects stay in the worker; a RemoteObject from a worker that has been replaced is stale.
+"""
+
+from . import wire
+from .errors import MissingName, StaleObject
+
+
+class RemoteObject:
+    """An object living in the worker, referred to by its handle."""
+
+    __slots__ = ("_sandbox", "_handle", "_type", "_generation", "_methods")
+
+    def __init__(self, sandbox, handle, type_name, generation):
+        for name, value in (("_sandbox", sandbox), ("_handle", handle), ("_type", type_name),
+                            ("_generation", generation), ("_methods", set())):
+            object.__setattr__(self, name, value)
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        if name in self._methods:
+            return RemoteMethod(self, name)
+        value = self._sandbox.request("getattr", f"{self._type}.{name}", target=self, name=name)
+        if isinstance(value, dict) and set(value) == {"$method"}:
+            self._methods.add(name)
+            return RemoteMethod(self, name)
+        return value
+
+    def __setattr__(self, name, value):
+        self._sandbox.request("setattr", f"setting {self._type}.{name}", target=self, name=name, value=value)
+
+    def __call__(self, *args, **kwargs):
+        return self._sandbox.request("call", f"{self._type}.__call__", target=self, method="__call__",
+                                     args=args, kwargs=kwargs)
+
+    def __repr__(self):
+        return f"<{self._type} #{self._handle} in the sandbox>"
+
+
+class RemoteMethod:
+    """A bound method of a RemoteObject; calling it calls it in the worker."""
+
+    def __init__(self, owner, name):
+        self.owner, self.name = owner, name
+
+    def __call__(self, *args, **kwargs):
+        owner = self.owner
+        return owner._sandbox.request("call", f"{owner._type}.{self.name}", target=owner, method=self.name,
+                                      args=args, kwargs=kwargs)
+
+
+class RemoteClass:
+    """A name the submission defines (a class or a function); calling it calls it in the worker."""
+
+    def __init__(self, sandbox, name):
+        self.sandbox, self.name = sandbox, name
+
+    def __call__(self, *args, **kwargs):
+        return self.sandbox.request("call_name", f"{self.name}(...)", name=self.name, args=args, kwargs=kwargs)
+
+    def signature(self, method=None):
+        """[{"name", "kind", "default", "has_default"}, ...] of the class (its __init__) or of one method."""
+        label = f"signature of {self.name}" + (f".{method}" if method else "")
+        return self.sandbox.request("signature", label, name=self.name, method=method)
+
+    def __repr__(self):
+        return f"<{self.name} of the submission>"
+
+
+class SubmissionApi:
+    """The submission's required names as attributes; a missing one raises MissingName."""
+
+    def __init__(self, sandbox):
+        self._sandbox = sandbox
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name not in self._sandbox.load_report["found"]:
+            raise MissingName(f"the submission does not define {name}", name)
+        return RemoteClass(self._sandbox, name)
+
+    def seed(self, seed):
+        """Seed numpy's (and random's) global RNG in the worker."""
+        self._sandbox.request("seed", f"seeding with {seed}", seed=int(seed))
+
+
+def to_wire(value, arrays, generation):
+    """Pack request arguments; a RemoteObject becomes its handle (it must belong to this worker)."""
+
+    def on_object(obj):
+        if isinstance(obj, RemoteObject):
+            if obj._generation != generation:
+                raise StaleObject(f"{obj!r} belonged to a worker that has been replaced after a failure")
+            return {"$handle": obj._handle}
+        raise TypeError(f"cannot send a {type(obj).__name__} to the worker")
+
+    return wire.pack(value, arrays, on_object)
+
+
+def from_wire(tree, arrays, sandbox):
+    """Unpack a reply value; handles become RemoteObjects; arrays must be numeric or boolean."""
+    for array in arrays:
+        if array.dtype.kind not in "biufc" or array.dtype.fields is not None:
+            raise TypeError(f"the worker sent an array of dtype {array.dtype}")
+
+    def on_handle(tag):
+        return RemoteObject(sandbox, int(tag["$handle"]), str(tag.get("type", "object"))[:80], sandbox.generation)
+
+    return wire.unpack(tree, arrays, on_handle)

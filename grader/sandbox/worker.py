@@ -1,0 +1,183 @@
+"""The worker: the only process that runs submitted code. It serves the grader's requests.
+
+Started by grader.sandbox.runner inside the sandbox as
+
+    python -I -S -c "...; from _torcino_sandbox.worker import main; main()" CONFIG_JSON
+
+with this package copied to _torcino_sandbox. Requests and replies are wire frames on two inherited
+file descriptors. Objects built by submitted code stay here, in a table of handles (a request's {"$handle": id}
+arrives at the operation as the object itself); arrays and plain values travel, nothing is pickled. Standard library and numpy only.
+
+Requests ({"op": ..., ...}) and what the reply's "value" holds:
+    load      root, names, definitions_only   -> the loader's report
+    call_name name, args, kwargs              -> namespace[name](*args, **kwargs), e.g. a constructor
+    call      target, method, args, kwargs    -> getattr(target, method)(*args, **kwargs)
+    getattr   target, name                    -> the attribute ({"$method": name} for a method)
+    setattr   target, name, value             -> None
+    signature name, method (or null)          -> [{"name", "kind", "default"}] of the callable
+    seed      seed                            -> None (seeds numpy's and random's global RNGs)
+    release   handles                         -> None
+A reply is {"value": ..., "output": text, "dropped": n} or {"error": {...}, "output": ..., "dropped": n}.
+"""
+
+import inspect
+import io
+import json
+import os
+import random
+import resource
+import signal
+import sys
+import traceback
+
+import numpy as np
+
+from . import wire
+from .loader import load_submission
+
+MAX_MESSAGE_CHARS = 2000
+MAX_TRACEBACK_CHARS = 6000
+
+
+class CappedStream(io.TextIOBase):
+    """A text stream that keeps the first `cap` characters written since the last take()."""
+
+    def __init__(self, cap):
+        self.cap, self.kept, self.size, self.dropped = cap, [], 0, 0
+
+    def writable(self):
+        return True
+
+    def write(self, text):
+        text = str(text)
+        room = self.cap - self.size
+        if room > 0:
+            self.kept.append(text[:room])
+            self.size += min(room, len(text))
+        self.dropped += max(0, len(text) - max(room, 0))
+        return len(text)
+
+    def take(self):
+        text, dropped = "".join(self.kept), self.dropped
+        self.kept, self.size, self.dropped = [], 0, 0
+        return text, dropped
+
+
+class Worker:
+    """The handle table and the operations on it."""
+
+    def __init__(self, root):
+        self.root = os.path.realpath(root)
+        self.namespace = {}
+        self.objects = {}
+        self.next_handle = 1
+
+    # values crossing the wire
+    def to_wire(self, value, arrays):
+        return wire.pack(value, arrays, self.register)
+
+    def register(self, obj):
+        handle = self.next_handle
+        self.next_handle += 1
+        self.objects[handle] = obj
+        return {"$handle": handle, "type": type(obj).__name__}
+
+    def from_wire(self, tree, arrays):
+        return wire.unpack(tree, arrays, lambda tag: self.object(tag["$handle"]))
+
+    def object(self, handle):
+        try:
+            return self.objects[handle]
+        except (KeyError, TypeError):
+            raise LookupError(f"no object with handle {handle!r} in this worker") from None
+
+    # operations
+    def op_load(self, root, names, definitions_only=False):
+        self.namespace, report = load_submission(root, names, definitions_only)
+        return report
+
+    def op_call_name(self, name, args, kwargs):
+        if name not in self.namespace:
+            raise LookupError(f"{name} is not defined by the submission")
+        return self.namespace[name](*args, **kwargs)
+
+    def op_call(self, target, method, args, kwargs):
+        return getattr(target, method)(*args, **kwargs)
+
+    def op_getattr(self, target, name):
+        value = getattr(target, name)
+        return {"$method": name} if inspect.ismethod(value) or inspect.isbuiltin(value) else value
+
+    def op_setattr(self, target, name, value):
+        setattr(target, name, value)
+
+    def op_signature(self, name, method=None):
+        target = self.namespace[name] if method is None else getattr(self.namespace[name], method)
+        parameters = inspect.signature(target).parameters.values()
+        return [{"name": p.name, "kind": p.kind.name,
+                 "default": None if p.default is p.empty else repr(p.default)[:100],
+                 "has_default": p.default is not p.empty} for p in parameters]
+
+    def op_seed(self, seed):
+        np.random.seed(seed)
+        random.seed(seed)
+
+    def op_release(self, handles):
+        for handle in handles:
+            self.objects.pop(handle, None)
+
+
+def describe_error(error, root):
+    """The error as JSON: type, message and the traceback cut to the submission's own frames."""
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__)
+              if os.path.realpath(frame.filename).startswith(root + os.sep)]
+    lines = traceback.format_list(frames) + traceback.format_exception_only(type(error), error)
+    message = str(error)
+    return {
+        "type": type(error).__name__,
+        "message": message[:MAX_MESSAGE_CHARS] + ("..." if len(message) > MAX_MESSAGE_CHARS else ""),
+        "traceback": "".join(lines)[-MAX_TRACEBACK_CHARS:],
+        "memory": isinstance(error, MemoryError),
+    }
+
+
+def set_limits(config):
+    """Address space, file size and core dumps; hard limits, so submitted code cannot raise them."""
+    memory = config["memory_bytes"]
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (config["file_bytes"], config["file_bytes"]))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized write fails with EFBIG instead
+
+
+def serve(worker, request_fd, reply_fd, output):
+    """Answer requests until the grader closes the channel."""
+    while True:
+        try:
+            header, arrays = wire.read_frame(request_fd)
+        except wire.ChannelClosed:
+            return
+        reply, out_arrays = {}, []
+        try:
+            op = getattr(worker, f"op_{header['op']}")
+            arguments = worker.from_wire(header["arguments"], arrays)
+            reply["value"] = worker.to_wire(op(**arguments), out_arrays)
+        except BaseException as error:  # noqa: BLE001 - report anything submitted code raises
+            if isinstance(error, KeyboardInterrupt):
+                raise
+            reply, out_arrays = {"error": describe_error(error, worker.root)}, []
+        sys.stdout.flush()
+        reply["output"], reply["dropped"] = output.take()
+        try:
+            wire.write_frame(reply_fd, reply, out_arrays)
+        except (ValueError, TypeError) as error:  # e.g. an object array cannot be sent without pickle
+            failure = {"error": describe_error(error, worker.root), "output": reply["output"], "dropped": reply["dropped"]}
+            wire.write_frame(reply_fd, failure)
+
+
+def main():
+    config = json.loads(sys.argv[1])
+    set_limits(config)
+    output = CappedStream(config["output_chars"])
+    sys.stdout = sys.stderr = output
+    serve(Worker(os.getcwd()), config["request_fd"], config["reply_fd"], output)

@@ -1,0 +1,7 @@
+"""Hostile: a method that never returns."""
+
+
+class ReLU:
+    def forward(self, x):
+        while True:
+            pass

@@ -1,0 +1,190 @@
+"""Hostile submissions, each run end to end through the sandbox: the grader survives and is not fooled.
+
+Until the checks exist, 'grading' is a probe: the submission's ReLU (where each file puts its
+hostile behaviour) and then its Linear (a correct one, appended from hostile/_linear.py), each
+compared with the reference on the trusted side.
+"""
+
+import socket
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import reference
+from grader.sandbox.errors import SandboxError
+from grader.sandbox.runner import Limits, Sandbox, bubblewrap_problem
+
+HOSTILE = Path(__file__).parent / "hostile"
+REPO = Path(__file__).resolve().parent.parent
+LIMITS = dict(call_seconds=3.0, memory_bytes=2 << 30)
+MODES = ["none", pytest.param("bubblewrap", marks=pytest.mark.skipif(
+    bubblewrap_problem() is not None, reason=f"{bubblewrap_problem()}: the sandboxed runs skip"))]
+needs_bubblewrap = pytest.mark.skipif(bubblewrap_problem() is not None,
+                                      reason=f"{bubblewrap_problem()} (CI installs it)")
+
+
+def write_submission(tmp_path, name, **tokens):
+    """hostile/<name>.py with its tokens filled in and the correct Linear appended; returns its path."""
+    source = (HOSTILE / f"{name}.py").read_text() + "\n\n" + (HOSTILE / "_linear.py").read_text()
+    for token, value in tokens.items():
+        source = source.replace(f"__{token}__", str(value))
+    folder = tmp_path / "submissions"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{name}.py"
+    path.write_text(source)
+    return path
+
+
+def verdict(call, expected):
+    """'correct', 'wrong', or the kind of SandboxError the call raised: computed here, not in the worker."""
+    try:
+        got = call()
+    except SandboxError as error:
+        return error.kind
+    ok = isinstance(got, np.ndarray) and got.shape == expected.shape and np.abs(got - expected).max() < 1e-5
+    return "correct" if ok else "wrong"
+
+
+def probe(box):
+    """{'relu': verdict, 'linear': verdict} for one sandboxed submission."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 4)).astype(np.float32)
+    weight = rng.standard_normal((2, 4)).astype(np.float32)
+    relu = verdict(lambda: box.api.ReLU().forward(x), reference.ReLU().forward(x))
+
+    def linear_forward():
+        layer = box.api.Linear(4, 2)
+        layer.weight = weight
+        return layer.forward(x)
+
+    trusted = reference.Linear(4, 2)
+    trusted.weight = weight
+    return {"relu": relu, "linear": verdict(linear_forward, trusted.forward(x))}
+
+
+def run(path, mode, names=("ReLU", "Linear"), **limits):
+    box = Sandbox(path, Limits(sandbox=mode, **{**LIMITS, **limits}), names=names)
+    box.start()
+    return box
+
+
+# name, expected probe, and what else must hold of the sandbox afterwards
+CASES = [
+    ("infinite_loop", {"relu": "timeout", "linear": "correct"},
+     lambda box: box.incidents[0]["kind"] == "timeout" and "longer than 3 s" in box.incidents[0]["detail"]),
+    ("sys_exit_at_import", {"relu": "missing", "linear": "correct"},
+     lambda box: any("SystemExit" in note["message"] and note["kind"] == "definitions-only"
+                     for note in box.load_report["notes"])),
+    ("os_exit_in_method", {"relu": "crash", "linear": "correct"},
+     lambda box: "exit code 7" in box.incidents[0]["detail"] and box.generation == 2),
+    ("allocate_gib", {"relu": "memory", "linear": "correct"},
+     lambda box: box.generation == 1),
+    ("print_flood", {"relu": "correct", "linear": "correct"},
+     lambda box: sum(len(o["text"]) for o in box.output) <= 64 << 10 and box.output[0]["dropped"] > 99_000_000),
+    ("monkeypatch_numpy", {"relu": "wrong", "linear": "correct"}, lambda box: True),
+    ("fake_results", {"relu": "wrong", "linear": "correct"}, lambda box: True),
+    ("import_reference", {"relu": "missing", "linear": "correct"},
+     lambda box: any("No module named 'reference'" in note["message"] for note in box.load_report["notes"])),
+]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name, expected, holds", CASES, ids=[case[0] for case in CASES])
+def test_hostile_submission_is_contained(tmp_path, mode, name, expected, holds):
+    out = tmp_path / "out"
+    out.mkdir()
+    path = write_submission(tmp_path, name, OUT=out)
+    box = run(path, mode)
+    try:
+        assert probe(box) == expected
+        assert holds(box), (box.incidents, box.load_report, box.output[:1])
+        assert box.mode == mode
+    finally:
+        box.close()
+    if mode == "bubblewrap":  # without it, only the grader writing results after the worker is gone protects them
+        assert not list(out.iterdir()) and not (path.parent / "results.json").exists()
+        assert not (tmp_path / "results.json").exists()
+
+
+def test_print_flood_keeps_the_raw_descriptor_output_capped(tmp_path):
+    box = run(write_submission(tmp_path, "print_flood"), "none")
+    try:
+        box.api.ReLU().forward(np.ones((2, 2)))
+        drain = box.worker.drain
+    finally:
+        box.close()
+    assert len(drain.kept) == 64 << 10 and len(drain.kept) + drain.dropped >= 16 << 20
+
+
+@needs_bubblewrap
+def test_searching_the_disk_finds_no_reference(tmp_path):
+    box = run(write_submission(tmp_path, "search_for_reference", REPO=REPO), "bubblewrap",
+              names=("ReLU", "Linear", "probe"))
+    try:
+        assert box.api.probe() == []
+        assert probe(box) == {"relu": "exception", "linear": "correct"}
+    finally:
+        box.close()
+
+
+@needs_bubblewrap
+def test_no_network_inside_the_sandbox(tmp_path):
+    received = []
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        server.settimeout(0.2)
+
+        def listen():
+            for _ in range(25):
+                try:
+                    connection, _ = server.accept()
+                    received.append(connection.recv(100))
+                    connection.close()
+                except OSError:
+                    pass
+
+        listener = threading.Thread(target=listen)
+        listener.start()
+        path = write_submission(tmp_path, "phone_home", PORT=server.getsockname()[1])
+        box = run(path, "bubblewrap", names=("ReLU", "Linear", "probe"))
+        try:
+            outcome = box.api.probe()
+            assert probe(box) == {"relu": "correct", "linear": "correct"}
+        finally:
+            box.close()
+            listener.join()
+    assert outcome != "sent" and "Error" in outcome
+    assert received == []
+
+
+@needs_bubblewrap
+def test_nothing_is_written_outside_the_submission_copy(tmp_path):
+    marker = f"torcino-hostile-{tmp_path.name}"
+    home, parent = Path.home(), tmp_path / "submissions"
+    path = write_submission(tmp_path, "write_outside", HOME=home, PARENT=parent, MARKER=marker)
+    box = run(path, "bubblewrap", names=("ReLU", "Linear", "probe"))
+    try:
+        outcome = box.api.probe()
+        assert probe(box) == {"relu": "correct", "linear": "correct"}
+    finally:
+        box.close()
+        planted = [p for p in (home / marker, parent / marker, home.parent / marker) if p.exists()]
+        for p in planted:
+            p.unlink()
+    assert planted == [], outcome
+    assert outcome[f"{home}/{marker}"] != "written" and outcome[f"{parent}/{marker}"] != "written"
+
+
+def test_requiring_bubblewrap_fails_instead_of_falling_back(tmp_path, monkeypatch):
+    from grader.sandbox import runner
+    from grader.sandbox.errors import SandboxUnavailable
+    monkeypatch.setattr(runner, "bubblewrap_problem", lambda: "bubblewrap (bwrap) is not installed")
+    with pytest.raises(SandboxUnavailable, match="bwrap"):
+        Sandbox(write_submission(tmp_path, "print_flood"), Limits(sandbox="bubblewrap")).start()
+    box = Sandbox(write_submission(tmp_path, "print_flood"), Limits(sandbox="auto"))
+    box.start()
+    try:
+        assert box.mode == "none"
+    finally:
+        box.close()
