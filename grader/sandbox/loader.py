@@ -150,7 +150,7 @@ class SubmissionFinder(importlib.abc.MetaPathFinder):
         directories = [self.root] if path is None else [d for d in path if self._inside(d)]
         for directory in directories:
             finder = importlib.machinery.FileFinder(directory, (FallbackLoader, [".py"]))
-            spec = finder.find_spec(name.rpartition(".")[2], target)
+            spec = finder.find_spec(name, target)
             if spec is not None:
                 return spec
         return None
@@ -176,18 +176,19 @@ def notebook_to_module(notebook_path, notes):
         source = "".join(source) if isinstance(source, list) else str(source)
         lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
         code = "\n".join(lines)
-        first_line = next((line.strip() for line in source.splitlines() if line.strip()), "")
         try:
             tree = ast.parse(code)
         except SyntaxError as error:
-            notes.add("skipped-cell", notebook_path, f"cell {number} skipped (syntax error: {error.msg}): {first_line}",
-                      line=number)
+            notes.add("skipped-cell", notebook_path, f"cell {number} skipped: syntax error at line {error.lineno}: "
+                      f"{error.msg}")
             continue
         definitions = [s for s in tree.body if is_definition(s)]
-        if len(definitions) < len(tree.body):
+        skipped = [s for s in tree.body if not is_definition(s)]
+        if skipped:
+            first = (ast.get_source_segment(code, skipped[0]) or "").splitlines()[0][:80]
             notes.add("skipped-cell", notebook_path,
-                      f"cell {number}: ran only its definitions, skipped {len(tree.body) - len(definitions)} "
-                      f"statement(s): {first_line}", line=number)
+                      f"cell {number}: skipped {len(skipped)} statement(s) that are not definitions, "
+                      f"from line {skipped[0].lineno}: {first}")
         if definitions:
             kept.append(f"# cell {number}\n" + ast.unparse(ast.Module(body=definitions, type_ignores=[])))
     return "\n\n".join(kept) + "\n"
@@ -211,8 +212,8 @@ def load_submission(root, names, definitions_only=False):
 
     namespace maps each found name to its object; report is JSON-able:
     {"found": {name: "module.name"}, "missing": [...], "notes": [...]}.
-    Resolution order: the packages' top-level namespaces, then the top-level modules and notebooks,
-    then (only for names still missing) the packages' submodules.
+    Resolution order: the packages' top-level namespaces; then, only for names still missing,
+    the top-level modules and notebooks; then the packages' submodules.
     """
     root = Path(root)
     notes = Notes(root)
@@ -227,7 +228,6 @@ def load_submission(root, names, definitions_only=False):
         (root / f"{name}.py").write_text(notebook_to_module(notebook, notes))
         FallbackLoader.generated.add(name)
         modules.append(name)
-    imported = [module for module in map(lambda name: _import(name, notes), packages + modules) if module]
     namespace, found = {}, {}
 
     def resolve(candidates):
@@ -237,9 +237,12 @@ def load_submission(root, names, definitions_only=False):
                     namespace[name] = getattr(module, name)
                     found[name] = f"{module.__name__}.{name}"
 
+    imported = [module for module in (_import(name, notes) for name in packages) if module is not None]
     resolve(imported)
+    if len(namespace) < len(names):  # a training script beside the package is imported only if needed
+        resolve(module for module in (_import(name, notes) for name in modules) if module is not None)
     if len(namespace) < len(names):
-        resolve(_submodules([module for module in imported if hasattr(module, "__path__")], notes))
+        resolve(_submodules(imported, notes))
     missing = [name for name in names if name not in namespace]
     return namespace, {"found": found, "missing": missing, "notes": notes.items}
 

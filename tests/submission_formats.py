@@ -1,0 +1,82 @@
+"""Build a submission in every accepted format from one implementation (the reference by default).
+
+package    a folder laid out like student_template/: torcino/ with the reference's modules
+flat       a folder of plain modules importing each other by name (from functional import im2col)
+file       one .py with everything
+notebook   an .ipynb: the code in cells, plus data-loading and training cells that must be skipped
+zip-*      a .zip of any of the above
+"""
+
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import reference
+
+MODULE_ORDER = ("functional", "layers", "model", "loss", "optim")
+RELATIVE_IMPORT = re.compile(r"^from \.(\w+) import .*\n", re.M)
+
+DATA_CELL = """import numpy as np
+Xtr = np.load("train_images.npy").astype(np.float32)[:10000]
+ytr = np.load("train_labels.npy").astype(np.int64)[:10000]
+"""
+TRAIN_CELL = """model = Sequential(Conv2d(1, 4, 5), ReLU(), MaxPool2d(2, 2), Flatten(), Linear(4 * 12 * 12, 32), ReLU(), Linear(32, 10))
+for epoch in range(1):
+    logits = model(Xtr[:64].reshape(-1, 1, 28, 28))
+print("Test accuracy:", 0.9)
+"""
+
+
+def module_sources(package=Path(reference.__file__).parent):
+    return {name: (package / f"{name}.py").read_text() for name in MODULE_ORDER}
+
+
+def single_source(sources):
+    """All modules in one file: relative imports dropped (everything is in one namespace)."""
+    return "\n\n".join(RELATIVE_IMPORT.sub("", sources[name]) for name in MODULE_ORDER)
+
+
+def build(kind, destination, sources=None):
+    """Write the submission of the given kind under destination; returns the path to grade."""
+    sources = sources or module_sources()
+    destination = Path(destination)
+    destination.mkdir(parents=True, exist_ok=True)
+    if kind.startswith("zip-"):
+        inner = build(kind[4:], destination / "inner", sources)
+        archive = destination / f"{kind}.zip"
+        with zipfile.ZipFile(archive, "w") as zipped:
+            files = [inner] if inner.is_file() else sorted(p for p in inner.rglob("*") if p.is_file())
+            for path in files:
+                zipped.write(path, path.relative_to(inner.parent))
+        return archive
+    if kind == "package":
+        package = destination / "submission" / "torcino"
+        package.mkdir(parents=True)
+        for name, text in sources.items():
+            (package / f"{name}.py").write_text(text)
+        (package / "__init__.py").write_text((Path(reference.__file__).parent / "__init__.py").read_text())
+        (destination / "submission" / "README.md").write_text("my lesson 8\n")
+        return destination / "submission"
+    if kind == "flat":
+        folder = destination / "flat"
+        folder.mkdir()
+        for name, text in sources.items():
+            (folder / f"{name}.py").write_text(re.sub(r"^from \.(\w+) import", r"from \1 import", text, flags=re.M))
+        return folder
+    if kind == "file":
+        path = destination / "lesson8.py"
+        path.write_text(single_source(sources))
+        return path
+    if kind == "notebook":
+        cells = [{"cell_type": "markdown", "source": ["# Lesson 8\n"]},
+                 {"cell_type": "code", "source": ["%matplotlib inline\n", "import numpy as np\n"]}]
+        cells += [{"cell_type": "code", "source": RELATIVE_IMPORT.sub("", sources[name])} for name in MODULE_ORDER]
+        cells += [{"cell_type": "code", "source": DATA_CELL}, {"cell_type": "code", "source": TRAIN_CELL}]
+        path = destination / "lesson8.ipynb"
+        path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+        return path
+    raise ValueError(kind)
+
+
+KINDS = ("package", "flat", "file", "notebook", "zip-package", "zip-flat", "zip-file", "zip-notebook")
