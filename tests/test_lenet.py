@@ -42,4 +42,20 @@ def test_accuracy_over_20_seeds(data, report):
     accuracies = np.array([train_lenet(reference, data, Protocol(seed=seed)).accuracy for seed in SEEDS])
     report(f"LeNet protocol {Protocol()} with the reference over {len(SEEDS)} seeds: "
            f"min {accuracies.min():.3f}, median {np.median(accuracies):.3f}, max {accuracies.max():.3f}")
-    assert accuracies.min() >= 0.70 and np.median(accuracies) >= 0.85
+    # lr 0.1 occasionally blows up in the first steps (about 1 seed in 100 ends near chance), so the
+    # guard is on the bulk of the distribution: the grader's threshold is set from it separately.
+    assert np.median(accuracies) >= 0.85 and (accuracies >= 0.75).sum() >= 18
+
+
+def test_training_through_the_sandbox_matches_training_in_process(data):
+    """Sequential(conv, relu, ...) and SGD(model) across the sandbox boundary, with the reference."""
+    from grader.sandbox.runner import Limits, Sandbox
+    from submission_formats import build
+    import tempfile
+    protocol = Protocol(epochs=1)
+    in_process = train_lenet(reference, data, protocol)
+    with tempfile.TemporaryDirectory() as directory, Sandbox(build("package", directory), Limits()) as box:
+        sandboxed = train_lenet(box.api, data, protocol)
+        assert box.incidents == []
+    np.testing.assert_allclose(sandboxed.losses, in_process.losses, rtol=1e-3)
+    assert abs(sandboxed.accuracy - in_process.accuracy) <= 0.01

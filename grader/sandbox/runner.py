@@ -24,6 +24,7 @@ import sysconfig
 import tempfile
 import threading
 import time
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -68,8 +69,13 @@ def bubblewrap_problem():
     return None
 
 
+class SandboxWarning(UserWarning):
+    """Submitted code runs with process limits only: it can read and write what the grader can."""
+
+
 def choose_mode(requested):
-    """'bubblewrap' or 'none' for Limits.sandbox; raises SandboxUnavailable when bubblewrap is required."""
+    """'bubblewrap' or 'none' for Limits.sandbox; raises SandboxUnavailable when bubblewrap is
+    required, warns (SandboxWarning) when "auto" falls back to "none"."""
     if requested == "none":
         return "none"
     problem = bubblewrap_problem()
@@ -77,6 +83,8 @@ def choose_mode(requested):
         return "bubblewrap"
     if requested == "bubblewrap":
         raise SandboxUnavailable(f"{problem}; install it (apt-get install bubblewrap) or allow --sandbox none")
+    warnings.warn(SandboxWarning(f"{problem}: submissions run WITHOUT a sandbox, with process limits only "
+                                 "(they can read the grader's files); install bubblewrap"), stacklevel=3)
     return "none"
 
 
@@ -169,6 +177,8 @@ class WorkerProcess:
         request_read, self.request_write = os.pipe()
         self.reply_read, reply_write = os.pipe()
         output_read, output_write = os.pipe()
+        for fd in (self.request_write, reply_write):
+            wire.enlarge_pipe(fd)
         if mode == "bubblewrap":
             prefix, inside = bubblewrap_command(runtime, work), IN_SANDBOX
             paths, home = [str(inside / "runtime"), str(inside / "site")], inside / "submission"
