@@ -11,12 +11,14 @@ from dataclasses import dataclass
 import numpy as np
 
 
+SPACING = 0.01
+
+
 @dataclass(frozen=True)
 class LayerCase:
     """One configuration: api.<layer>(*args, **dict(kwargs)) fed an input of input_shape.
 
-    positive: draw inputs in [0.5, 1.5] instead of N(0, 1) — for padded max pooling, where zero
-    padding and -inf padding must agree.
+    positive: positive inputs — for padded max pooling, where zero padding and -inf padding agree.
     """
 
     layer: str
@@ -36,10 +38,12 @@ class LayerCase:
         return getattr(api, self.layer)(*self.args, **dict(self.kwargs))
 
     def input(self, rng, dtype=np.float64):
-        """A continuous random input: no ties, no exact zeros."""
-        if self.positive:
-            return rng.uniform(0.5, 1.5, self.input_shape).astype(dtype)
-        return rng.standard_normal(self.input_shape).astype(dtype)
+        """A random input of distinct values SPACING apart, shuffled, none closer than SPACING / 2 to 0:
+        no ties, no exact zeros, and no kink (of ReLU or max) within a finite-difference step."""
+        size = int(np.prod(self.input_shape))
+        grid = (rng.permutation(size) + 0.5) * SPACING
+        values = grid + 0.5 if self.positive else grid - SPACING * (size // 2)
+        return values.reshape(self.input_shape).astype(dtype)
 
 
 def _case(layer, *args, shape, positive=False, **kwargs):

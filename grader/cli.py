@@ -1,16 +1,99 @@
-"""The `torcino-grade` command line (a placeholder until the grading issue lands)."""
+"""The `torcino-grade` command line (also `python -m grader`).
 
+    torcino-grade grade SUBMISSION --out DIR [--rubric NAME_OR_PATH] [--data DIR] [--seed N]
+                  [--fail-under SCORE] [--sandbox auto|bubblewrap|none]
+
+Exit status: 0 when grading ran; 1 with --fail-under when the score is below it; 2 when the grader
+could not grade (missing path, bad rubric, bad data, bad arguments, bubblewrap required but
+missing), with a one-line reason.
+"""
+
+import argparse
 import sys
+import warnings
+from pathlib import Path
 
-USAGE = """usage: torcino-grade grade SUBMISSION --out DIR
+from grader import __version__
+from grader.data import DataError
+from grader.rubric import RubricError, load_rubric
+from grader.sandbox.errors import SandboxUnavailable
+from grader.sandbox.runner import SandboxWarning
 
-Grading is not built yet: for now `make train` trains the lesson's LeNet with the reference."""
+CANNOT_GRADE = 2
 
 
-def main(argv=None):
-    """Print usage; exit 2 (the grader could not grade)."""
-    print(USAGE, file=sys.stderr)
-    return 2
+class UsageError(Exception):
+    """Bad arguments; exit 2 with the message."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(message)
+
+
+def build_parser():
+    parser = Parser(prog="torcino-grade", description="Grade lesson 8 submissions (Torcino layers in NumPy).")
+    parser.add_argument("--version", action="version", version=f"torcino-grader {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    grade = commands.add_parser("grade", help="grade one submission and write results.json")
+    grade.add_argument("submission", help="a .py, .ipynb or .zip file, or a directory")
+    grade.add_argument("--out", required=True, help="directory for results.json")
+    grade.add_argument("--rubric", default="lesson8", help="a rubric name from rubrics/ or a path (default lesson8)")
+    grade.add_argument("--data", default=None, help="MNIST: the lesson's .npy directory or a mnist.npz (default: bundled)")
+    grade.add_argument("--seed", type=int, default=None, help="reproduce a run: the seed its results recorded")
+    grade.add_argument("--fail-under", type=float, default=None, help="exit 1 when the score is below this")
+    grade.add_argument("--sandbox", choices=("auto", "bubblewrap", "none"), default="auto",
+                       help="auto: bubblewrap when available (default); bubblewrap: required; none: limits only")
+    return parser
+
+
+def print_table(grade, stream):
+    """The per-item table and the total."""
+    width = max(len(item.id) for item in grade.items) + 2
+    print(f"torcino-grader {grade.grader_version} | rubric {grade.rubric} | seed {grade.seed} | "
+          f"sandbox {grade.sandbox} | {grade.seconds:.1f} s", file=stream)
+    if grade.error:
+        print(f"could not load the submission: {grade.error}", file=stream)
+    for item in grade.items:
+        mark = "ok  " if item.status == "passed" else "FAIL"
+        line = f"  {mark} {item.id:<{width}} {item.score:>5g} / {item.max_score:<4g}"
+        if item.status != "passed" and item.failures:
+            first = item.failures[0]["message"].splitlines()[0]
+            line += f"  {item.passed}/{item.total} cases; {first[:110]}"
+        print(line, file=stream)
+    print(f"  {'total':<{width + 5}} {grade.score:>5g} / {grade.max_score:g}", file=stream)
+
+
+def command_grade(args, stream):
+    from grader.grading import grade as run_grade
+    from grader.results import to_results, write_json
+
+    if not Path(args.submission).exists():
+        raise UsageError(f"{args.submission}: no such file or directory")
+    rubric = load_rubric(args.rubric)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SandboxWarning)
+        result = run_grade(args.submission, rubric, seed=args.seed, data=args.data, sandbox=args.sandbox)
+    for warning in caught:
+        print(f"WARNING: {warning.message}", file=sys.stderr)
+    path = Path(args.out) / "results.json"
+    write_json(to_results(result), path)
+    print_table(result, stream)
+    print(f"results: {path}", file=stream)
+    if args.fail_under is not None and result.score < args.fail_under:
+        print(f"score {result.score:g} is below --fail-under {args.fail_under:g}", file=stream)
+        return 1
+    return 0
+
+
+def main(argv=None, stream=None):
+    stream = stream or sys.stdout
+    try:
+        args = build_parser().parse_args(argv)
+        return command_grade(args, stream)
+    except (UsageError, RubricError, DataError, SandboxUnavailable) as error:
+        print(f"torcino-grade: error: {error}", file=sys.stderr)
+        return CANNOT_GRADE
 
 
 if __name__ == "__main__":

@@ -68,6 +68,14 @@ def preprocess(X_train, X_test):
     return standardise(X_train), standardise(X_test)
 
 
+def scalar(loss):
+    """The loss as a float; a ValueError that says what came back when it is not one number."""
+    value = np.asarray(loss)
+    if value.size != 1 or value.dtype.kind not in "biuf":
+        raise ValueError(f"the loss function returned {type(loss).__name__} of shape {value.shape}, expected one number")
+    return float(value.reshape(()))
+
+
 def train_lenet(api, data, protocol=Protocol(), on_batch=None):
     """Train the lesson's LeNet built from api's classes on data = (Xtr, ytr, Xte, yte).
 
@@ -96,10 +104,13 @@ def train_lenet(api, data, protocol=Protocol(), on_batch=None):
             model.backward(loss_fn.backward())
             optimizer.step()
             result.batch_seconds.append(time.perf_counter() - batch_started)
-            result.losses.append(float(loss))
+            result.losses.append(scalar(loss))
             if on_batch is not None:
-                on_batch(epoch, batch, batches, float(loss))
+                on_batch(epoch, batch, batches, result.losses[-1])
     logits = np.asarray(model(X_test))
+    if logits.shape != (len(X_test), 10):
+        raise ValueError(f"the model returned logits of shape {logits.shape} for {len(X_test)} test images, "
+                         f"expected ({len(X_test)}, 10)")
     result.accuracy = float((logits.argmax(axis=1) == y_test).mean())
     result.seconds = time.perf_counter() - started
     return result

@@ -66,7 +66,7 @@ class RemoteClass:
     def signature(self, method=None):
         """[{"name", "kind", "default", "has_default"}, ...] of the class (its __init__) or of one method."""
         label = f"signature of {self.name}" + (f".{method}" if method else "")
-        return self.sandbox.request("signature", label, name=self.name, method=method)
+        return self.sandbox.request("signature", label, target=self.name, method=method)
 
     def __repr__(self):
         return f"<{self.name} of the submission>"

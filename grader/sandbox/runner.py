@@ -365,3 +365,33 @@ class Sandbox:
         """Public entry for the proxies: start a worker if the last one died, then send."""
         self._ensure_worker()
         return self._request(op, label, arguments)
+
+    # explicit operations, for checks that need objects to stay in the worker
+    def keep(self, value, label="keeping an input"):
+        """Store value (e.g. an input array) in the worker; a RemoteObject standing for it."""
+        return self.request("keep", label, value=value)
+
+    def fetch(self, remote, label=None):
+        """The current value of a remote object (an array, a list of arrays, ...)."""
+        return self.request("fetch", label or f"reading {remote!r}", target=remote)
+
+    def same(self, first, second, label="comparing identities"):
+        """Whether two remote objects are the very same object in the worker."""
+        return self.request("same", label, first=first, second=second)
+
+    def call_kept(self, remote, method, *args, **kwargs):
+        """remote.method(*args, **kwargs), its result kept in the worker (a RemoteObject)."""
+        return self.request("call", f"{remote._type}.{method}", target=remote, method=method, args=args,
+                            kwargs=kwargs, keep=True)
+
+    def getattr_kept(self, remote, name):
+        """remote.name, kept in the worker (a RemoteObject), e.g. a layer's weight array itself."""
+        return self.request("getattr", f"{remote._type}.{name}", target=remote, name=name, keep=True)
+
+    def signature(self, remote, method):
+        """The parameters of remote.method (bound: without self), as the worker's inspect sees them."""
+        return self.request("signature", f"signature of {remote._type}.{method}", target=remote, method=method)
+
+    def getitem_kept(self, remote, index):
+        """remote[index], kept in the worker."""
+        return self.request("getitem", f"{remote._type}[{index}]", target=remote, index=index, keep=True)

@@ -10,13 +10,19 @@ arrives at the operation as the object itself); arrays and plain values travel, 
 
 Requests ({"op": ..., ...}) and what the reply's "value" holds:
     load      root, names, definitions_only   -> the loader's report
-    call_name name, args, kwargs              -> namespace[name](*args, **kwargs), e.g. a constructor
-    call      target, method, args, kwargs    -> getattr(target, method)(*args, **kwargs)
-    getattr   target, name                    -> the attribute ({"$method": name} for a method)
+    call_name name, args, kwargs, keep        -> namespace[name](*args, **kwargs), e.g. a constructor
+    call      target, method, args, kwargs, keep -> getattr(target, method)(*args, **kwargs)
+    getattr   target, name, keep              -> the attribute ({"$method": name} for a method)
+    getitem   target, index, keep             -> target[index]
     setattr   target, name, value             -> None
-    signature name, method (or null)          -> [{"name", "kind", "default"}] of the callable
+    keep      value                           -> a handle to value, stored here (e.g. an input array)
+    fetch     target                          -> the object itself, by value
+    same      first, second                   -> first is second
+    signature target, method (or null)        -> [{"name", "kind", "default", "has_default"}] of
+                                                 target (a name or an object) or of its method
     seed      seed                            -> None (seeds numpy's and random's global RNGs)
     release   handles                         -> None
+With keep=True the result stays here and the reply holds its handle (so that identity can be checked).
 A reply is {"value": ..., "output": text, "dropped": n} or {"error": {...}, "output": ..., "dropped": n}.
 """
 
@@ -63,6 +69,13 @@ class CappedStream(io.TextIOBase):
         return text, dropped
 
 
+class Kept:
+    """A result to be sent back as a handle, whatever its type (even an array)."""
+
+    def __init__(self, value):
+        self.value = value
+
+
 class Worker:
     """The handle table and the operations on it."""
 
@@ -74,6 +87,8 @@ class Worker:
 
     # values crossing the wire
     def to_wire(self, value, arrays):
+        if isinstance(value, Kept):
+            return self.register(value.value)
         return wire.pack(value, arrays, self.register)
 
     def register(self, obj):
@@ -96,24 +111,44 @@ class Worker:
         self.namespace, report = load_submission(root, names, definitions_only)
         return report
 
-    def op_call_name(self, name, args, kwargs):
+    def op_call_name(self, name, args, kwargs, keep=False):
         if name not in self.namespace:
             raise LookupError(f"{name} is not defined by the submission")
-        return self.namespace[name](*args, **kwargs)
+        return self.kept(self.namespace[name](*args, **kwargs), keep)
 
-    def op_call(self, target, method, args, kwargs):
-        return getattr(target, method)(*args, **kwargs)
+    def op_call(self, target, method, args, kwargs, keep=False):
+        return self.kept(getattr(target, method)(*args, **kwargs), keep)
 
-    def op_getattr(self, target, name):
+    def op_getattr(self, target, name, keep=False):
         value = getattr(target, name)
-        return {"$method": name} if inspect.ismethod(value) or inspect.isbuiltin(value) else value
+        if inspect.ismethod(value) or inspect.isbuiltin(value):
+            return {"$method": name}
+        return self.kept(value, keep)
+
+    def op_getitem(self, target, index, keep=False):
+        return self.kept(target[index], keep)
 
     def op_setattr(self, target, name, value):
         setattr(target, name, value)
 
-    def op_signature(self, name, method=None):
-        target = self.namespace[name] if method is None else getattr(self.namespace[name], method)
-        parameters = inspect.signature(target).parameters.values()
+    def op_keep(self, value):
+        return Kept(value)
+
+    def op_fetch(self, target):
+        return target
+
+    def op_same(self, first, second):
+        return first is second
+
+    @staticmethod
+    def kept(value, keep):
+        return Kept(value) if keep else value
+
+    def op_signature(self, target, method=None):
+        """Parameters of a callable: target (an object, or a name of the submission) or its method."""
+        if isinstance(target, str):
+            target = self.namespace[target]
+        parameters = inspect.signature(target if method is None else getattr(target, method)).parameters.values()
         return [{"name": p.name, "kind": p.kind.name,
                  "default": None if p.default is p.empty else repr(p.default)[:100],
                  "has_default": p.default is not p.empty} for p in parameters]

@@ -1,0 +1,67 @@
+"""Fixtures of the checks, and the hook that records each case's rubric item and failure details."""
+
+import pytest
+
+from grader.checks import context
+from grader.checks.compare import CheckFailure
+from grader.sandbox.errors import SandboxError, SubmissionRaised
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "item(id): the rubric item a check counts for")
+
+
+@pytest.fixture(scope="session")
+def ctx():
+    return context.current()
+
+
+@pytest.fixture(scope="session")
+def box(ctx):
+    return ctx.box
+
+
+@pytest.fixture(scope="session")
+def api(ctx):
+    return ctx.box.api
+
+
+@pytest.fixture(scope="session")
+def ref(ctx):
+    return ctx.oracle
+
+
+@pytest.fixture(scope="session")
+def tol(ctx):
+    return ctx.rubric.tolerances
+
+
+@pytest.fixture
+def rng(ctx, request):
+    return ctx.rng(request.node.nodeid)
+
+
+def failure_record(error):
+    """(message, details) for any exception a check can end with."""
+    if isinstance(error, CheckFailure):
+        return str(error), error.details
+    if isinstance(error, SubmissionRaised):
+        return (f"{error.call} raised {error.type_name}: {error.message}",
+                {"kind": error.kind, "traceback": error.traceback})
+    if isinstance(error, SandboxError):
+        return f"{error.call}: {error.detail}", {"kind": error.kind}
+    if isinstance(error, AssertionError):
+        return str(error), {}
+    return f"grader error {type(error).__name__}: {error}", {"kind": "grader"}
+
+
+def pytest_json_runtest_metadata(item, call):
+    """Added to each test of the JSON report: its item, its case and, when it failed, why."""
+    if call.when != "call":
+        return {}
+    marker = item.get_closest_marker("item")
+    metadata = {"item": marker.args[0] if marker else None,
+                "case": item.callspec.id if hasattr(item, "callspec") else item.name}
+    if call.excinfo is not None and not call.excinfo.errisinstance(pytest.skip.Exception):
+        metadata["message"], metadata["details"] = failure_record(call.excinfo.value)
+    return metadata

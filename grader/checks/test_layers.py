@@ -1,0 +1,50 @@
+"""conv2d / maxpool2d / linear .forward and .backward: values against the reference over the case
+tables, and backward against finite differences of the submission's own forward."""
+
+import numpy as np
+import pytest
+
+from grader.cases import CONV2D_CASES, LINEAR_CASES, MAXPOOL2D_CASES
+from grader.checks.compare import as_array, directional_derivatives, expect_close
+from grader.checks.layers import GRADIENT_NAMES, gradients, parameter_names, twins
+
+TABLES = {"conv2d": CONV2D_CASES, "maxpool2d": MAXPOOL2D_CASES, "linear": LINEAR_CASES}
+
+
+def cases(part):
+    return [pytest.param(case, marks=pytest.mark.item(f"{layer}.{part}"), id=case.id)
+            for layer, table in TABLES.items() for case in table]
+
+
+@pytest.mark.parametrize("case", cases("forward"))
+def test_forward(case, api, ref, rng, tol):
+    student, reference, _ = twins(case, api, ref, rng)
+    x = case.input(rng)
+    expect_close(student.forward(x), reference.forward(x), tol["relative"], case.id, "the output of forward")
+
+
+@pytest.mark.parametrize("case", cases("backward"))
+def test_backward(case, api, ref, rng, tol):
+    student, reference, parameters = twins(case, api, ref, rng)
+    names = parameter_names(reference)
+    x = case.input(rng)
+    dY = rng.standard_normal(np.shape(reference.forward(x)))
+    student.forward(x)
+    expected = gradients(reference, names, reference.backward(dY))
+    got = gradients(student, names, student.backward(dY))
+    for name in ["x", *names]:
+        expect_close(got[name], expected[name], tol["relative"], case.id, f"{GRADIENT_NAMES[name]} from backward")
+
+    current = {"x": x}
+
+    def loss():  # the projection sum(forward(x) * dY) that backward(dY) differentiates
+        return np.sum(as_array(student.forward(current["x"]), case.id, "forward") * dY)
+
+    def setter(name):
+        if name == "x":
+            return lambda value: current.__setitem__("x", value)
+        return lambda value: setattr(student, name, value)
+
+    values = {"x": x, **parameters}
+    tensors = [(GRADIENT_NAMES[name], values[name], got[name], setter(name)) for name in ["x", *names]]
+    directional_derivatives(loss, tensors, rng, tol["step"], tol["finite_differences"], case.id)

@@ -1,0 +1,41 @@
+"""relu: forward, backward, the input left untouched, and ReLU'(0) = 0."""
+
+import numpy as np
+import pytest
+
+from grader.cases import RELU_CASES
+from grader.checks.compare import as_array, expect, expect_close
+
+item = pytest.mark.item("relu")
+
+
+@item
+@pytest.mark.parametrize("case", RELU_CASES, ids=lambda case: case.id)
+def test_forward_and_backward(case, api, ref, rng, tol):
+    student, reference = case.build(api), case.build(ref)
+    x = case.input(rng)
+    expect_close(student.forward(x), reference.forward(x), tol["relative"], case.id, "the output of forward")
+    dY = rng.standard_normal(x.shape)
+    expect_close(student.backward(dY), reference.backward(dY), tol["relative"], case.id, "dX from backward")
+
+
+@item
+def test_forward_does_not_modify_its_input(api, box, rng):
+    case = "ReLU on x (2, 3, 4, 5)"
+    x = rng.standard_normal((2, 3, 4, 5))
+    remote_x = box.keep(x.copy())
+    api.ReLU().forward(remote_x)
+    after = as_array(box.fetch(remote_x), case, "x after forward")
+    expect(np.array_equal(after, x), "forward changed its input x in place: compute a new array instead", case)
+
+
+@item
+def test_derivative_at_zero_is_zero(api, rng):
+    case = "ReLU on x with exact zeros"
+    x = rng.standard_normal((4, 6))
+    x[::2, ::2] = 0.0
+    relu = api.ReLU()
+    relu.forward(x)
+    dX = as_array(relu.backward(np.ones_like(x)), case, "dX")
+    expect(dX.shape == x.shape, f"dX has shape {dX.shape}, expected {x.shape}", case)
+    expect(not dX[x == 0].any(), "ReLU'(0) must be 0: use the mask x > 0, not x >= 0", case)

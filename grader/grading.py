@@ -1,0 +1,177 @@
+"""Grade one submission: run the checks against it in the sandbox and score them with the rubric.
+
+grade() loads the submission in a sandbox, starts the LeNet run in a second one, runs the checks
+(pytest, in this process, with pytest-json-report), closes both sandboxes and returns a Grade: the
+per-item scores with every failing case's message and details, and what the report needs.
+Nothing of the submission runs in this process; the results are computed and written here after
+the workers are gone.
+"""
+
+import contextlib
+import io
+import os
+import secrets
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pytest
+from pytest_jsonreport.plugin import JSONReport
+
+import grader
+from grader.checks import context
+from grader.checks.context import GradingContext
+from grader.data import load_mnist
+from grader.lenet_run import LenetRun
+from grader.sandbox.prepare import SubmissionError
+from grader.sandbox.runner import Limits, Sandbox
+
+CHECKS = Path(__file__).resolve().parent / "checks"
+MAX_MESSAGES = 5  # failing cases quoted per item in the text output
+
+
+@dataclass
+class ItemResult:
+    id: str
+    number: int
+    max_score: float
+    score: float
+    passed: int
+    total: int
+    hint: str
+    visibility: str
+    failures: list = field(default_factory=list)  # [{"case", "message", "details"}]
+
+    @property
+    def status(self):
+        return "passed" if self.total and self.passed == self.total else "failed"
+
+
+@dataclass
+class Grade:
+    submission: str
+    score: float
+    max_score: float
+    items: list
+    rubric: str
+    rubric_sha256: str
+    seed: int
+    mode: str
+    sandbox: str
+    submission_sha256: str
+    seconds: float
+    grader_version: str = grader.__version__
+    load: dict = field(default_factory=dict)
+    diagnostics: dict = field(default_factory=dict)
+    incidents: list = field(default_factory=list)
+    output: list = field(default_factory=list)
+    error: str = ""
+
+    def to_dict(self):
+        return asdict(self)
+
+
+def limits_from(rubric, sandbox="auto"):
+    settings = rubric.limits
+    return Limits(call_seconds=settings["call_seconds"], total_seconds=settings["total_seconds"],
+                  memory_bytes=settings["memory_mb"] << 20, output_bytes=settings["output_kb"] << 10, sandbox=sandbox)
+
+
+def run_checks(ctx):
+    """Run the check suite against ctx; the pytest-json-report tests, each with its metadata."""
+    plugin = JSONReport()
+    args = [str(CHECKS), "--rootdir", str(CHECKS), "-c", os.devnull,  # no ini file of the caller's applies
+            "-qq", "--no-header", "-p", "no:cacheprovider", "-p", "no:randomly", "--json-report-file=none",
+            "-W", "ignore"]
+    context.CURRENT = ctx
+    try:
+        with contextlib.redirect_stdout(io.StringIO()) as console:  # pytest's own report is not ours to show
+            status = pytest.main(args, plugins=[plugin])
+    finally:
+        context.CURRENT = None
+    if plugin.report is None:
+        raise RuntimeError(f"the checks did not run (pytest exit status {status}): {console.getvalue()[-2000:]}")
+    return plugin.report.get("tests", [])
+
+
+def score(tests, rubric):
+    """(items, diagnostics): an ItemResult per rubric item from the check outcomes, and the
+    unscored diagnostic checks' outcomes."""
+    by_item, diagnostics = {}, {}
+    for test in tests:
+        metadata = test.get("metadata", {})
+        item = metadata.get("item")
+        outcome = test.get("outcome")
+        failure = None
+        if outcome != "passed":
+            failure = {"case": metadata.get("case", test.get("nodeid")),
+                       "message": metadata.get("message") or _setup_error(test),
+                       "details": metadata.get("details", {})}
+        if item and item.startswith("diagnostic:"):
+            diagnostics[item.split(":", 1)[1]] = {"passed": outcome == "passed", "failure": failure}
+            continue
+        by_item.setdefault(item, []).append(failure)
+    results = []
+    for item in rubric.items:
+        outcomes = by_item.get(item.id, [])
+        failures = [f for f in outcomes if f is not None]
+        passed, total = len(outcomes) - len(failures), len(outcomes)
+        if not total:
+            failures = [{"case": item.id, "message": "grader error: no check ran for this item", "details": {}}]
+        fraction = passed / total if total else 0.0
+        points = item.points * (fraction if item.partial else float(fraction == 1.0))
+        results.append(ItemResult(item.id, item.number, item.points, round(points, 4), passed, total, item.hint,
+                                  item.visibility, failures))
+    return results, diagnostics
+
+
+def _setup_error(test):
+    for phase in ("setup", "call", "teardown"):
+        crash = test.get(phase, {}).get("crash")
+        if crash:
+            return f"grader error: {crash.get('message', '')}"
+    return "grader error: the check did not run"
+
+
+def failed_everything(rubric, message):
+    """Every item failed with one message: the submission could not be loaded at all."""
+    return [ItemResult(item.id, item.number, item.points, 0.0, 0, 1, item.hint, item.visibility,
+                       [{"case": "loading", "message": message, "details": {}}]) for item in rubric.items]
+
+
+def grade(submission, rubric, seed=None, data=None, sandbox="auto", oracle=None, mode="instructor"):
+    """Grade a submission (a path) against a rubric (rubric.Rubric); returns a Grade.
+
+    seed: the checks' inputs (a fresh one when None); data: a source for grader.data.load_mnist;
+    sandbox: "auto", "bubblewrap" or "none"; oracle: where expected values come from (the
+    reference package by default). Raises SandboxUnavailable and data.DataError (the grader
+    cannot grade); a submission that cannot be loaded is graded 0 with the reason.
+    """
+    started = time.perf_counter()
+    seed = secrets.randbelow(2**31) if seed is None else int(seed)
+    if oracle is None:
+        import reference as oracle
+    mnist = load_mnist(data)
+    limits = limits_from(rubric, sandbox)
+    box = Sandbox(submission, limits)
+    lenet = LenetRun(submission, rubric, mnist, limits, reference=oracle)
+    grade_facts = dict(submission=str(submission), rubric=rubric.name, rubric_sha256=rubric.sha256, seed=seed,
+                       mode=mode, max_score=rubric.total)
+    try:
+        try:
+            box.start()
+        except SubmissionError as error:
+            items = failed_everything(rubric, f"the submission could not be loaded: {error}")
+            return Grade(score=0.0, items=items, sandbox=getattr(box, "mode", sandbox), submission_sha256="",
+                         seconds=time.perf_counter() - started, error=str(error), **grade_facts)
+        lenet.start()
+        ctx = GradingContext(box=box, oracle=oracle, rubric=rubric, seed=seed, lenet=lenet)
+        items, diagnostics = score(run_checks(ctx), rubric)
+        lenet.finish()
+        diagnostics.update(ctx.diagnostics)
+    finally:
+        box.close()
+    return Grade(score=round(sum(item.score for item in items), 4), items=items, sandbox=box.mode,
+                 submission_sha256=box.prepared.sha256, seconds=time.perf_counter() - started,
+                 load={**box.load_report, "prepare_notes": box.prepared.notes, "kind": box.prepared.kind},
+                 diagnostics=diagnostics, incidents=box.incidents, output=box.output, **grade_facts)

@@ -1,0 +1,81 @@
+"""results.json in Gradescope's format, written atomically by the trusted side.
+
+Top level: score, execution_time, output, tests (one per rubric item: name, number, score,
+max_score, status, output, visibility, tags with the item id first) and extra_data (max_score,
+rubric, seed, grader version, submission SHA-256, sandbox mode, and the structured details the
+HTML report is rendered from).
+"""
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+MAX_ITEM_OUTPUT = 4000
+MAX_MESSAGES = 5
+
+
+def item_output(item):
+    """The failing cases' messages for one item, truncated sensibly, then the hint."""
+    if item.status == "passed":
+        return f"All {item.total} case(s) passed."
+    lines = [f"{item.passed} of {item.total} case(s) passed."]
+    for failure in item.failures[:MAX_MESSAGES]:
+        lines.append(f"- {failure['message']}")
+    if len(item.failures) > MAX_MESSAGES:
+        lines.append(f"- ... and {len(item.failures) - MAX_MESSAGES} more failing case(s)")
+    lines.append(f"Hint: {item.hint}")
+    text = "\n".join(lines)
+    return text if len(text) <= MAX_ITEM_OUTPUT else text[:MAX_ITEM_OUTPUT - 20] + "\n[... truncated]"
+
+
+def overall_output(grade):
+    """The top-level output: sandbox warning, loading notes, unscored diagnostics."""
+    lines = [f"Score {grade.score:g} / {grade.max_score:g} (rubric {grade.rubric}, seed {grade.seed}, "
+             f"grader {grade.grader_version}, sandbox {grade.sandbox}, {grade.mode} mode)."]
+    if grade.sandbox == "none":
+        lines.append("WARNING: the submission ran without a sandbox (bubblewrap is not available).")
+    if grade.error:
+        lines.append(f"The submission could not be loaded: {grade.error}")
+    for note in grade.load.get("notes", []):
+        where = note["file"] + (f", line {note['line']}" if note.get("line") else "")
+        lines.append(f"Loading: {where}: {note['message']}" if where else f"Loading: {note['message']}")
+    for name in grade.load.get("missing", []) if not grade.error else []:
+        lines.append(f"Missing: the submission does not define {name}.")
+    tie_rule = grade.diagnostics.get("tie_rule")
+    if isinstance(tie_rule, str):
+        lines.append(f"MaxPool2d tie rule (not scored): {tie_rule}.")
+    return "\n".join(lines)
+
+
+def to_results(grade):
+    """The results.json document for a grader.grading.Grade."""
+    tests = [{
+        "name": item.id,
+        "number": str(item.number),
+        "score": item.score,
+        "max_score": item.max_score,
+        "status": item.status,
+        "output": item_output(item),
+        "visibility": item.visibility,
+        "tags": [item.id],
+    } for item in grade.items]
+    extra = {key: value for key, value in grade.to_dict().items() if key not in ("score", "items")}
+    extra["items"] = [{"id": item.id, "passed": item.passed, "total": item.total, "hint": item.hint,
+                       "failures": item.failures} for item in grade.items]
+    return {"score": grade.score, "execution_time": round(grade.seconds, 3), "output": overall_output(grade),
+            "tests": tests, "extra_data": extra}
+
+
+def write_json(document, path):
+    """Write JSON atomically: a temporary file in the same directory, then a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w") as out:
+            json.dump(document, out, indent=2, default=str)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise

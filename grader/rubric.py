@@ -1,0 +1,158 @@
+"""Rubrics: which items are graded for how many points, tolerances, the LeNet protocol and limits.
+
+load_rubric(name_or_path) reads rubrics/<name>.toml (or any path) with tomllib and validates it
+against the schema below; every problem raises a RubricError naming the file, the key and what
+was expected.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+RUBRICS = Path(__file__).resolve().parent.parent / "rubrics"
+ITEM_IDS = ("api", "init", "conv2d.forward", "conv2d.backward", "maxpool2d.forward", "maxpool2d.backward",
+            "linear.forward", "linear.backward", "relu", "flatten", "sequential", "loss", "sgd", "cache",
+            "accumulation", "lenet")
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+NUMBER = (int, float)
+
+# section -> {key: (types, check or None, what is expected)}
+SCHEMA = {
+    "tolerances": {
+        "relative": (NUMBER, lambda v: 0 < v < 1, "a number between 0 and 1"),
+        "finite_differences": (NUMBER, lambda v: 0 < v < 1, "a number between 0 and 1"),
+        "step": (NUMBER, lambda v: 0 < v < 0.005, "a number between 0 and 0.005"),
+    },
+    "lenet": {
+        "epochs": (int, lambda v: v >= 1, "a whole number >= 1"),
+        "lr": (NUMBER, lambda v: v > 0, "a positive number"),
+        "batch_size": (int, lambda v: v >= 1, "a whole number >= 1"),
+        "seed": (int, lambda v: v >= 0, "a whole number >= 0"),
+        "threshold": (NUMBER, lambda v: 0 <= v <= 1, "an accuracy between 0 and 1"),
+        "attempts": (int, lambda v: v >= 1, "a whole number >= 1"),
+        "time_budget_seconds": (NUMBER, lambda v: v > 0, "a positive number of seconds"),
+    },
+    "limits": {
+        "call_seconds": (NUMBER, lambda v: v > 0, "a positive number of seconds"),
+        "total_seconds": (NUMBER, lambda v: v > 0, "a positive number of seconds"),
+        "memory_mb": (int, lambda v: v >= 256, "a whole number of MiB >= 256"),
+        "output_kb": (int, lambda v: v >= 1, "a whole number of KiB >= 1"),
+    },
+}
+ITEM_SCHEMA = {
+    "points": (NUMBER, lambda v: v >= 0, "a number >= 0"),
+    "hint": (str, None, "a string"),
+    "visibility": (str, lambda v: v in VISIBILITIES, f"one of {', '.join(VISIBILITIES)}"),
+    "partial": (bool, None, "true or false"),
+}
+
+
+class RubricError(ValueError):
+    """A rubric that cannot be used; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    number: int
+    points: float
+    hint: str
+    visibility: str
+    partial: bool
+
+
+@dataclass(frozen=True)
+class Rubric:
+    name: str
+    title: str
+    path: Path
+    sha256: str
+    total: float
+    items: tuple          # of Item, in ITEM_IDS order
+    tolerances: dict
+    lenet: dict
+    limits: dict
+
+    def item(self, item_id):
+        return next(item for item in self.items if item.id == item_id)
+
+
+def resolve(name_or_path):
+    """A rubric name from rubrics/ (e.g. 'lesson8') or a path to a .toml file."""
+    text = str(name_or_path)
+    candidate = Path(text)
+    if candidate.suffix == ".toml" or "/" in text:
+        return candidate
+    return RUBRICS / f"{text}.toml"
+
+
+def load_rubric(name_or_path="lesson8"):
+    """Read and validate a rubric; raises RubricError."""
+    path = resolve(name_or_path)
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in RUBRICS.glob("*.toml"))) if RUBRICS.is_dir() else "none"
+        raise RubricError(f"{path}: no such rubric (names in rubrics/: {known})")
+    raw = path.read_bytes()
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise RubricError(f"{path}: not valid TOML: {error}") from None
+    where = lambda key: f"{path}: {key}"  # noqa: E731
+    _check_keys(data, {"name", "title", "total", "items", *SCHEMA}, "", where)
+    for key in ("name", "title"):
+        _check_value(data, key, (str, None, "a string"), key, where)
+    _check_value(data, "total", (NUMBER, lambda v: v > 0, "a positive number"), "total", where)
+    sections = {}
+    for section, schema in SCHEMA.items():
+        table = _table(data, section, where)
+        _check_keys(table, set(schema), f"{section}.", where)
+        for key, rule in schema.items():
+            _check_value(table, key, rule, f"{section}.{key}", where)
+        sections[section] = dict(table)
+    items_table = _table(data, "items", where)
+    unknown = sorted(set(items_table) - set(ITEM_IDS))
+    if unknown:
+        raise RubricError(f"{where('items.' + unknown[0])}: unknown item (the items are {', '.join(ITEM_IDS)})")
+    items = []
+    for number, item_id in enumerate(ITEM_IDS, start=1):
+        if item_id not in items_table:
+            raise RubricError(f"{where('items.' + item_id)}: missing (every item must be present; give it 0 points to drop it)")
+        table = _table(items_table, item_id, lambda key: where(f"items.{key}"))
+        _check_keys(table, set(ITEM_SCHEMA), f"items.{item_id}.", where)
+        for key, rule in ITEM_SCHEMA.items():
+            _check_value(table, key, rule, f"items.{item_id}.{key}", where)
+        items.append(Item(item_id, number, float(table["points"]), table["hint"], table["visibility"], table["partial"]))
+    points = sum(item.points for item in items)
+    if abs(points - data["total"]) > 1e-9:
+        raise RubricError(f"{where('items')}: points add up to {points:g}, but total = {data['total']:g}")
+    return Rubric(name=data["name"], title=data["title"], path=path, sha256=hashlib.sha256(raw).hexdigest(),
+                  total=float(data["total"]), items=tuple(items), **sections)
+
+
+def _table(data, key, where):
+    if key not in data:
+        raise RubricError(f"{where(key)}: missing table [{key}]")
+    if not isinstance(data[key], dict):
+        raise RubricError(f"{where(key)}: expected a table, got {type(data[key]).__name__}")
+    return data[key]
+
+
+def _check_keys(table, allowed, prefix, where):
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise RubricError(f"{where(prefix + unknown[0])}: unknown key (expected one of {', '.join(sorted(allowed))})")
+
+
+def _check_value(table, key, rule, label, where):
+    types, check, expected = rule
+    if key not in table:
+        raise RubricError(f"{where(label)}: missing (expected {expected})")
+    value = table[key]
+    wrong_type = not isinstance(value, types) or (isinstance(value, bool) and types is not bool)
+    if wrong_type or (check is not None and not check(value)):
+        raise RubricError(f"{where(label)}: expected {expected}, got {value!r}")
