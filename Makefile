@@ -13,9 +13,9 @@ $(INSTALLED): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e .
 	touch $@
 
-## grade: grade SUBMISSION (default: the reference) and write results to OUT
+## grade: grade SUBMISSION (default: the reference) and write results.json to OUT (default out/)
 grade: $(INSTALLED)
-	$(PY) -m reference.train
+	$(PY) -m grader grade $(or $(SUBMISSION),reference) --out $(OUT)
 
 ## test: the whole test suite
 test: $(INSTALLED)

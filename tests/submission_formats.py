@@ -80,3 +80,12 @@ def build(kind, destination, sources=None):
 
 
 KINDS = ("package", "flat", "file", "notebook", "zip-package", "zip-flat", "zip-file", "zip-notebook")
+
+
+def float64_sources(sources=None):
+    """A correct variant that keeps everything in float64 (He-normal and zero biases included)."""
+    sources = dict(sources or module_sources())
+    sources["functional"] = sources["functional"].replace("np.float32", "np.float64")
+    sources["layers"] = sources["layers"].replace("np.float32", "np.float64")
+    assert "np.float32" not in sources["functional"] + sources["layers"]
+    return sources

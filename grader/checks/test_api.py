@@ -29,9 +29,6 @@ def test_constructor_accepts_the_lessons_signature(construction, api):
     CONSTRUCTIONS[construction](api)
 
 
-REQUIRED_KINDS = ("POSITIONAL_ONLY", "POSITIONAL_OR_KEYWORD", "KEYWORD_ONLY")
-
-
 @item
 @pytest.mark.parametrize("construction, arguments", [
     ("Conv2d(1, 2, 3)", 1), ("MaxPool2d(2)", 1), ("Linear(4, 3)", 1), ("ReLU()", 1), ("Flatten()", 1),
@@ -39,11 +36,15 @@ REQUIRED_KINDS = ("POSITIONAL_ONLY", "POSITIONAL_OR_KEYWORD", "KEYWORD_ONLY")
 ])
 def test_backward_takes_only_dY(construction, arguments, api, box):
     name = construction.split("(")[0]
-    parameters = box.signature(CONSTRUCTIONS[construction](api), "backward")
-    required = [p["name"] for p in parameters if p["kind"] in REQUIRED_KINDS and not p["has_default"]]
-    positional = [p for p in parameters if p["kind"] in ("POSITIONAL_ONLY", "POSITIONAL_OR_KEYWORD", "VAR_POSITIONAL")]
+    parameters = box.signature(CONSTRUCTIONS[construction](api), "backward")  # bound: without self
+    positional = ("POSITIONAL_ONLY", "POSITIONAL_OR_KEYWORD")
+    exact = all(p["kind"] in positional and not p["has_default"] for p in parameters) and len(parameters) == arguments
     wanted = "backward(self, dY)" if arguments else "backward(self)"
-    case = f"{name}.backward"
-    expect(len(required) == arguments and (arguments == 0 or positional),
-           f"expected {wanted}: everything else must come from the cache of forward; "
-           f"yours requires ({', '.join(required) or 'nothing'})", case)
+    yours = ", ".join(["self"] + [_describe(p) for p in parameters])
+    expect(exact, f"expected {wanted}, yours is backward({yours}): everything else must come from what "
+           "forward cached", f"{name}.backward")
+
+
+def _describe(parameter):
+    prefix = {"VAR_POSITIONAL": "*", "VAR_KEYWORD": "**"}.get(parameter["kind"], "")
+    return prefix + parameter["name"] + (f"={parameter['default']}" if parameter["has_default"] else "")

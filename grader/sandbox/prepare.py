@@ -41,7 +41,9 @@ def prepare(submission, destination):
     destination = Path(destination)
     destination.mkdir(parents=True)
     notes = []
-    if source.is_dir():
+    if source.is_dir() and (source / "__init__.py").is_file():  # the folder is the package itself
+        digest = _copy_tree(source, destination / source.resolve().name, notes)
+    elif source.is_dir():
         digest = _copy_tree(source, destination, notes)
     elif source.suffix == ".zip":
         digest = _extract_zip(source, destination, notes)

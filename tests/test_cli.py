@@ -1,0 +1,111 @@
+"""torcino-grade grade: exit statuses, the terminal table, and results.json in Gradescope's format."""
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from grader.cli import main
+from submission_formats import build
+
+ROOT = Path(__file__).resolve().parent.parent
+GRADESCOPE_TEST_KEYS = {"name", "number", "score", "max_score", "status", "output", "visibility", "tags"}
+
+
+def run(*argv):
+    stream = io.StringIO()
+    return main(list(argv), stream=stream), stream.getvalue()
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """A buggy submission graded once through the CLI: (exit status, terminal text, results.json)."""
+    from bug_bank import BY_NAME
+    tmp = tmp_path_factory.mktemp("cli")
+    path = build("file", tmp, BY_NAME["relu_grad_one_at_zero"].sources())
+    status, text = run("grade", str(path), "--out", str(tmp / "out"), "--seed", "7")
+    return status, text, json.loads((tmp / "out" / "results.json").read_text())
+
+
+def test_results_json_follows_gradescopes_format(graded):
+    status, _, results = graded
+    assert status == 0
+    assert {"score", "execution_time", "output", "tests", "extra_data"} <= set(results)
+    assert results["score"] == sum(test["score"] for test in results["tests"]) == 99  # 1 of relu's 4 cases
+    for number, test in enumerate(results["tests"], start=1):
+        assert set(test) == GRADESCOPE_TEST_KEYS and test["number"] == str(number)
+        assert test["status"] in ("passed", "failed") and test["visibility"] == "visible"
+    relu = next(test for test in results["tests"] if test["tags"][0] == "relu")
+    assert relu["status"] == "failed" and "ReLU'(0) must be 0" in relu["output"] and "Hint:" in relu["output"]
+    extra = results["extra_data"]
+    assert extra["max_score"] == 100 and extra["rubric"] == "lesson8" and extra["seed"] == 7
+    assert extra["grader_version"] and len(extra["submission_sha256"]) == 64
+    assert extra["sandbox"] in ("bubblewrap", "none")
+
+
+def test_the_terminal_shows_a_per_item_table_and_the_total(graded):
+    _, text, _ = graded
+    assert "FAIL relu" in text and "ok   conv2d.forward" in text
+    assert "total" in text and "99 / 100" in text
+
+
+@pytest.mark.parametrize("argv, status, words", [
+    (["grade", "nowhere.py", "--out", "o"], 2, "nowhere.py: no such file"),
+    (["grade", "reference", "--out", "o", "--rubric", "lesson9"], 2, "no such rubric"),
+    (["grade", "reference", "--out", "o", "--data", "/no/data"], 2, "/no/data: no such file"),
+    (["grade", "reference"], 2, "--out"),
+    (["frobnicate"], 2, "invalid choice"),
+])
+def test_the_grader_says_why_it_cannot_grade(tmp_path, capsys, argv, status, words):
+    argv = [str(tmp_path / a) if a == "nowhere.py" else (str(ROOT / a) if a == "reference" else a) for a in argv]
+    assert run(*argv)[0] == status
+    error = capsys.readouterr().err
+    assert words in error and len(error.strip().splitlines()) == 1
+
+
+def test_fail_under_exits_1_below_the_score(tmp_path):
+    path = build("file", tmp_path, __import__("bug_bank").BY_NAME["sgd_ignores_lr"].sources())
+    status, text = run("grade", str(path), "--out", str(tmp_path / "out"), "--fail-under", "99")
+    assert status == 1 and "below --fail-under 99" in text
+
+
+def test_a_corrupt_submission_is_graded_zero_with_the_reason(tmp_path):
+    path = tmp_path / "upload.zip"
+    path.write_bytes(b"this is not a zip")
+    status, text = run("grade", str(path), "--out", str(tmp_path / "out"))
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert status == 0 and results["score"] == 0 and "not a zip archive" in results["output"]
+    assert all("not a zip archive" in test["output"] for test in results["tests"])
+
+
+@pytest.mark.parametrize("sandbox", ["none", "auto"])
+def test_results_are_written_after_the_worker_is_gone(tmp_path, sandbox):
+    """A submission that writes a fake results.json into --out while it runs is overwritten."""
+    out = tmp_path / "out"
+    path = build("file", tmp_path)
+    path.write_text(path.read_text() + f"""
+import atexit, json
+def _fake():
+    try:
+        with open({str(out / 'results.json')!r}, "w") as f:
+            json.dump({{"score": 1000}}, f)
+    except OSError:
+        pass
+atexit.register(_fake)
+_real = ReLU.forward
+def _forward(self, x):
+    _fake()
+    return _real(self, x)
+ReLU.forward = _forward
+""")
+    status, _ = run("grade", str(path), "--out", str(out), "--sandbox", sandbox)
+    assert status == 0 and json.loads((out / "results.json").read_text())["score"] == 100
+
+
+def test_python_dash_m_grader_and_the_console_script_run():
+    for command in ([sys.executable, "-m", "grader", "--version"], [str(Path(sys.executable).parent / "torcino-grade"), "--version"]):
+        run_ = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        assert run_.returncode == 0 and "torcino-grader" in run_.stdout
