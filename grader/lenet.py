@@ -1,15 +1,18 @@
 """The lesson's LeNet and its training protocol, for any namespace that has the lesson's classes.
 
 The same code trains the reference (`python -m reference.train`), a student's package
-(`python -m torcino.train`) and, later, a submission through the sandbox: `api` is anything with
-attributes Conv2d, ReLU, MaxPool2d, Flatten, Linear, Sequential, SoftmaxCrossEntropyLoss and SGD.
-Preprocessing and accuracy are computed here, never by the code under test.
+(`python -m torcino.train`) and a submission inside the sandbox's worker (this module is copied
+there: it imports only numpy): `api` is anything with attributes Conv2d, ReLU, MaxPool2d, Flatten,
+Linear, Sequential, SoftmaxCrossEntropyLoss and SGD. Preprocessing and accuracy are computed by
+the grader, never by the code under test, and the test labels never enter the sandbox.
 """
 
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
+
+PROJECTION_BATCHES = 5  # batches timed before a run with a budget projects its total time
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,7 @@ class Protocol:
 class TrainResult:
     """What one run of the protocol measured."""
 
-    accuracy: float                                     # on the test images
+    accuracy: float = None                              # on the test images
     losses: list = field(default_factory=list)          # training loss per batch
     batch_seconds: list = field(default_factory=list)   # wall time per batch
     seconds: float = 0.0                                # whole run, evaluation included
@@ -76,20 +79,29 @@ def scalar(loss):
     return float(value.reshape(()))
 
 
-def train_lenet(api, data, protocol=Protocol(), on_batch=None):
-    """Train the lesson's LeNet built from api's classes on data = (Xtr, ytr, Xte, yte).
+class TooSlow(Exception):
+    """Training would not finish within its time budget: projected seconds, and what ran so far."""
 
-    on_batch(epoch, batch, batches_per_epoch, loss), if given, is called after every SGD step.
-    Returns a TrainResult with the test accuracy computed here from the model's logits.
+    def __init__(self, projected, result):
+        super().__init__(f"projected {projected:.1f} s")
+        self.projected, self.result = projected, result
+
+
+def train(api, X_train, y_train, X_test, protocol=Protocol(), on_batch=None, budget_seconds=None):
+    """Train the lesson's LeNet built from api's classes; returns (logits for X_test, TrainResult).
+
+    X_train (N, 1, 28, 28) float32 preprocessed, y_train (N,) ints, X_test (M, 1, 28, 28). Runs
+    wherever api's classes live: here, or inside the sandbox's worker (which never sees the test
+    labels). on_batch(epoch, batch, batches_per_epoch, loss) is called after every SGD step. With
+    budget_seconds, raises TooSlow as soon as the run is projected (from its first PROJECTION_BATCHES
+    batches) to take longer.
     """
     started = time.perf_counter()
-    X_train, y_train, X_test, y_test = data
-    X_train, X_test = preprocess(X_train, X_test)
     seed_global_rng(api, protocol.seed)
     model = build_lenet(api)
     loss_fn = api.SoftmaxCrossEntropyLoss()
     optimizer = api.SGD(model, lr=protocol.lr)
-    result = TrainResult(accuracy=0.0)
+    result = TrainResult()
     N, size = len(X_train), protocol.batch_size
     batches = -(-N // size)
     shuffling = np.random.default_rng(protocol.seed)
@@ -107,10 +119,53 @@ def train_lenet(api, data, protocol=Protocol(), on_batch=None):
             result.losses.append(scalar(loss))
             if on_batch is not None:
                 on_batch(epoch, batch, batches, result.losses[-1])
+            done, elapsed = len(result.losses), time.perf_counter() - started
+            if budget_seconds is not None and (done == PROJECTION_BATCHES or elapsed > budget_seconds):
+                projected = elapsed / done * batches * protocol.epochs
+                if projected > budget_seconds:
+                    raise TooSlow(projected, result)
     logits = np.asarray(model(X_test))
-    if logits.shape != (len(X_test), 10):
-        raise ValueError(f"the model returned logits of shape {logits.shape} for {len(X_test)} test images, "
-                         f"expected ({len(X_test)}, 10)")
-    result.accuracy = float((logits.argmax(axis=1) == y_test).mean())
+    result.seconds = time.perf_counter() - started
+    return logits, result
+
+
+def accuracy(logits, y_test):
+    """Share of test images whose largest logit is their label; logits must be (N, 10)."""
+    logits = np.asarray(logits)
+    if logits.shape != (len(y_test), 10) or logits.dtype.kind not in "biuf":
+        raise ValueError(f"the model returned logits of shape {logits.shape} for {len(y_test)} test images, "
+                         f"expected ({len(y_test)}, 10)")
+    return float((logits.argmax(axis=1) == y_test).mean())
+
+
+def train_lenet(api, data, protocol=Protocol(), on_batch=None):
+    """Preprocess data = (Xtr, ytr, Xte, yte), train, and score: a TrainResult with the accuracy."""
+    started = time.perf_counter()
+    X_train, y_train, X_test, y_test = data
+    X_train, X_test = preprocess(X_train, X_test)
+    logits, result = train(api, X_train, y_train, X_test, protocol, on_batch)
+    result.accuracy = accuracy(logits, y_test)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def layer_times(api, X, repeats=3):
+    """[{"layer", "forward_ms", "backward_ms"}]: each LeNet layer's best time on the batch X."""
+    rows = []
+    for position, layer in enumerate(build_lenet(api).layers):
+        forward, out = _best_time(lambda: layer.forward(X), repeats)
+        dY = np.ones_like(np.asarray(out))
+        backward, _ = _best_time(lambda: layer.backward(dY), repeats)
+        rows.append({"layer": f"{position}: {type(layer).__name__}", "forward_ms": forward * 1e3,
+                     "backward_ms": backward * 1e3})
+        X = np.asarray(out)
+    return rows
+
+
+def _best_time(call, repeats):
+    best, value = float("inf"), None
+    for _ in range(repeats):
+        started = time.perf_counter()
+        value = call()
+        best = min(best, time.perf_counter() - started)
+    return best, value

@@ -47,11 +47,12 @@ def npy(array, allow_pickle=False):
 @pytest.mark.parametrize("data, error", [
     (wire.LENGTH.pack(wire.MAX_HEADER_BYTES + 1), "larger than"),
     (wire.LENGTH.pack(5) + b"nope!", "malformed header"),
-    (frame_bytes({"value": 1}, npy(np.array([{"a": 1}], dtype=object), allow_pickle=True)), "object array"),
+    (frame_bytes({"value": 1}, npy(np.array([{"a": 1}], dtype=object), allow_pickle=True)), "object or structured"),
+    (frame_bytes({"value": 1}, npy(np.zeros(2, dtype=[("a", "<f8")]))), "object or structured"),
     (frame_bytes({"value": 1}, npy(np.ones(3))[:-8]), "does not match"),
     (frame_bytes({"value": 1}, b"\x93NUMPY garbage"), "malformed array"),
     (wire.LENGTH.pack(10) + b"{}", "closed"),
-], ids=["huge-header", "not-json", "pickled-object-array", "short-array", "bad-npy", "cut-short"])
+], ids=["huge-header", "not-json", "pickled-object-array", "structured-array", "short-array", "bad-npy", "cut-short"])
 def test_malformed_frames_raise_protocol_errors(data, error):
     read, write = os.pipe()
     os.write(write, data)
@@ -73,6 +74,14 @@ def test_reading_times_out_at_the_deadline():
         assert 0.15 < time.monotonic() - started < 2
     finally:
         os.close(read), os.close(write)
+
+
+@pytest.mark.parametrize("array", [np.arange(6.0).reshape(2, 3), np.ones((0, 4), bool), np.int64(7), np.zeros(5, "<c16")],
+                         ids=["2d", "empty-bool", "0d", "complex"])
+def test_the_arrays_we_send_are_plain_npy_files(array):
+    header, data = wire.npy_parts(np.asarray(array))
+    assert len(header) % 64 == 0
+    np.testing.assert_array_equal(np.load(io.BytesIO(header + bytes(data)), allow_pickle=False), array)
 
 
 def test_objects_cannot_be_sent_as_pickles():

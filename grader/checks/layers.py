@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from grader.sandbox.proxy import RemoteObject
+
 PARAMETERS = ("weight", "bias")
 GRADIENT_NAMES = {"x": "dX", "weight": "grad_weight", "bias": "grad_bias"}
 
@@ -13,9 +15,12 @@ def parameter_names(layer):
 
 def set_parameters(layer, values):
     """Give a layer (either side) these parameters and fresh zero gradients of the same dtype."""
-    for name, value in values.items():
-        setattr(layer, name, value)
-        setattr(layer, f"grad_{name}", np.zeros_like(value))
+    attributes = {**values, **{f"grad_{name}": np.zeros_like(value) for name, value in values.items()}}
+    if isinstance(layer, RemoteObject):
+        layer._sandbox.set_attributes(layer, attributes)
+    else:
+        for name, value in attributes.items():
+            setattr(layer, name, value)
 
 
 def twins(case, api, oracle, rng):

@@ -15,7 +15,7 @@ def test_lenet_learns_within_the_budget(ctx):
     case = (f"LeNet, {settings['epochs']} epochs of SGD (lr {settings['lr']}, batch {settings['batch_size']}) "
             f"on {run.train_size} images")
     expect(run.error is None, f"training failed: {run.error}", case, **run.summary())
-    expect(not run.too_slow, run.too_slow_message(), case, **run.summary())
+    expect(not run.too_slow, run.too_slow and run.too_slow_message(), case, **run.summary())
     accuracies = ", ".join(f"{a['accuracy']:.3f} (seed {a['seed']})" for a in run.attempts)
     expect(run.passed, f"test accuracy {accuracies} is below the threshold {settings['threshold']:.2f}", case,
            **run.summary())

@@ -38,7 +38,9 @@ from .prepare import prepare
 from .proxy import SubmissionApi, from_wire, to_wire
 
 REQUIRED_NAMES = ("Conv2d", "MaxPool2d", "Linear", "ReLU", "Flatten", "Sequential", "SoftmaxCrossEntropyLoss", "SGD")
-WORKER_FILES = ("__init__.py", "wire.py", "loader.py", "worker.py")
+GRADER = Path(__file__).resolve().parent.parent
+WORKER_FILES = {name: Path(__file__).with_name(name) for name in ("__init__.py", "wire.py", "loader.py", "worker.py")}
+WORKER_FILES["lenet.py"] = GRADER / "lenet.py"  # the training loop, run next to the submission's classes
 BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 IN_SANDBOX = Path("/sandbox")
 
@@ -100,8 +102,8 @@ def build_runtime(directory):
     directory/site with links to numpy for the unsandboxed mode."""
     package = Path(directory) / "_torcino_sandbox"
     package.mkdir(parents=True)
-    for name in WORKER_FILES:
-        shutil.copyfile(Path(__file__).with_name(name), package / name)
+    for name, source in WORKER_FILES.items():
+        shutil.copyfile(source, package / name)
     site = Path(directory) / "site"
     site.mkdir()
     for name, path in numpy_paths():
@@ -314,13 +316,14 @@ class Sandbox:
             self.worker = None
 
     # calls
-    def _request(self, op, label, arguments):
-        """One request to the worker; returns the reply's value or raises a SandboxError."""
+    def _request(self, op, label, arguments, timeout=None):
+        """One request to the worker; returns the reply's value or raises a SandboxError.
+        timeout: seconds for this call instead of Limits.call_seconds (still within the budget)."""
         if self.elapsed >= self.limits.total_seconds:
             raise BudgetExceeded(f"the submission used up its time budget of {self.limits.total_seconds:g} s", label)
         arrays = []
         header = {"op": op, "arguments": to_wire(arguments, arrays, self.generation)}
-        seconds = min(self.limits.call_seconds, self.limits.total_seconds - self.elapsed)
+        seconds = min(timeout or self.limits.call_seconds, self.limits.total_seconds - self.elapsed)
         started = time.monotonic()
         worker = self.worker
         try:
@@ -361,10 +364,10 @@ class Sandbox:
         self.incidents.append({"kind": error.kind, "call": error.call, "detail": error.detail})
         return error
 
-    def request(self, op, label, **arguments):
+    def request(self, op, label, timeout=None, **arguments):
         """Public entry for the proxies: start a worker if the last one died, then send."""
         self._ensure_worker()
-        return self._request(op, label, arguments)
+        return self._request(op, label, arguments, timeout)
 
     # explicit operations, for checks that need objects to stay in the worker
     def keep(self, value, label="keeping an input"):
@@ -387,6 +390,11 @@ class Sandbox:
     def getattr_kept(self, remote, name):
         """remote.name, kept in the worker (a RemoteObject), e.g. a layer's weight array itself."""
         return self.request("getattr", f"{remote._type}.{name}", target=remote, name=name, keep=True)
+
+    def set_attributes(self, remote, values):
+        """Set several attributes of a remote object in one request; values: {name: value}."""
+        return self.request("set_attributes", f"setting {', '.join(values)} of {remote._type}", target=remote,
+                            values=values)
 
     def signature(self, remote, method):
         """The parameters of remote.method (bound: without self), as the worker's inspect sees them."""

@@ -15,12 +15,15 @@ Requests ({"op": ..., ...}) and what the reply's "value" holds:
     getattr   target, name, keep              -> the attribute ({"$method": name} for a method)
     getitem   target, index, keep             -> target[index]
     setattr   target, name, value             -> None
+    set_attributes target, values             -> None (several setattr in one request)
     keep      value                           -> a handle to value, stored here (e.g. an input array)
     fetch     target                          -> the object itself, by value
     same      first, second                   -> first is second
     signature target, method (or null)        -> [{"name", "kind", "default", "has_default"}] of
                                                  target (a name or an object) or of its method
     seed      seed                            -> None (seeds numpy's and random's global RNGs)
+    lenet     X_train, y_train, X_test, protocol, budget_seconds -> a whole LeNet training run
+    lenet_layer_times X, seed                 -> per-layer forward and backward times
     release   handles                         -> None
 With keep=True the result stays here and the reply holds its handle (so that identity can be checked).
 A reply is {"value": ..., "output": text, "dropped": n} or {"error": {...}, "output": ..., "dropped": n}.
@@ -35,10 +38,11 @@ import resource
 import signal
 import sys
 import traceback
+import types
 
 import numpy as np
 
-from . import wire
+from . import lenet, wire
 from .loader import load_submission
 
 MAX_MESSAGE_CHARS = 2000
@@ -131,6 +135,10 @@ class Worker:
     def op_setattr(self, target, name, value):
         setattr(target, name, value)
 
+    def op_set_attributes(self, target, values):
+        for name, value in values.items():
+            setattr(target, name, value)
+
     def op_keep(self, value):
         return Kept(value)
 
@@ -156,6 +164,26 @@ class Worker:
     def op_seed(self, seed):
         np.random.seed(seed)
         random.seed(seed)
+
+    def op_lenet(self, X_train, y_train, X_test, protocol, budget_seconds):
+        """Train the lesson's LeNet from the submission's classes here, in one request (see lenet.py):
+        {"logits", "losses", "batch_seconds", "seconds"}, or {"too_slow", "projected_seconds", ...}."""
+        try:
+            logits, result = lenet.train(self.api(), X_train, y_train, X_test, lenet.Protocol(**protocol),
+                                         budget_seconds=budget_seconds)
+        except lenet.TooSlow as slow:
+            return {"too_slow": True, "projected_seconds": slow.projected, "losses": slow.result.losses,
+                    "batch_seconds": slow.result.batch_seconds}
+        return {"too_slow": False, "logits": logits, "losses": result.losses,
+                "batch_seconds": result.batch_seconds, "seconds": result.seconds}
+
+    def op_lenet_layer_times(self, X, seed):
+        """Forward and backward time of each LeNet layer of the submission on the batch X."""
+        np.random.seed(seed)
+        return lenet.layer_times(self.api(), X)
+
+    def api(self):
+        return types.SimpleNamespace(**self.namespace)
 
     def op_release(self, handles):
         for handle in handles:
