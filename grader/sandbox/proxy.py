@@ -13,21 +13,23 @@ from .errors import MissingName, StaleObject
 class RemoteObject:
     """An object living in the worker, referred to by its handle."""
 
-    __slots__ = ("_sandbox", "_handle", "_type", "_generation", "_methods")
+    __slots__ = ("_sandbox", "_handle", "_type", "_generation")
 
     def __init__(self, sandbox, handle, type_name, generation):
         for name, value in (("_sandbox", sandbox), ("_handle", handle), ("_type", type_name),
-                            ("_generation", generation), ("_methods", set())):
+                            ("_generation", generation)):
             object.__setattr__(self, name, value)
 
     def __getattr__(self, name):
+        """A method (known per class after its first use) or the attribute's value, fetched now."""
         if name.startswith("__"):
             raise AttributeError(name)
-        if name in self._methods:
+        methods = self._sandbox.methods
+        if (self._type, name) in methods:
             return RemoteMethod(self, name)
         value = self._sandbox.request("getattr", f"{self._type}.{name}", target=self, name=name)
         if isinstance(value, dict) and set(value) == {"$method"}:
-            self._methods.add(name)
+            methods.add((self._type, name))
             return RemoteMethod(self, name)
         return value
 

@@ -248,6 +248,7 @@ class Sandbox:
     def __init__(self, submission, limits=Limits(), names=REQUIRED_NAMES):
         self.submission, self.limits, self.names = submission, limits, tuple(names)
         self.worker = None
+        self.methods = set()  # (class name, attribute) pairs known to be methods, for the proxies
         self.generation = 0
         self.definitions_only = False
         self.incidents, self.output, self.load_notes = [], [], []
@@ -283,6 +284,7 @@ class Sandbox:
     def _spawn(self):
         """A fresh worker on a fresh copy of the submission, with the submission loaded."""
         self.generation += 1
+        self.methods = set()
         work = self.tmp / f"work-{self.generation}"
         shutil.copytree(self.prepared.root, work, symlinks=False)
         self.worker = WorkerProcess(self.mode, self.runtime, work, self.limits)
