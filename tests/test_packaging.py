@@ -21,7 +21,8 @@ def wheel(tmp_path_factory):
 
 def test_wheel_holds_both_packages_the_data_and_the_console_script(wheel):
     names = zipfile.ZipFile(wheel).namelist()
-    assert "grader/data/mnist_5k.npz" in names
+    assert "grader/data/mnist_5k.npz" in names and "grader/rubrics/lesson8.toml" in names
+    assert {"grader/checks/conftest.py", "grader/checks/test_layers.py", "grader/sandbox/worker.py"} <= set(names)
     assert {"grader/__init__.py", "grader/lenet.py", "reference/__init__.py", "reference/train.py"} <= set(names)
     assert not any(name.startswith(("tests/", "student_template/", "bench/")) for name in names)
     entry_points = next(name for name in names if name.endswith("entry_points.txt"))
@@ -43,3 +44,7 @@ def test_installed_wheel_loads_the_bundled_data_and_trains_outside_the_checkout(
                            env={"PYTHONPATH": str(target)}, capture_output=True, text=True, timeout=120)
     assert train.returncode == 0, train.stderr
     assert "test accuracy" in train.stdout
+    graded = subprocess.run([sys.executable, "-m", "grader", "grade", str(target / "reference"), "--out", "out"],
+                            cwd=tmp_path, env={"PYTHONPATH": str(target)}, capture_output=True, text=True, timeout=300)
+    assert graded.returncode == 0, graded.stderr
+    assert "100 / 100" in graded.stdout and (tmp_path / "out" / "results.json").is_file()
