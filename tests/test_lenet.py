@@ -42,8 +42,8 @@ def test_accuracy_over_20_seeds(data, report):
     accuracies = np.array([train_lenet(reference, data, Protocol(seed=seed)).accuracy for seed in SEEDS])
     report(f"LeNet protocol {Protocol()} with the reference over {len(SEEDS)} seeds: "
            f"min {accuracies.min():.3f}, median {np.median(accuracies):.3f}, max {accuracies.max():.3f}")
-    # lr 0.1 occasionally blows up in the first steps (about 1 seed in 100 ends near chance), so the
-    # guard is on the bulk of the distribution: the grader's threshold is set from it separately.
+    # lr 0.1 gives the distribution a long lower tail (the lowest of 300 seeds: 0.61), so the guard is
+    # on its bulk; bench/lenet_threshold.py sets the grader's threshold from many more seeds.
     assert np.median(accuracies) >= 0.85 and (accuracies >= 0.75).sum() >= 18
 
 
