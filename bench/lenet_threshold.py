@@ -31,10 +31,10 @@ import sys
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-import importlib.util  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+import lesson_loops  # noqa: E402  (bench/ is the script's directory, first on sys.path)
 import reference  # noqa: E402
 from grader.data import load_mnist  # noqa: E402
 from grader.lenet import Protocol, train_lenet  # noqa: E402
@@ -47,14 +47,6 @@ MIN_SEEDS = 50
 CHANCE = 0.3           # accuracy below this: the run diverged (chance is 0.1)
 THRESHOLDS = (0.5, 0.6, 0.7, 0.75, 0.8)
 ATTEMPTS = (1, 2, 3)
-
-
-def load_lesson_loops():
-    """bench/lesson_loops.py as a module (bench/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("lesson_loops", os.path.join(REPO, "bench", "lesson_loops.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def protocol_for(settings, seed):
@@ -183,7 +175,7 @@ def main():
     lines = []
     if args.also_loops:
         loop_seeds = list(range(seeds[-1] + 1, seeds[-1] + 1 + loops_seeds))
-        loop_accs = accuracies(load_lesson_loops(), data, settings, loop_seeds, "loops")
+        loop_accs = accuracies(lesson_loops, data, settings, loop_seeds, "loops")
         ok = report("loops (bench/lesson_loops.py)", loop_accs, loop_seeds, settings) and ok
         pooled = np.concatenate([ref_accs, loop_accs])
         ok = report("pooled (reference + loops)", pooled, seeds + loop_seeds, settings) and ok

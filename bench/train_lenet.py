@@ -31,24 +31,16 @@ for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-import importlib.util  # noqa: E402
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+import lesson_loops  # noqa: E402  (bench/ is the script's directory, first on sys.path)
 import reference  # noqa: E402
 from grader.data import load_mnist  # noqa: E402
 from grader.lenet import Protocol, build_lenet, preprocess, train_lenet  # noqa: E402
 
 TARGET = 2.0
-
-
-def load_lesson_loops():
-    """bench/lesson_loops.py as a module (bench/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("lesson_loops", os.path.join(REPO, "bench", "lesson_loops.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def best_run(run, repeats):
@@ -129,7 +121,7 @@ def main():
                     f"reference/torch {ratio:.2f}x (target <= {TARGET:g}x: {verdict})"]
 
     if not ARGS.no_loops:
-        loop_s, loop_acc = time_numpy(load_lesson_loops(), data, protocol, 1)
+        loop_s, loop_acc = time_numpy(lesson_loops, data, protocol, 1)
         print(f"loops      {loop_s:7.2f} s  accuracy {loop_acc:.4f}  (bench/lesson_loops.py, 1 run)")
         summary += [f"loops {loop_s:.2f} s (acc {loop_acc:.4f})", f"loops/reference {loop_s / ref_s:.1f}x"]
 
