@@ -109,3 +109,15 @@ def test_python_dash_m_grader_and_the_console_script_run():
     for command in ([sys.executable, "-m", "grader", "--version"], [str(Path(sys.executable).parent / "torcino-grade"), "--version"]):
         run_ = subprocess.run(command, capture_output=True, text=True, timeout=60)
         assert run_.returncode == 0 and "torcino-grader" in run_.stdout
+
+
+def test_without_bubblewrap_the_fallback_is_announced(tmp_path, capsys, monkeypatch):
+    from grader.sandbox import runner
+    monkeypatch.setattr(runner, "bubblewrap_problem", lambda: "bubblewrap (bwrap) is not installed")
+    status, text = run("grade", str(ROOT / "reference"), "--out", str(tmp_path))
+    results = json.loads((tmp_path / "results.json").read_text())
+    error = capsys.readouterr().err
+    assert status == 0 and "sandbox none" in text
+    assert "WARNING" in error and "bubblewrap (bwrap) is not installed" in error and "WITHOUT a sandbox" in error
+    assert results["extra_data"]["sandbox"] == "none" and "WARNING: the submission ran without a sandbox" in results["output"]
+    assert run("grade", str(ROOT / "reference"), "--out", str(tmp_path), "--sandbox", "bubblewrap")[0] == 2

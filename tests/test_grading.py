@@ -72,3 +72,15 @@ def test_the_same_seed_reproduces_a_run(tmp_path):
     messages = lambda result: [f["message"] for item in result.items for f in item.failures if item.id != "lenet"]  # noqa: E731
     assert messages(first) == messages(again)
     assert messages(first) != messages(other)
+
+
+def test_a_slow_lenet_fails_with_the_time_per_batch_and_the_slowest_layer(tmp_path):
+    path = build("file", tmp_path)
+    path.write_text(path.read_text() + "\nimport time\n_forward = Conv2d.forward\n"
+                    "Conv2d.forward = lambda self, x: time.sleep(0.05) or _forward(self, x)\n")
+    result = grade_path(path, rubric=rubric_with(tmp_path, time_budget_seconds="2"), seed=6)
+    assert lost(result) == {"lenet"}
+    (failure,) = items_of(result)["lenet"].failures
+    assert "over the budget of 2 s" in failure["message"] and "ms per batch" in failure["message"]
+    assert "the slowest layer is 0: Conv2d" in failure["message"]
+    assert result.seconds < 30  # stopped after a few batches, not after the whole run
