@@ -1,7 +1,9 @@
 """The `torcino-grade` command line (also `python -m grader`).
 
     torcino-grade grade SUBMISSION --out DIR [--rubric NAME_OR_PATH] [--data DIR] [--seed N]
-                  [--fail-under SCORE] [--sandbox auto|bubblewrap|none]
+                  [--fail-under SCORE] [--sandbox auto|bubblewrap|none] [--instructor]
+
+writes DIR/results.json, DIR/report.html and DIR/summary.md (also appended to $GITHUB_STEP_SUMMARY).
 
 Exit status: 0 when grading ran; 1 with --fail-under when the score is below it; 2 when the grader
 could not grade (missing path, bad rubric, bad data, bad arguments, bubblewrap required but
@@ -44,6 +46,8 @@ def build_parser():
     grade.add_argument("--fail-under", type=float, default=None, help="exit 1 when the score is below this")
     grade.add_argument("--sandbox", choices=("auto", "bubblewrap", "none"), default="auto",
                        help="auto: bubblewrap when available (default); bubblewrap: required; none: limits only")
+    grade.add_argument("--instructor", action="store_true",
+                       help="render every item's details in report.html, hidden ones included")
     return parser
 
 
@@ -66,6 +70,7 @@ def print_table(grade, stream):
 
 def command_grade(args, stream):
     from grader.grading import grade as run_grade
+    from grader.report import write_reports
     from grader.results import to_results, write_json
 
     if not Path(args.submission).exists():
@@ -77,9 +82,11 @@ def command_grade(args, stream):
     for warning in caught:
         print(f"WARNING: {warning.message}", file=sys.stderr)
     path = Path(args.out) / "results.json"
-    write_json(to_results(result), path)
+    results = to_results(result)
+    write_json(results, path)
+    report, _ = write_reports(results, args.out, instructor=args.instructor, submission_path=args.submission)
     print_table(result, stream)
-    print(f"results: {path}", file=stream)
+    print(f"results: {path}\nreport:  {report}", file=stream)
     if args.fail_under is not None and result.score < args.fail_under:
         print(f"score {result.score:g} is below --fail-under {args.fail_under:g}", file=stream)
         return 1

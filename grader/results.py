@@ -68,14 +68,21 @@ def to_results(grade):
 
 
 def write_json(document, path):
-    """Write JSON atomically: a temporary file in the same directory, then a rename."""
+    """Write JSON atomically (see write_text)."""
+    return write_text(json.dumps(document, indent=2, default=str), path)
+
+
+def write_text(text, path):
+    """Write text atomically: a temporary file in the same directory, then a rename. Returns path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(handle, "w") as out:
-            json.dump(document, out, indent=2, default=str)
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.chmod(temporary, 0o644)  # mkstemp makes it private; results are for the student and the instructor
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)
         raise
+    return path

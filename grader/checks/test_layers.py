@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from grader.cases import CONV2D_CASES, LINEAR_CASES, MAXPOOL2D_CASES
-from grader.checks.compare import as_array, directional_derivatives, expect_close
+from grader.checks.compare import CheckFailure, as_array, directional_derivatives, expect_close
 from grader.checks.layers import GRADIENT_NAMES, gradients, parameter_names, twins
 
 TABLES = {"conv2d": CONV2D_CASES, "maxpool2d": MAXPOOL2D_CASES, "linear": LINEAR_CASES}
@@ -32,12 +32,23 @@ def test_backward(case, api, ref, rng, tol):
     student.forward(x)
     expected = gradients(reference, names, reference.backward(dY))
     got = gradients(student, names, student.backward(dY))
-    for name in ["x", *names]:
-        expect_close(got[name], expected[name], tol["relative"], case.id, f"{GRADIENT_NAMES[name]} from backward")
+    rows, disagreement = finite_differences(case, student, x, dY, parameters, names, got, rng, tol)
+    try:
+        for name in ["x", *names]:
+            expect_close(got[name], expected[name], tol["relative"], case.id, f"{GRADIENT_NAMES[name]} from backward")
+    except CheckFailure as failure:  # show the student their own analytic vs numeric derivatives too
+        failure.details.setdefault("gradient_table", rows)
+        raise
+    if disagreement is not None:
+        raise disagreement
 
+
+def finite_differences(case, student, x, dY, parameters, names, got, rng, tol):
+    """Directional derivatives of sum(forward(x) * dY), the projection backward(dY) differentiates,
+    against the submission's own backward: (table rows, the CheckFailure of a mismatch or None)."""
     current = {"x": x}
 
-    def loss():  # the projection sum(forward(x) * dY) that backward(dY) differentiates
+    def loss():
         return np.sum(as_array(student.forward(current["x"]), case.id, "forward") * dY)
 
     def setter(name):
@@ -47,4 +58,7 @@ def test_backward(case, api, ref, rng, tol):
 
     values = {"x": x, **parameters}
     tensors = [(GRADIENT_NAMES[name], values[name], got[name], setter(name)) for name in ["x", *names]]
-    directional_derivatives(loss, tensors, rng, tol["step"], tol["finite_differences"], case.id)
+    try:
+        return directional_derivatives(loss, tensors, rng, tol["step"], tol["finite_differences"], case.id), None
+    except CheckFailure as failure:
+        return failure.details.get("gradient_table", []), failure

@@ -1,0 +1,125 @@
+"""report.html and summary.md: what a student reads after a submission, rendered from results.json.
+
+Both are rendered with jinja2 from the results document (grader.results.to_results), so a
+results.json on disk can be rendered again later. Everything that comes from a submission is
+escaped: HTML by jinja2's autoescaping, Markdown by md_escape. report.html is one self-contained
+file (inline CSS, inline SVG, no script, a Content-Security-Policy that forbids loading anything).
+
+Visibility: in the student view, an item whose rubric visibility is not "visible" shows its
+points but none of its details; instructor=True shows everything.
+"""
+
+import html
+import os
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+TEMPLATES = Environment(loader=PackageLoader("grader", "templates"), autoescape=select_autoescape(["html", "j2"]),
+                        trim_blocks=True, lstrip_blocks=True)
+MAX_OUTPUT_CHARS = 20_000
+
+
+def md_escape(text):
+    """Text that Markdown (and the HTML GitHub allows in it) shows literally, on one table-safe line."""
+    text = html.escape(str(text), quote=False)
+    text = re.sub(r"([\\`*_{}\[\]()#+!|~])", r"\\\1", text)
+    return text.replace("\n", " ")
+
+
+TEMPLATES.filters["md"] = md_escape
+
+
+def number(value, digits=4):
+    """A float for people: 3 significant digits for errors, plain for the rest."""
+    if isinstance(value, float):
+        return f"{value:.{digits}g}"
+    return value
+
+
+TEMPLATES.filters["num"] = number
+
+
+def loss_curve(losses, width=640, height=200, pad=36):
+    """The training loss per batch as SVG geometry: {"points", "ticks", "width", "height", ...}."""
+    if not losses:
+        return None
+    finite = [v for v in losses if v == v and abs(v) != float("inf")] or [0.0]
+    low, high = min(finite), max(finite)
+    span = (high - low) or 1.0
+    step = (width - 2 * pad) / max(len(losses) - 1, 1)
+    clamp = lambda v: min(max(v if v == v else high, low), high)  # noqa: E731  NaN and inf drawn at the top
+    points = " ".join(f"{pad + i * step:.1f},{height - pad - (clamp(v) - low) / span * (height - 2 * pad):.1f}"
+                      for i, v in enumerate(losses))
+    ticks = [{"y": height - pad - f * (height - 2 * pad), "label": f"{low + f * span:.2f}"} for f in (0, 0.5, 1)]
+    return {"points": points, "ticks": ticks, "width": width, "height": height, "pad": pad, "batches": len(losses),
+            "first": losses[0], "last": losses[-1]}
+
+
+def view(results, instructor=False, submission_path=None, out_dir=None):
+    """The template's data: results plus what the page needs, details removed where hidden."""
+    extra = results["extra_data"]
+    details = {item["id"]: item for item in extra.get("items", [])}
+    items = []
+    for test in results["tests"]:
+        item_id = test["tags"][0]
+        shown = instructor or test["visibility"] == "visible"
+        item = details.get(item_id, {})
+        failures = [{**failure, "text": without_case(failure)} for failure in item.get("failures", [])] if shown else []
+        items.append({**test, "id": item_id, "shown": shown, "passed_cases": item.get("passed"),
+                      "total_cases": item.get("total"), "hint": item.get("hint", ""), "failures": failures})
+    lenet = extra.get("diagnostics", {}).get("lenet", {})
+    lenet_shown = instructor or next((i["shown"] for i in items if i["id"] == "lenet"), True)
+    attempts = lenet.get("attempts", [])
+    last = attempts[-1] if attempts else None
+    output = extra.get("output", [])
+    return {
+        "results": results, "extra": extra, "items": items, "instructor": instructor,
+        "percent": 100 * results["score"] / extra["max_score"] if extra.get("max_score") else 0,
+        "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "reproduce": reproduce_command(extra, submission_path, out_dir),
+        "lenet": lenet if lenet_shown else {}, "curve": loss_curve(last["losses"]) if last and lenet_shown else None,
+        "last_attempt": last,
+        "batch_ms": 1e3 * sum(last["batch_seconds"]) / len(last["batch_seconds"]) if last and last["batch_seconds"] else None,
+        "notes": extra.get("load", {}).get("notes", []), "missing": extra.get("load", {}).get("missing", []),
+        "output": output, "output_chars": sum(len(o.get("text", "")) for o in output),
+        "max_output_chars": MAX_OUTPUT_CHARS, "tie_rule": extra.get("diagnostics", {}).get("tie_rule"),
+    }
+
+
+def without_case(failure):
+    """The message without its leading 'case: ', which the report shows as the heading."""
+    label, separator, rest = failure.get("message", "").partition(": ")
+    return rest if separator and label == failure.get("case") else failure.get("message", "")
+
+
+def reproduce_command(extra, submission_path=None, out_dir=None):
+    submission = submission_path or extra.get("submission", "SUBMISSION")
+    rubric = extra.get("rubric", "lesson8")
+    return (f"torcino-grade grade {submission} --out {out_dir or 'out'} --seed {extra.get('seed')}"
+            + ("" if rubric == "lesson8" else f" --rubric {rubric}"))
+
+
+def render_html(results, instructor=False, submission_path=None, out_dir=None):
+    return TEMPLATES.get_template("report.html.j2").render(**view(results, instructor, submission_path, out_dir))
+
+
+def render_markdown(results, instructor=False):
+    return TEMPLATES.get_template("summary.md.j2").render(**view(results, instructor))
+
+
+def write_reports(results, out_dir, instructor=False, submission_path=None):
+    """Write report.html and summary.md next to results.json; append summary.md to the GitHub job
+    summary when GITHUB_STEP_SUMMARY is set. Returns the two paths."""
+    from grader.results import write_text
+    out_dir = Path(out_dir)
+    report = write_text(render_html(results, instructor, submission_path, out_dir), out_dir / "report.html")
+    summary_text = render_markdown(results, instructor)
+    summary = write_text(summary_text, out_dir / "summary.md")
+    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if step_summary:
+        with open(step_summary, "a", encoding="utf-8") as out:
+            out.write(summary_text + "\n")
+    return report, summary
