@@ -154,7 +154,7 @@ def grade(submission, rubric, seed=None, data=None, sandbox="auto", oracle=None,
     mnist = load_mnist(data)
     limits = limits_from(rubric, sandbox)
     box = Sandbox(submission, limits)
-    lenet = LenetRun(submission, rubric, mnist, limits, reference=oracle)
+    lenet = LenetRun(submission, rubric, mnist, limits)
     grade_facts = dict(submission=str(submission), rubric=rubric.name, rubric_sha256=rubric.sha256, seed=seed,
                        mode=mode, max_score=rubric.total)
     try:
@@ -167,8 +167,8 @@ def grade(submission, rubric, seed=None, data=None, sandbox="auto", oracle=None,
         lenet.start()
         ctx = GradingContext(box=box, oracle=oracle, rubric=rubric, seed=seed, lenet=lenet)
         items, diagnostics = score(run_checks(ctx), rubric)
-        lenet.finish()
-        diagnostics.update(ctx.diagnostics)
+        lenet.finish().time_reference(oracle)
+        diagnostics.update(ctx.diagnostics, lenet=lenet.summary())
     finally:
         box.close()
     return Grade(score=round(sum(item.score for item in items), 4), items=items, sandbox=box.mode,
