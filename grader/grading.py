@@ -13,6 +13,7 @@ import os
 import secrets
 import time
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,7 @@ class Grade:
     submission_sha256: str
     seconds: float
     grader_version: str = grader.__version__
+    graded_at: str = field(default_factory=lambda: datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
     load: dict = field(default_factory=dict)
     diagnostics: dict = field(default_factory=dict)
     incidents: list = field(default_factory=list)
@@ -108,7 +110,7 @@ def score(tests, rubric):
                        "message": metadata.get("message") or _setup_error(test),
                        "details": metadata.get("details", {})}
         if item and item.startswith("diagnostic:"):
-            diagnostics[item.split(":", 1)[1]] = {"passed": outcome == "passed", "failure": failure}
+            diagnostics.setdefault("checks", {})[item.split(":", 1)[1]] = {"passed": outcome == "passed", "failure": failure}
             continue
         by_item.setdefault(item, []).append(failure)
     results = []

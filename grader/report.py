@@ -17,9 +17,11 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-TEMPLATES = Environment(loader=PackageLoader("grader", "templates"), autoescape=select_autoescape(["html", "j2"]),
-                        trim_blocks=True, lstrip_blocks=True)
+TEMPLATES = Environment(loader=PackageLoader("grader", "templates"),
+                        autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
+                        trim_blocks=True, lstrip_blocks=True)  # summary.md.j2 escapes with md_escape instead
 MAX_OUTPUT_CHARS = 20_000
+OPEN_GROUPS = 3  # failing cases shown per item before "more failing cases"
 
 
 def md_escape(text):
@@ -42,12 +44,15 @@ def number(value, digits=4):
 TEMPLATES.filters["num"] = number
 
 
-def loss_curve(losses, width=640, height=200, pad=36):
-    """The training loss per batch as SVG geometry: {"points", "ticks", "width", "height", ...}."""
+def loss_curve(losses, width=900, height=240, pad=44, skip=3):
+    """The training loss per batch as SVG geometry: {"points", "ticks", "width", "height", ...}.
+    The y range leaves out the first `skip` batches (often a spike that would flatten the rest);
+    points above it are drawn at the top and the cut is reported as "clipped"."""
     if not losses:
         return None
     finite = [v for v in losses if v == v and abs(v) != float("inf")] or [0.0]
-    low, high = min(finite), max(finite)
+    settled = [v for v in losses[skip:] if v == v and abs(v) != float("inf")] or finite
+    low, high = min(finite), max(settled)
     span = (high - low) or 1.0
     step = (width - 2 * pad) / max(len(losses) - 1, 1)
     clamp = lambda v: min(max(v if v == v else high, low), high)  # noqa: E731  NaN and inf drawn at the top
@@ -55,7 +60,7 @@ def loss_curve(losses, width=640, height=200, pad=36):
                       for i, v in enumerate(losses))
     ticks = [{"y": height - pad - f * (height - 2 * pad), "label": f"{low + f * span:.2f}"} for f in (0, 0.5, 1)]
     return {"points": points, "ticks": ticks, "width": width, "height": height, "pad": pad, "batches": len(losses),
-            "first": losses[0], "last": losses[-1]}
+            "first": losses[0], "last": losses[-1], "clipped": max(finite) if max(finite) > high else None}
 
 
 def view(results, instructor=False, submission_path=None, out_dir=None):
@@ -67,26 +72,65 @@ def view(results, instructor=False, submission_path=None, out_dir=None):
         item_id = test["tags"][0]
         shown = instructor or test["visibility"] == "visible"
         item = details.get(item_id, {})
-        failures = [{**failure, "text": without_case(failure)} for failure in item.get("failures", [])] if shown else []
+        groups = group_failures(item.get("failures", [])) if shown else []
         items.append({**test, "id": item_id, "shown": shown, "passed_cases": item.get("passed"),
-                      "total_cases": item.get("total"), "hint": item.get("hint", ""), "failures": failures})
-    lenet = extra.get("diagnostics", {}).get("lenet", {})
+                      "total_cases": item.get("total"), "hint": item.get("hint", ""),
+                      "failures": item.get("failures", []) if shown else [],
+                      "groups": groups[:OPEN_GROUPS], "more_groups": groups[OPEN_GROUPS:]})
+    diagnostics = extra.get("diagnostics", {})
+    lenet = diagnostics.get("lenet", {})
     lenet_shown = instructor or next((i["shown"] for i in items if i["id"] == "lenet"), True)
     attempts = lenet.get("attempts", [])
     last = attempts[-1] if attempts else None
-    output = extra.get("output", [])
+    output = merge_repeats(extra.get("output", []))
     return {
         "results": results, "extra": extra, "items": items, "instructor": instructor,
         "percent": 100 * results["score"] / extra["max_score"] if extra.get("max_score") else 0,
-        "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "graded_at": extra.get("graded_at") or datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "reproduce": reproduce_command(extra, submission_path, out_dir),
         "lenet": lenet if lenet_shown else {}, "curve": loss_curve(last["losses"]) if last and lenet_shown else None,
         "last_attempt": last,
         "batch_ms": 1e3 * sum(last["batch_seconds"]) / len(last["batch_seconds"]) if last and last["batch_seconds"] else None,
         "notes": extra.get("load", {}).get("notes", []), "missing": extra.get("load", {}).get("missing", []),
         "output": output, "output_chars": sum(len(o.get("text", "")) for o in output),
-        "max_output_chars": MAX_OUTPUT_CHARS, "tie_rule": extra.get("diagnostics", {}).get("tie_rule"),
+        "max_output_chars": MAX_OUTPUT_CHARS, "tie_rule": tie_rule(diagnostics),
     }
+
+
+def group_failures(failures):
+    """Failing cases with the same message (after the case name) grouped:
+    [{"case", "text", "details", "same": [other cases]}], in order of first appearance."""
+    groups = {}
+    for failure in failures:
+        text = without_case(failure)
+        if text in groups:
+            groups[text]["same"].append(failure["case"])
+        else:
+            groups[text] = {**failure, "text": text, "same": []}
+    return list(groups.values())
+
+
+def merge_repeats(blocks):
+    """Consecutive identical printed blocks (same call, same text) as one, with a count."""
+    merged = []
+    for block in blocks:
+        if merged and (merged[-1]["call"], merged[-1]["text"]) == (block["call"], block["text"]):
+            merged[-1]["times"] += 1
+            merged[-1]["dropped"] += block.get("dropped", 0)
+        else:
+            merged.append({**block, "times": 1, "dropped": block.get("dropped", 0)})
+    return merged
+
+
+def tie_rule(diagnostics):
+    """The unscored tie-rule diagnostic as a sentence, or None when it did not run."""
+    rule = diagnostics.get("tie_rule")
+    if isinstance(rule, str):
+        return rule
+    check = diagnostics.get("checks", {}).get("tie_rule")
+    if check and check.get("failure"):
+        return f"could not be determined ({check['failure']['message']})"
+    return None
 
 
 def without_case(failure):

@@ -63,7 +63,7 @@ def test_the_report_has_every_section_and_the_numbers(buggy):
     text = page.all_text
     assert f"{results['score']:.4g} / 100" in text and "maxpool2d.backward" in text and "✗ failed" in text
     assert "Hint:" in text and "Relative error" in text and "Worst index" in text
-    assert "Time per layer" in text and "Test accuracy" in text and "reproduce with" in text
+    assert "Time per layer" in text and "Test accuracy" in text and "reproduce this run with" in text
     assert "--seed 2" in text and "polyline" in page.tags and "svg" in page.tags
 
 
@@ -86,7 +86,7 @@ def test_passing_items_fold_away_and_failing_ones_open(buggy):
 def test_gradient_checks_show_analytic_vs_numeric(tmp_path):
     out, _ = graded(tmp_path, build("file", tmp_path, BY_NAME["conv_grad_weight_mean"].sources()))
     text = Page((out / "report.html").read_text()).all_text
-    assert "Analytic (your backward)" in text and "Numeric (your forward)" in text and "grad_weight" in text
+    assert "Analytic: your backward; numeric: finite differences of your forward" in text and "grad_weight" in text
 
 
 def test_hidden_items_show_no_details_to_students_but_do_to_instructors(buggy):
@@ -99,7 +99,7 @@ def test_hidden_items_show_no_details_to_students_but_do_to_instructors(buggy):
     block = student.split('id="item-maxpool2d.backward"')[1].split("</details>")[0]
     assert "hidden until your instructor" in block and "Hint:" not in block and "MaxPool2d(" not in block
     assert "MaxPool2d(" not in render_markdown(hidden).split("maxpool2d.backward")[-1]
-    assert "MaxPool2d(" in instructor and "instructor view" in instructor
+    assert "MaxPool2d(" in instructor and "instructor: every item" in instructor
 
 
 def test_the_template_report_says_not_implemented(tmp_path):
