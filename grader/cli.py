@@ -5,9 +5,15 @@
 
 writes DIR/results.json, DIR/report.html and DIR/summary.md (also appended to $GITHUB_STEP_SUMMARY).
 
+    torcino-grade batch DIR --out OUT [--jobs N] [--rubric ...] [--data ...] [--force]
+                  [--sandbox ...] [--executor local|dask] [--scheduler ADDRESS]
+
+writes OUT/<student>/{results.json,report.html,summary.md}, OUT/grades.csv and OUT/index.html.
+
 Exit status: 0 when grading ran; 1 with --fail-under when the score is below it; 2 when the grader
 could not grade (missing path, bad rubric, bad data, bad arguments, bubblewrap required but
-missing), with a one-line reason.
+missing, OUT locked by another batch), with a one-line reason; 130 when a batch was interrupted
+(what was graded is written).
 """
 
 import argparse
@@ -16,6 +22,7 @@ import warnings
 from pathlib import Path
 
 from grader import __version__
+from grader.batch import BatchError
 from grader.data import DataError
 from grader.rubric import RubricError, load_rubric
 from grader.sandbox.errors import SandboxUnavailable
@@ -48,7 +55,42 @@ def build_parser():
                        help="auto: bubblewrap when available (default); bubblewrap: required; none: limits only")
     grade.add_argument("--instructor", action="store_true",
                        help="render every item's details in report.html, hidden ones included")
+    batch = commands.add_parser("batch", help="grade a directory of submissions: gradebook and class overview")
+    batch.add_argument("directory", help="one entry per submission (.py, .ipynb, .zip or a folder), or a Gradescope export")
+    batch.add_argument("--out", required=True, help="directory for OUT/<student>/, grades.csv and index.html")
+    batch.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: the number of cores)")
+    batch.add_argument("--rubric", default="lesson8", help="a rubric name from rubrics/ or a path (default lesson8)")
+    batch.add_argument("--data", default=None, help="MNIST: the lesson's .npy directory or a mnist.npz (default: bundled)")
+    batch.add_argument("--force", action="store_true", help="regrade everything, even unchanged submissions")
+    batch.add_argument("--sandbox", choices=("auto", "bubblewrap", "none"), default="auto")
+    batch.add_argument("--executor", choices=("local", "dask"), default="local",
+                       help="local: a pool of processes on this machine; dask: an existing Dask cluster")
+    batch.add_argument("--scheduler", default=None, help="with --executor dask: the scheduler, e.g. tcp://host:8786")
     return parser
+
+
+def command_batch(args, stream):
+    from grader.batch import Settings, run_batch
+    from grader.executors import dask_executor
+
+    load_rubric(args.rubric)  # a bad rubric stops the batch before anything runs
+    if args.data is not None:
+        from grader.data import load_mnist
+        load_mnist(args.data)
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    if args.executor == "dask" and not args.scheduler:
+        raise UsageError("--executor dask needs --scheduler ADDRESS (e.g. tcp://host:8786)")
+    executor = dask_executor(args.scheduler) if args.executor == "dask" else None
+    settings = Settings(rubric=str(args.rubric), data=args.data, sandbox=args.sandbox)
+    summary = run_batch(args.directory, args.out, settings, jobs=args.jobs, force=args.force, executor=executor)
+    out = Path(args.out)
+    state = "interrupted; " if summary["interrupted"] else ""
+    print(f"{state}{summary['written']} of {summary['submissions']} submissions in {out}: {summary['graded']} graded, "
+          f"{summary['error']} errors, {summary['timeout']} timeouts; {summary['kept']} unchanged kept, "
+          f"{summary['skipped']} entries skipped; {summary['seconds']:.1f} s -> {out / 'grades.csv'}, "
+          f"{out / 'index.html'}", file=stream)
+    return 130 if summary["interrupted"] else 0
 
 
 def print_table(grade, stream):
@@ -97,8 +139,8 @@ def main(argv=None, stream=None):
     stream = stream or sys.stdout
     try:
         args = build_parser().parse_args(argv)
-        return command_grade(args, stream)
-    except (UsageError, RubricError, DataError, SandboxUnavailable) as error:
+        return command_batch(args, stream) if args.command == "batch" else command_grade(args, stream)
+    except (UsageError, RubricError, DataError, SandboxUnavailable, BatchError) as error:
         print(f"torcino-grade: error: {error}", file=sys.stderr)
         return CANNOT_GRADE
 

@@ -24,7 +24,7 @@ from grader.checks import context
 from grader.checks.context import GradingContext
 from grader.data import load_mnist
 from grader.lenet_run import LenetRun
-from grader.sandbox.prepare import SubmissionError
+from grader.sandbox.prepare import SubmissionError, fingerprint
 from grader.sandbox.runner import Limits, Sandbox
 
 CHECKS = Path(__file__).resolve().parent / "checks"
@@ -135,18 +135,28 @@ def _setup_error(test):
     return "grader error: the check did not run"
 
 
+def safe_fingerprint(submission):
+    """The submission's SHA-256, or "" when it cannot be read at all."""
+    try:
+        return fingerprint(submission)
+    except (OSError, SubmissionError):
+        return ""
+
+
 def failed_everything(rubric, message):
     """Every item failed with one message: the submission could not be loaded at all."""
     return [ItemResult(item.id, item.number, item.points, 0.0, 0, 1, item.hint, item.visibility,
                        [{"case": "loading", "message": message, "details": {}}]) for item in rubric.items]
 
 
-def grade(submission, rubric, seed=None, data=None, sandbox="auto", oracle=None, mode="instructor"):
+def grade(submission, rubric, seed=None, data=None, sandbox="auto", oracle=None, mode="instructor",
+          concurrent_lenet=True):
     """Grade a submission (a path) against a rubric (rubric.Rubric); returns a Grade.
 
     seed: the checks' inputs (a fresh one when None); data: a source for grader.data.load_mnist;
     sandbox: "auto", "bubblewrap" or "none"; oracle: where expected values come from (the
-    reference package by default). Raises SandboxUnavailable and data.DataError (the grader
+    reference package by default); concurrent_lenet: train the LeNet while the checks run (one
+    grade uses both cores), or before them (batch grading runs one grade per core instead). Raises SandboxUnavailable and data.DataError (the grader
     cannot grade); a submission that cannot be loaded is graded 0 with the reason.
     """
     started = time.perf_counter()
@@ -164,9 +174,10 @@ def grade(submission, rubric, seed=None, data=None, sandbox="auto", oracle=None,
             box.start()
         except SubmissionError as error:
             items = failed_everything(rubric, f"the submission could not be loaded: {error}")
-            return Grade(score=0.0, items=items, sandbox=getattr(box, "mode", sandbox), submission_sha256="",
+            return Grade(score=0.0, items=items, sandbox=getattr(box, "mode", sandbox),
+                         submission_sha256=safe_fingerprint(submission),
                          seconds=time.perf_counter() - started, error=str(error), **grade_facts)
-        lenet.start()
+        lenet.start(background=concurrent_lenet)
         ctx = GradingContext(box=box, oracle=oracle, rubric=rubric, seed=seed, lenet=lenet)
         items, diagnostics = score(run_checks(ctx), rubric)
         lenet.finish().time_reference(oracle)

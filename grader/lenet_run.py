@@ -35,12 +35,17 @@ class LenetRun:
         self.train_size = len(self.X_train)
         self.thread = threading.Thread(target=self._run, name="lenet", daemon=True)
 
-    def start(self):
-        self.thread.start()
+    def start(self, background=True):
+        """Train in a background thread (while the checks run), or right now."""
+        if background:
+            self.thread.start()
+        else:
+            self._run()
         return self
 
     def finish(self):
-        self.thread.join()
+        if self.thread.ident is not None:  # started in the background
+            self.thread.join()
         return self
 
     @property

@@ -81,9 +81,10 @@ def _check_size(total, source):
         raise SubmissionError(f"{source}: larger than {MAX_TOTAL_BYTES >> 20} MiB")
 
 
-def _copy_tree(source, destination, notes):
-    """Copy regular files (no links, no ignored folders), hashing relative paths and contents."""
-    digest, total, count = hashlib.sha256(), 0, 0
+def _tree_files(source, notes):
+    """(relative path, path) of every regular file under source that a submission keeps: no links,
+    no ignored folders, within the size and count limits."""
+    total, count = 0, 0
     for path in sorted(source.rglob("*")):
         relative = path.relative_to(source)
         if any(part in IGNORED_NAMES for part in relative.parts):
@@ -98,9 +99,27 @@ def _copy_tree(source, destination, notes):
         _check_size(total, source)
         if count > MAX_FILES:
             raise SubmissionError(f"{source}: more than {MAX_FILES} files")
+        yield relative, path
+
+
+def _copy_tree(source, destination, notes):
+    """Copy the submission's files, hashing relative paths and contents (see fingerprint)."""
+    digest = hashlib.sha256()
+    for relative, path in _tree_files(source, notes):
         target = destination / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
+        digest.update(str(relative).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def fingerprint(submission):
+    """The SHA-256 that prepare() records for a submission, without copying anything."""
+    source = Path(submission)
+    if not source.is_dir():
+        return hashlib.sha256(source.read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    for relative, path in _tree_files(source, []):
         digest.update(str(relative).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 

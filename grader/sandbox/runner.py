@@ -322,7 +322,10 @@ class Sandbox:
         """One request to the worker; returns the reply's value or raises a SandboxError.
         timeout: seconds for this call instead of Limits.call_seconds (still within the budget)."""
         if self.elapsed >= self.limits.total_seconds:
-            raise BudgetExceeded(f"the submission used up its time budget of {self.limits.total_seconds:g} s", label)
+            error = BudgetExceeded(f"the submission used up its time budget of {self.limits.total_seconds:g} s", label)
+            if not any(incident["kind"] == "budget" for incident in self.incidents):
+                self._incident(error)
+            raise error
         arrays = []
         header = {"op": op, "arguments": to_wire(arguments, arrays, self.generation)}
         seconds = min(timeout or self.limits.call_seconds, self.limits.total_seconds - self.elapsed)

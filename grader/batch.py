@@ -1,0 +1,303 @@
+"""Batch grading: every submission of a class directory, in parallel, resumable, with a gradebook.
+
+    run_batch(directory, out, settings, jobs=2)
+
+Each entry of the directory is one submission (a .py, .ipynb or .zip file, or a folder) named by
+its student; a Gradescope export (submission_metadata.yml beside one folder per submission) gives
+names and emails. Anything else is listed as skipped. Every submission is graded in its own
+sandbox by a pool of processes (or a Dask cluster, grader.executors); the results come back to
+this process, which writes OUT/<student>/{results.json, report.html, summary.md} atomically, then
+OUT/grades.csv and OUT/index.html. A result is kept while its key (submission SHA-256, rubric
+SHA-256, grader version) is unchanged: a run that was interrupted, even by SIGKILL, and started
+again grades only what has no result. A lock file keeps two batches from writing one OUT.
+"""
+
+import csv
+import fcntl
+import io
+import json
+import os
+import re
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import grader
+from grader.progress import ProgressBar
+from grader.results import write_json, write_text
+from grader.grading import safe_fingerprint
+from grader.sandbox.prepare import SUBMISSION_SUFFIXES
+
+GRADESCOPE_METADATA = "submission_metadata.yml"
+LOCK = ".batch.lock"
+SPREADSHEET_FORMULA = re.compile(r"^[=+\-@\t\r]")
+
+
+class BatchError(Exception):
+    """The batch cannot run (OUT locked, DIR missing); one-line message."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One submission of the class: student is its id (and OUT's folder name)."""
+
+    student: str
+    path: str
+    name: str = ""
+    email: str = ""
+    sha256: str = ""  # of the submission as found in the class directory (set by run_batch)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every grading of the batch shares (picklable, sent to the workers)."""
+
+    rubric: str = "lesson8"
+    data: str = None
+    sandbox: str = "auto"
+    seed: int = None
+
+
+def safe_id(text):
+    """A folder name from a student's name or file: letters, digits, '.', '-', '_'."""
+    return re.sub(r"[^\w.-]+", "_", text).strip("._") or "submission"
+
+
+def discover(directory):
+    """(entries, skipped): the submissions in directory and the (name, reason) of everything else."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise BatchError(f"{directory}: not a directory of submissions")
+    if (directory / GRADESCOPE_METADATA).is_file():
+        return _gradescope_entries(directory)
+    entries, skipped = [], []
+    for child in sorted(directory.iterdir()):
+        if child.name.startswith("."):
+            skipped.append((child.name, "hidden"))
+        elif child.is_dir() or child.suffix in SUBMISSION_SUFFIXES:
+            entries.append(Entry(child.stem if child.is_file() else child.name, str(child)))
+        else:
+            skipped.append((child.name, f"not a submission ({child.suffix or 'no extension'}; "
+                                        "expected .py, .ipynb, .zip or a folder)"))
+    return _unique(entries), skipped
+
+
+def _gradescope_entries(directory):
+    import yaml
+    try:
+        metadata = yaml.safe_load((directory / GRADESCOPE_METADATA).read_text()) or {}
+    except yaml.YAMLError as error:
+        raise BatchError(f"{directory / GRADESCOPE_METADATA}: not valid YAML ({error})") from None
+    entries, skipped = [], []
+    for child in sorted(directory.iterdir()):
+        if child.name == GRADESCOPE_METADATA:
+            continue
+        if child.name.startswith(".") or not child.is_dir():
+            skipped.append((child.name, "hidden" if child.name.startswith(".") else "not a submission folder"))
+            continue
+        submitters = (metadata.get(child.name) or {}).get(":submitters") or [{}]
+        first = {key.lstrip(":"): value for key, value in submitters[0].items()}
+        names = ", ".join(str(s.get(":name", "")) for s in submitters if s.get(":name"))
+        emails = ", ".join(str(s.get(":email", "")) for s in submitters if s.get(":email"))
+        student = safe_id(str(first.get("sid") or first.get("email") or child.name))
+        entries.append(Entry(student, str(child), names, emails))
+    for key in sorted(set(metadata) - {child.name for child in directory.iterdir()}):
+        skipped.append((key, f"listed in {GRADESCOPE_METADATA} but its folder is missing"))
+    return _unique(entries), skipped
+
+
+def _unique(entries):
+    """Entries with distinct student ids: clashes (alice.py and alice.zip) get their file name."""
+    counts = {}
+    for entry in entries:
+        counts[entry.student] = counts.get(entry.student, 0) + 1
+    return [Entry(safe_id(Path(e.path).name if counts[e.student] > 1 else e.student), e.path, e.name, e.email)
+            for e in entries]
+
+
+def batch_key(submission_sha256, rubric):
+    return f"{submission_sha256}:{rubric.sha256}:{grader.__version__}"
+
+
+def grade_task(entry, settings, out_dir=None):
+    """Grade one entry (in a worker process); returns {"row", "results", "report", "summary"}.
+
+    Never raises for the submission: a submission that cannot be graded comes back as a row with
+    status "error". Runs the LeNet before the checks, so that one grade uses one core.
+    """
+    from grader.grading import grade
+    from grader.report import render_html, render_markdown
+    from grader.results import to_results
+    from grader.rubric import load_rubric
+    started = time.perf_counter()
+    rubric = load_rubric(settings.rubric)
+    try:
+        result = grade(entry.path, rubric, seed=settings.seed, data=settings.data, sandbox=settings.sandbox,
+                       concurrent_lenet=False)
+        results = to_results(result)
+        status = "timeout" if any(i["kind"] == "budget" for i in result.incidents) else "graded"
+        status = "error" if result.error else status
+        error = result.error
+    except Exception as failure:  # noqa: BLE001 - one submission must never stop the batch
+        results, status, error = None, "error", f"{type(failure).__name__}: {failure}"
+    duration = time.perf_counter() - started
+    sha256 = entry.sha256 or safe_fingerprint(entry.path)  # the original's, even when it travelled as a zip
+    if results:
+        results["extra_data"]["submission_sha256"] = sha256
+    row = {"student": entry.student, "name": entry.name, "email": entry.email,
+           "score": results["score"] if results else 0.0, "max_score": rubric.total, "status": status,
+           "items": {test["name"]: test["score"] for test in results["tests"]} if results else {},
+           "duration": round(duration, 3), "sandbox": results["extra_data"]["sandbox"] if results else "",
+           "sha256": sha256, "report": f"{entry.student}/report.html" if results else "", "error": error,
+           "key": batch_key(sha256, rubric)}
+    if results:
+        results["extra_data"]["batch"] = row
+    submission_path = f"{Path(entry.path).name}"
+    return {"row": row, "results": results,
+            "report": render_html(results, submission_path=submission_path, out_dir=".") if results else None,
+            "summary": render_markdown(results) if results else None}
+
+
+def failed_outcome(entry, rubric, error):
+    """The outcome of an entry whose grading itself failed: a row with status error, no files."""
+    sha256 = entry.sha256 or safe_fingerprint(entry.path)
+    row = {"student": entry.student, "name": entry.name, "email": entry.email, "score": 0.0,
+           "max_score": rubric.total, "status": "error", "items": {}, "duration": 0.0, "sandbox": "",
+           "sha256": sha256, "report": "", "error": error, "key": batch_key(sha256, rubric)}
+    return {"row": row, "results": None, "report": None, "summary": None}
+
+
+def write_outcome(outcome, out):
+    """Write one graded submission under out/<student>/ (atomically, file by file); results.json
+    last, so that its presence means the other two are there."""
+    folder = Path(out) / outcome["row"]["student"]
+    if outcome["results"] is None:
+        write_json({"row": outcome["row"]}, folder / "row.json")
+        return
+    write_text(outcome["report"], folder / "report.html")
+    write_text(outcome["summary"], folder / "summary.md")
+    write_json(outcome["results"], folder / "results.json")
+
+
+def existing_row(entry, out):
+    """The row recorded for entry in out (results.json, or row.json for an error), or None."""
+    folder = Path(out) / entry.student
+    for name, extract in (("results.json", lambda d: d["extra_data"]["batch"]), ("row.json", lambda d: d["row"])):
+        try:
+            return extract(json.loads((folder / name).read_text()))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return None
+
+
+class OutLock:
+    """An exclusive lock on OUT (flock on OUT/.batch.lock): released by the kernel even if killed."""
+
+    def __init__(self, out):
+        self.path = Path(out) / LOCK
+
+    def __enter__(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.handle = open(self.path, "a+")
+        try:
+            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.handle.seek(0)
+            owner = self.handle.read().strip() or "another process"
+            self.handle.close()
+            raise BatchError(f"{self.path.parent}: another batch ({owner}) is writing here; wait for it to finish "
+                             "or choose another --out") from None
+        self.handle.seek(0)
+        self.handle.truncate()
+        self.handle.write(f"pid {os.getpid()}")
+        self.handle.flush()
+        return self
+
+    def __exit__(self, *exc):
+        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        self.handle.close()
+
+
+def csv_cell(value):
+    """A spreadsheet-safe text cell: a leading =, +, -, @ would start a formula."""
+    text = str(value)
+    return "'" + text if SPREADSHEET_FORMULA.match(text) else text
+
+
+def gradebook_csv(rows, rubric):
+    """grades.csv: one row per submission; score and item cells are always numbers."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    item_ids = [item.id for item in rubric.items]
+    writer.writerow(["student", "name", "email", "score", "max_score", "status", *item_ids, "duration_seconds",
+                     "sandbox", "sha256"])
+    for row in sorted(rows, key=lambda r: r["student"]):
+        items = [row["items"].get(item_id, 0.0) for item_id in item_ids]
+        writer.writerow([csv_cell(row["student"]), csv_cell(row["name"]), csv_cell(row["email"]), row["score"],
+                         row["max_score"], row["status"], *items, row["duration"], row["sandbox"], row["sha256"]])
+    return buffer.getvalue()
+
+
+def write_class_files(rows, skipped, rubric, out):
+    from grader.class_report import render_index
+    write_text(gradebook_csv(rows, rubric), Path(out) / "grades.csv")
+    write_text(render_index(rows, skipped, rubric), Path(out) / "index.html")
+
+
+def run_batch(directory, out, settings=Settings(), jobs=None, force=False, executor=None, stream=None):
+    """Grade a class directory into out; returns a summary dict. executor: an Executor-like object
+    with submit(fn, *args) -> future (default: a local process pool of `jobs` workers)."""
+    from grader.rubric import load_rubric
+    started = time.perf_counter()
+    rubric = load_rubric(settings.rubric)
+    entries, skipped = discover(directory)
+    with OutLock(out):
+        rows, todo = {}, []
+        entries = [replace(entry, sha256=safe_fingerprint(entry.path)) for entry in entries]
+        for entry in entries:
+            row = None if force else existing_row(entry, out)
+            if row is not None and row.get("key") == batch_key(entry.sha256, rubric):
+                rows[entry.student] = row
+            else:
+                todo.append(entry)
+        interrupted = False
+        bar = ProgressBar(len(todo), "grading", stream=stream)
+        pool = executor or _local_pool(jobs)
+        try:
+            futures = {pool.submit(grade_task, entry, settings): entry for entry in todo}
+            for done, future in enumerate(_as_completed(pool, futures), start=1):
+                try:
+                    outcome = future.result()
+                except Exception as failure:  # noqa: BLE001 - e.g. a grading process killed by the system
+                    outcome = failed_outcome(futures[future], rubric, f"the grading process failed: {failure!r}")
+                write_outcome(outcome, out)
+                rows[outcome["row"]["student"]] = outcome["row"]
+                bar.update(done, f"{outcome['row']['student']}: {outcome['row']['score']:g} ({outcome['row']['status']})")
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            _shutdown(pool, interrupted)
+        ordered = [rows[e.student] for e in entries if e.student in rows]
+        write_class_files(ordered, skipped, rubric, out)
+    counts = {status: sum(r["status"] == status for r in ordered) for status in ("graded", "error", "timeout")}
+    return {"submissions": len(entries), "written": len(ordered), "graded_now": len(todo) if not interrupted else None,
+            "kept": len(entries) - len(todo), "skipped": len(skipped), "interrupted": interrupted,
+            "seconds": time.perf_counter() - started, **counts}
+
+
+def _local_pool(jobs):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    return ProcessPoolExecutor(max_workers=jobs or os.cpu_count(), mp_context=multiprocessing.get_context("spawn"))
+
+
+def _as_completed(pool, futures):
+    if hasattr(pool, "as_completed"):
+        return pool.as_completed(futures)
+    from concurrent.futures import as_completed
+    return as_completed(futures)
+
+
+def _shutdown(pool, interrupted):
+    if hasattr(pool, "shutdown"):
+        pool.shutdown(wait=not interrupted, cancel_futures=True)

@@ -1,0 +1,239 @@
+"""index.html of batch grading: the class overview an instructor opens first.
+
+    from grader.class_report import render_index
+    html = render_index(rows, skipped, rubric, generated_at=None)
+
+rows: one dict per submission (see render_index); skipped: (entry name, reason) pairs of the
+class directory's entries that are not submissions; rubric: a grader.rubric.Rubric.
+
+The page is rendered with jinja2 (templates/index.html.j2, sharing templates/_style.css.j2 with
+report.html). Names, emails, error texts and entry names come from submissions: jinja2's
+autoescaping escapes them, and report links are percent-encoded path segments, never a scheme.
+Like report.html the page is self-contained (inline CSS, inline SVG) and its
+Content-Security-Policy forbids loading anything. Its one script, which sorts the student table
+by name or score (the table is already sorted by name without it), is allowed by its SHA-256 hash
+alone: SORT_SCRIPT below is put in the page byte for byte and SCRIPT_HASH is computed from it.
+"""
+
+import base64
+import hashlib
+import math
+import statistics
+from datetime import datetime, timezone
+from pathlib import PurePosixPath
+from urllib.parse import quote
+
+from markupsafe import Markup
+
+from grader import __version__
+from grader.report import TEMPLATES
+
+BINS = 10               # histogram bins over 0..rubric.total
+SLOWEST = 10            # submissions listed by duration
+MAX_ERROR_CHARS = 2_000  # of one error text on the page (the student's own report has it all)
+STATUSES = ("graded", "error", "timeout")
+
+# Sorts the rows of table#students by data-order (the name order computed here) or data-score
+# (ties by name), updates aria-sort, the arrows and the caption's status with textContent, and
+# marks the table data-sortable="ready". No eval, no innerHTML: rows are moved, never rebuilt.
+SORT_SCRIPT = r"""
+(function () {
+  "use strict";
+  var table = document.getElementById("students");
+  if (!table || !table.tBodies.length) { return; }
+  var body = table.tBodies[0];
+  var status = document.getElementById("students-sort");
+  var buttons = Array.prototype.slice.call(table.querySelectorAll("thead button[data-sort]"));
+  var arrows = { ascending: "\u25B2", descending: "\u25BC" };
+  var words = {
+    name: { ascending: "by name, A to Z", descending: "by name, Z to A" },
+    score: { ascending: "by score, lowest first", descending: "by score, highest first" }
+  };
+  var current = { key: "name", direction: "ascending" };
+
+  function number(row, name) { return Number(row.getAttribute(name)); }
+
+  function mark(key, direction) {
+    buttons.forEach(function (button) {
+      var active = button.getAttribute("data-sort") === key;
+      var th = button.parentNode;
+      if (active) { th.setAttribute("aria-sort", direction); } else { th.removeAttribute("aria-sort"); }
+      var arrow = button.querySelector(".arrow");
+      if (arrow) { arrow.textContent = active ? arrows[direction] : "\u2195"; }
+    });
+    if (status) { status.textContent = "Sorted " + words[key][direction] + "."; }
+    current = { key: key, direction: direction };
+  }
+
+  function sortBy(key, direction) {
+    var sign = direction === "ascending" ? 1 : -1;
+    var rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function (a, b) {
+      var byName = number(a, "data-order") - number(b, "data-order");
+      if (key === "score") {
+        var byScore = number(a, "data-score") - number(b, "data-score");
+        return byScore !== 0 ? sign * byScore : byName;
+      }
+      return sign * byName;
+    });
+    rows.forEach(function (row) { body.appendChild(row); });
+    mark(key, direction);
+  }
+
+  buttons.forEach(function (button) {
+    button.disabled = false;
+    button.addEventListener("click", function () {
+      var key = button.getAttribute("data-sort");
+      var direction = key === current.key
+        ? (current.direction === "ascending" ? "descending" : "ascending")
+        : button.getAttribute("data-first");
+      sortBy(key, direction);
+    });
+  });
+  mark("name", "ascending");
+  table.setAttribute("data-sortable", "ready");
+}());
+"""
+
+
+def script_hash(script):
+    """The CSP source that allows exactly this inline script: 'sha256-<base64 of its UTF-8 SHA-256>'."""
+    return "sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+
+
+SCRIPT_HASH = script_hash(SORT_SCRIPT)
+CSP = f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src '{SCRIPT_HASH}'"
+
+
+def _score(value):
+    """A float, with anything missing or not finite as 0 (a page must render whatever came in)."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return 0.0
+    return value if math.isfinite(value) else 0.0
+
+
+def name_key(row):
+    """The table's default order: display name (or student id), case-insensitively, then student id."""
+    return ((row.get("name") or row.get("student") or "").casefold(), str(row.get("student", "")))
+
+
+def class_statistics(scores):
+    """count, mean, median, min and max of the graded scores (None for each but count when empty)."""
+    if not scores:
+        return {"count": 0, "mean": None, "median": None, "min": None, "max": None}
+    return {"count": len(scores), "mean": statistics.fmean(scores), "median": statistics.median(scores),
+            "min": min(scores), "max": max(scores)}
+
+
+def histogram(scores, total, bins=BINS):
+    """Counts of scores in `bins` equal bins of 0..total: [{"low", "high", "count"}]. Each bin holds
+    low <= score < high, the last one also total itself; scores outside 0..total go to the end bins."""
+    counts = [0] * bins
+    for score in scores:
+        index = math.floor(score * bins / total + 1e-9) if total > 0 else 0
+        counts[min(max(index, 0), bins - 1)] += 1
+    return [{"low": total * i / bins, "high": total * (i + 1) / bins, "count": count}
+            for i, count in enumerate(counts)]
+
+
+def histogram_svg(bins, total, width=440, height=220, left=14, right=14, top=24, bottom=44):
+    """SVG geometry for the histogram: bars (x, y, w, h, count, label x/y), ticks at bin edges."""
+    plot_w, plot_h = width - left - right, height - top - bottom
+    step = plot_w / len(bins)
+    tallest = max((b["count"] for b in bins), default=0) or 1
+    bars = []
+    for i, b in enumerate(bins):
+        h = plot_h * b["count"] / tallest
+        x = left + i * step + 2
+        bars.append({**b, "x": x, "w": step - 4, "y": top + plot_h - h, "h": h,
+                     "cx": x + (step - 4) / 2, "ty": top + plot_h - h - 6})
+    ticks = [{"x": left + i * step, "label": f"{total * i / len(bins):.4g}"} for i in range(len(bins) + 1)]
+    return {"width": width, "height": height, "left": left, "top": top, "base": top + plot_h,
+            "plot_w": plot_w, "bars": bars, "ticks": ticks}
+
+
+def item_analysis(graded_rows, rubric):
+    """For each rubric item with points > 0: how many graded students lost points on it (score
+    below the item's points; a missing item counts as 0), most-missed first, ties in rubric order.
+    [{"id", "points", "missed", "graded", "percent", "mean"}]."""
+    out = []
+    n = len(graded_rows)
+    for item in rubric.items:
+        if item.points <= 0:
+            continue
+        scores = [_score((row.get("items") or {}).get(item.id, 0.0)) for row in graded_rows]
+        missed = sum(1 for s in scores if s < item.points - 1e-9)
+        out.append({"id": item.id, "number": item.number, "points": item.points, "missed": missed, "graded": n,
+                    "percent": 100 * missed / n if n else 0.0, "mean": statistics.fmean(scores) if n else None})
+    out.sort(key=lambda entry: (-entry["missed"], entry["number"]))
+    return out
+
+
+def report_href(link):
+    """A relative link to a student's report, each path segment percent-encoded (so an entry named
+    "javascript:..." or "a#b" stays a path); None when empty, absolute or leaving the directory."""
+    if not link:
+        return None
+    path = PurePosixPath(str(link).replace("\\", "/"))
+    if path.is_absolute() or ".." in path.parts or not path.parts:
+        return None
+    return "/".join(quote(part, safe="") for part in path.parts)
+
+
+def _when(generated_at):
+    if generated_at is None:
+        generated_at = datetime.now(timezone.utc)
+    if isinstance(generated_at, datetime):
+        if generated_at.tzinfo is not None:
+            generated_at = generated_at.astimezone(timezone.utc)
+            return generated_at.strftime("%Y-%m-%d %H:%M UTC")
+        return generated_at.strftime("%Y-%m-%d %H:%M")
+    return str(generated_at)
+
+
+def _error_text(text):
+    text = str(text or "")
+    return text if len(text) <= MAX_ERROR_CHARS else text[:MAX_ERROR_CHARS] + " …"
+
+
+def view(rows, skipped, rubric, generated_at=None):
+    """The template's data."""
+    students = []
+    for row in sorted(rows, key=name_key):
+        status = row.get("status") if row.get("status") in STATUSES else "error"
+        students.append({
+            "student": str(row.get("student", "")), "name": str(row.get("name") or ""),
+            "display": str(row.get("name") or row.get("student") or ""), "email": str(row.get("email") or ""),
+            "score": _score(row.get("score")), "max_score": _score(row.get("max_score")) or rubric.total,
+            "status": status, "duration": _score(row.get("duration")), "sandbox": str(row.get("sandbox") or ""),
+            "href": report_href(row.get("report")), "error": _error_text(row.get("error")),
+            "items": dict(row.get("items") or {}), "order": len(students),
+        })
+    graded = [s for s in students if s["status"] == "graded"]
+    scores = [s["score"] for s in graded]
+    bins = histogram(scores, rubric.total)
+    return {
+        "csp": Markup(CSP), "script": Markup(SORT_SCRIPT), "version": __version__,
+        "rubric": rubric, "generated_at": _when(generated_at),
+        "students": students, "graded": graded,
+        "counts": {"submissions": len(students), "graded": len(graded),
+                   "error": sum(s["status"] == "error" for s in students),
+                   "timeout": sum(s["status"] == "timeout" for s in students), "skipped": len(skipped)},
+        "stats": class_statistics(scores), "bins": bins, "chart": histogram_svg(bins, rubric.total) if graded else None,
+        "items": item_analysis(graded, rubric),
+        "slowest": sorted(students, key=lambda s: (-s["duration"], s["order"]))[:SLOWEST],
+        "failed": [s for s in students if s["status"] != "graded"],
+        "unsandboxed": [s for s in students if s["sandbox"] == "none"],
+        "skipped": [(str(name), str(reason)) for name, reason in skipped],
+    }
+
+
+def render_index(rows, skipped, rubric, generated_at=None):
+    """The class overview page (HTML text) of a batch: rows are dicts with student, name, email,
+    score, max_score, status ("graded", "error" or "timeout"), items ({item id: score}), duration
+    (seconds), sandbox, sha256, report (a relative path such as "alice/report.html", not
+    URL-encoded, or "") and error; skipped is a list of (entry name, reason); generated_at a
+    datetime (an aware one is shown in UTC), a string, or None for now."""
+    return TEMPLATES.get_template("index.html.j2").render(**view(rows, skipped, rubric, generated_at))

@@ -1,0 +1,144 @@
+"""Batch grading: every entry of a class in the gradebook with the right status, the overview,
+resume after a kill, the lock, Gradescope exports and the Dask executor."""
+
+import csv
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from class_fixture import SKIPPED, make_class, make_gradescope_export
+from grader.batch import OutLock, discover
+from grader.cli import main
+from grader.rubric import ITEM_IDS
+from grading_support import rubric_with
+
+ROOT = Path(__file__).resolve().parent.parent
+FAST = dict(call_seconds="1.5", total_seconds="6", time_budget_seconds="3")
+
+
+def batch(*argv):
+    stream = io.StringIO()
+    status = main(["batch", *map(str, argv)], stream=stream)
+    return status, stream.getvalue()
+
+
+def read_grades(out):
+    with open(out / "grades.csv", newline="") as handle:
+        return {row["student"]: row for row in csv.DictReader(handle)}
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("class")
+    expected = make_class(tmp / "class", tmp / "scratch")
+    rubric = rubric_with(tmp, **FAST)
+    status, text = batch(tmp / "class", "--out", tmp / "out", "--jobs", "2", "--rubric", rubric.path)
+    return tmp, expected, rubric, status, text
+
+
+def test_every_submission_is_in_the_gradebook_with_its_status(graded_class):
+    tmp, expected, _, status, text = graded_class
+    assert status == 0, text
+    grades = read_grades(tmp / "out")
+    assert set(grades) == set(expected)
+    for student, (want_status, full_marks) in expected.items():
+        row = grades[student]
+        assert row["status"] == want_status, (student, row)
+        assert (float(row["score"]) == 100.0) == full_marks, (student, row["score"])
+        float(row["score"]), float(row["max_score"]), float(row["duration_seconds"])  # never text
+        assert all(float(row[item]) >= 0 for item in ITEM_IDS)
+        assert len(row["sha256"]) == 64
+    assert list(csv.reader(open(tmp / "out" / "grades.csv")))[0][:6] == ["student", "name", "email", "score",
+                                                                        "max_score", "status"]
+    assert "2 entries skipped" in text and "11 graded" not in text
+
+
+def test_each_graded_submission_has_its_results_report_and_summary(graded_class):
+    tmp, expected, *_ = graded_class
+    for student in expected:  # a submission that could not be loaded too: its report says why
+        files = {path.name for path in (tmp / "out" / student).iterdir()}
+        assert files == {"results.json", "report.html", "summary.md"}, student
+    assert "could not be loaded" in (tmp / "out" / "judy" / "report.html").read_text()
+
+
+def test_stray_entries_are_listed_as_skipped(graded_class):
+    tmp, *_ = graded_class
+    _, skipped = discover(tmp / "class")
+    assert {name for name, _ in skipped} == SKIPPED
+    index = (tmp / "out" / "index.html").read_text()
+    assert "notes.txt" in index and "not a submission" in index
+
+
+def test_a_second_run_keeps_unchanged_results_and_force_regrades(graded_class):
+    tmp, expected, rubric, *_ = graded_class
+    before = {s: (tmp / "out" / s / "results.json").stat().st_mtime_ns for s in expected}
+    status, text = batch(tmp / "class", "--out", tmp / "out", "--rubric", rubric.path)
+    assert status == 0 and f"{len(expected)} unchanged kept" in text
+    after = {s: (tmp / "out" / s / "results.json").stat().st_mtime_ns for s in before}
+    assert before == after
+    (tmp / "class" / "ivan.py").write_text("# still nothing\n")  # a changed submission is regraded
+    status, text = batch(tmp / "class", "--out", tmp / "out", "--rubric", rubric.path)
+    assert f"{len(expected) - 1} unchanged kept" in text
+    assert (tmp / "out" / "ivan" / "results.json").stat().st_mtime_ns != before["ivan"]
+
+
+def test_a_locked_out_is_refused(tmp_path, capsys):
+    (tmp_path / "class").mkdir()
+    with OutLock(tmp_path / "out"):
+        status, _ = batch(tmp_path / "class", "--out", tmp_path / "out")
+    assert status == 2 and "another batch (pid" in capsys.readouterr().err
+
+
+def test_a_killed_batch_resumes_without_regrading_what_finished(tmp_path):
+    expected = make_class(tmp_path / "class", tmp_path / "scratch")
+    rubric = rubric_with(tmp_path, **FAST)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "grader", "batch", str(tmp_path / "class"), "--out", str(out), "--jobs", "1",
+               "--rubric", str(rubric.path)]
+    process = subprocess.Popen(command, cwd=tmp_path, start_new_session=True, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while len(list(out.glob("*/results.json"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    finished = {path.parent.name: path.stat().st_mtime_ns for path in out.glob("*/results.json")}
+    assert 2 <= len(finished) < len(expected)
+    status, text = batch(tmp_path / "class", "--out", out, "--jobs", "2", "--rubric", rubric.path)
+    assert status == 0, text
+    assert {s: (out / s / "results.json").stat().st_mtime_ns for s in finished} == finished
+    assert set(read_grades(out)) == set(expected)
+
+
+def test_a_gradescope_export_takes_names_and_emails_from_the_metadata(tmp_path):
+    expected = make_gradescope_export(tmp_path / "export", tmp_path / "scratch")
+    status, text = batch(tmp_path / "export", "--out", tmp_path / "out")
+    assert status == 0, text
+    grades = read_grades(tmp_path / "out")
+    assert set(grades) == set(expected)
+    for student, (name, email, full_marks) in expected.items():
+        assert (grades[student]["name"], grades[student]["email"]) == (name, email)
+        assert (float(grades[student]["score"]) == 100.0) == full_marks
+    assert "submission_103" in text or "1 entries skipped" in text
+
+
+def test_the_dask_executor_gives_the_same_gradebook(tmp_path, graded_class):
+    distributed = pytest.importorskip("distributed", reason="Dask is an optional extra: pip install '.[dask]'")
+    tmp, expected, rubric, *_ = graded_class
+    from grader.batch import Settings, run_batch
+    from grader.executors import DaskExecutor
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        executor = DaskExecutor(distributed.Client(cluster))
+        summary = run_batch(tmp / "class", tmp_path / "out", Settings(rubric=str(rubric.path)), executor=executor)
+    assert summary["written"] == len(expected)
+    local, remote = read_grades(tmp / "out"), read_grades(tmp_path / "out")
+    for student in expected:
+        for column in ["score", "status", "sha256", *ITEM_IDS]:
+            assert remote[student][column] == local[student][column], (student, column)
+    assert (tmp_path / "out" / "alice" / "report.html").is_file()
