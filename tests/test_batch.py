@@ -142,3 +142,38 @@ def test_the_dask_executor_gives_the_same_gradebook(tmp_path, graded_class):
         for column in ["score", "status", "sha256", *ITEM_IDS]:
             assert remote[student][column] == local[student][column], (student, column)
     assert (tmp_path / "out" / "alice" / "report.html").is_file()
+
+
+def test_ctrl_c_stops_cleanly_and_writes_what_is_done(tmp_path):
+    make_class(tmp_path / "class", tmp_path / "scratch")
+    rubric = rubric_with(tmp_path, **FAST)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "grader", "batch", str(tmp_path / "class"), "--out", str(out), "--jobs", "1",
+               "--rubric", str(rubric.path)]
+    process = subprocess.Popen(command, cwd=tmp_path, start_new_session=True, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not list(out.glob("*/results.json")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C sends to the terminal's foreground group
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr[-2000:]
+    assert stdout.startswith("interrupted; ")
+    done = {path.parent.name for path in out.glob("*/results.json")}
+    assert done and set(read_grades(out)) == done
+    assert (out / "index.html").is_file()
+    with OutLock(out):  # released: the next batch can start
+        pass
+
+
+def test_the_class_overview_renders_in_chromium(graded_class):
+    from browser import chromium_path, is_blank, load
+    if chromium_path() is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium; CI installs it)")
+    tmp, expected, *_ = graded_class
+    page = load(tmp / "out" / "index.html", ROOT / "out" / "screenshots", name="batch-index")
+    assert page.requests == [] and page.console == [] and page.csp_violations == []
+    assert not is_blank(page.screenshot)
+    for student in expected:
+        assert f"{student}/report.html" in page.dom
+    assert 'data-sortable="ready"' in page.dom
