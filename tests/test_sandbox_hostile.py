@@ -118,15 +118,19 @@ def test_print_flood_keeps_the_raw_descriptor_output_capped(tmp_path):
     assert len(drain.kept) == 64 << 10 and len(drain.kept) + drain.dropped >= 16 << 20
 
 
-@needs_bubblewrap
-def test_searching_the_disk_finds_no_reference(tmp_path):
-    box = run(write_submission(tmp_path, "search_for_reference", REPO=REPO), "bubblewrap",
-              names=("ReLU", "Linear", "probe"))
+def probed_in_bubblewrap(path):
+    """(what the submission's own probe() reports from inside bubblewrap, the trusted probe)."""
+    box = run(path, "bubblewrap", names=("ReLU", "Linear", "probe"))
     try:
-        assert box.api.probe() == []
-        assert probe(box) == {"relu": "exception", "linear": "correct"}
+        return box.api.probe(), probe(box)
     finally:
         box.close()
+
+
+@needs_bubblewrap
+def test_searching_the_disk_finds_no_reference(tmp_path):
+    found, verdicts = probed_in_bubblewrap(write_submission(tmp_path, "search_for_reference", REPO=REPO))
+    assert found == [] and verdicts == {"relu": "exception", "linear": "correct"}
 
 
 @needs_bubblewrap
@@ -146,14 +150,12 @@ def test_no_network_inside_the_sandbox(tmp_path):
 
         listener = threading.Thread(target=listen)
         listener.start()
-        path = write_submission(tmp_path, "phone_home", PORT=server.getsockname()[1])
-        box = run(path, "bubblewrap", names=("ReLU", "Linear", "probe"))
         try:
-            outcome = box.api.probe()
-            assert probe(box) == {"relu": "correct", "linear": "correct"}
+            outcome, verdicts = probed_in_bubblewrap(write_submission(tmp_path, "phone_home",
+                                                                      PORT=server.getsockname()[1]))
         finally:
-            box.close()
             listener.join()
+    assert verdicts == {"relu": "correct", "linear": "correct"}
     assert outcome != "sent" and "Error" in outcome
     assert received == []
 
@@ -163,16 +165,14 @@ def test_nothing_is_written_outside_the_submission_copy(tmp_path):
     marker = f"torcino-hostile-{tmp_path.name}"
     home, parent = Path.home(), tmp_path / "submissions"
     path = write_submission(tmp_path, "write_outside", HOME=home, PARENT=parent, MARKER=marker)
-    box = run(path, "bubblewrap", names=("ReLU", "Linear", "probe"))
     try:
-        outcome = box.api.probe()
-        assert probe(box) == {"relu": "correct", "linear": "correct"}
+        outcome, verdicts = probed_in_bubblewrap(path)
     finally:
-        box.close()
         planted = [p for p in (home / marker, parent / marker, home.parent / marker) if p.exists()]
         for p in planted:
             p.unlink()
     assert planted == [], outcome
+    assert verdicts == {"relu": "correct", "linear": "correct"}
     assert outcome[f"{home}/{marker}"] != "written" and outcome[f"{parent}/{marker}"] != "written"
 
 
