@@ -7,7 +7,20 @@ from pathlib import Path
 from bug_bank import BY_NAME
 from submission_formats import build
 
-HANGS = "\ndef _hang(self, x):\n    while True:\n        pass\n\n\nReLU.forward = _hang\n"
+# hangs only for Linear(..., bias=False), which the checks use and the LeNet does not: it runs out of
+# its time budget without holding the LeNet item's (generous) training budget
+HANGS = """
+_linear_init = Linear.__init__
+
+
+def _init(self, in_features, out_features, bias=True):
+    while not bias:
+        pass
+    _linear_init(self, in_features, out_features, bias)
+
+
+Linear.__init__ = _init
+"""
 EXITS = "\nimport os\nFlatten.forward = lambda self, x: os._exit(3)\n"
 
 
