@@ -1,7 +1,6 @@
 """A generated class directory: correct, buggy, hostile, broken and stray entries, and a Gradescope
 export, with the status and score each must get."""
 
-import zipfile
 from pathlib import Path
 
 from bug_bank import BY_NAME

@@ -1,6 +1,5 @@
 """Loading a submission: every accepted format, the fallbacks, and what is refused."""
 
-import io
 import zipfile
 
 import numpy as np

@@ -1,6 +1,5 @@
 """flatten: (N, C*H*W) in C order, backward restores the shape, batch 1, new shapes on each call."""
 
-import numpy as np
 import pytest
 
 from grader.cases import FLATTEN_CASES

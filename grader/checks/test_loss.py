@@ -1,6 +1,5 @@
 """loss: value and dLogits against the reference, batch mean, class-index targets, large logits."""
 
-import numpy as np
 import pytest
 
 from grader.checks.compare import as_array, expect, expect_close

@@ -1,6 +1,5 @@
 """sequential: forward in order, backward in reverse, and parameters() as the layers' own arrays."""
 
-import numpy as np
 import pytest
 
 from grader.cases import LayerCase

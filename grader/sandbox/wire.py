@@ -10,7 +10,6 @@ Arrays are read with allow_pickle=False: nothing that crosses the wire is ever u
 This module is copied into the sandbox, so it imports only the standard library and numpy.
 """
 
-import io
 import json
 import os
 import re
