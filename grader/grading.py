@@ -28,7 +28,6 @@ from grader.sandbox.prepare import SubmissionError, fingerprint
 from grader.sandbox.runner import Limits, Sandbox
 
 CHECKS = Path(__file__).resolve().parent / "checks"
-MAX_MESSAGES = 5  # failing cases quoted per item in the text output
 
 
 @dataclass
