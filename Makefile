@@ -8,7 +8,7 @@ SUBMISSIONS ?=
 OUT ?= out
 JOBS ?=
 
-.PHONY: grade batch test template train bench data
+.PHONY: grade batch test template fixtures train bench data
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ test: $(INSTALLED)
 ## template: regenerate student_template/ from the reference's solution regions
 template: $(INSTALLED)
 	$(PY) scripts/make_template.py
+
+## fixtures: re-record grader/fixtures/public.npz, the expected values of the kit's public checks
+fixtures: $(INSTALLED)
+	$(PY) scripts/make_fixtures.py
 
 ## train: train the lesson's LeNet with the reference on the bundled MNIST subset
 train: $(INSTALLED)

@@ -1,9 +1,12 @@
 """The `torcino-grade` command line (also `python -m grader`).
 
     torcino-grade grade SUBMISSION --out DIR [--rubric NAME_OR_PATH] [--data DIR] [--seed N]
-                  [--fail-under SCORE] [--sandbox auto|bubblewrap|none] [--instructor]
+                  [--mode auto|instructor|public] [--fail-under SCORE]
+                  [--sandbox auto|bubblewrap|none] [--instructor] [--no-step-summary]
 
-writes DIR/results.json, DIR/report.html and DIR/summary.md (also appended to $GITHUB_STEP_SUMMARY).
+writes DIR/results.json, DIR/report.html and DIR/summary.md (also appended to $GITHUB_STEP_SUMMARY
+unless --no-step-summary). Instructor mode checks against the reference on fresh inputs; public
+mode (the student kit, where the reference is not installed) against the public fixtures.
 
     torcino-grade batch DIR --out OUT [--jobs N] [--rubric ...] [--data ...] [--force]
                   [--sandbox ...] [--executor local|dask] [--scheduler ADDRESS]
@@ -24,6 +27,7 @@ from pathlib import Path
 from grader import __version__
 from grader.batch import BatchError
 from grader.data import DataError
+from grader.oracle import FixtureError, reference_available
 from grader.rubric import RubricError, load_rubric
 from grader.sandbox.errors import SandboxUnavailable
 from grader.sandbox.runner import SandboxWarning
@@ -50,11 +54,16 @@ def build_parser():
     grade.add_argument("--rubric", default="lesson8", help="a rubric name from rubrics/ or a path (default lesson8)")
     grade.add_argument("--data", default=None, help="MNIST: the lesson's .npy directory or a mnist.npz (default: bundled)")
     grade.add_argument("--seed", type=int, default=None, help="reproduce a run: the seed its results recorded")
+    grade.add_argument("--mode", choices=("auto", "instructor", "public"), default="auto",
+                       help="expected values from the reference (instructor) or the public fixtures (public); "
+                            "auto: instructor when the reference is installed (default)")
     grade.add_argument("--fail-under", type=float, default=None, help="exit 1 when the score is below this")
     grade.add_argument("--sandbox", choices=("auto", "bubblewrap", "none"), default="auto",
                        help="auto: bubblewrap when available (default); bubblewrap: required; none: limits only")
     grade.add_argument("--instructor", action="store_true",
                        help="render every item's details in report.html, hidden ones included")
+    grade.add_argument("--no-step-summary", action="store_true",
+                       help="do not append summary.md to $GITHUB_STEP_SUMMARY (a later step of the job does)")
     batch = commands.add_parser("batch", help="grade a directory of submissions: gradebook and class overview")
     batch.add_argument("directory", help="one entry per submission (.py, .ipynb, .zip or a folder), or a Gradescope export")
     batch.add_argument("--out", required=True, help="directory for OUT/<student>/, grades.csv and index.html")
@@ -74,6 +83,7 @@ def command_batch(args, stream):
     from grader.executors import dask_executor
 
     load_rubric(args.rubric)  # a bad rubric stops the batch before anything runs
+    grading_mode("instructor")
     if args.data is not None:
         from grader.data import load_mnist
         load_mnist(args.data)
@@ -96,8 +106,8 @@ def command_batch(args, stream):
 def print_table(grade, stream):
     """The per-item table and the total."""
     width = max(len(item.id) for item in grade.items) + 2
-    print(f"torcino-grader {grade.grader_version} | rubric {grade.rubric} | seed {grade.seed} | "
-          f"sandbox {grade.sandbox} | {grade.seconds:.1f} s", file=stream)
+    print(f"torcino-grader {grade.grader_version} | rubric {grade.rubric} | {grade.mode} mode | "
+          f"seed {grade.seed} | sandbox {grade.sandbox} | {grade.seconds:.1f} s", file=stream)
     if grade.error:
         print(f"could not load the submission: {grade.error}", file=stream)
     for item in grade.items:
@@ -110,6 +120,17 @@ def print_table(grade, stream):
     print(f"  {'total':<{width + 5}} {grade.score:>5g} / {grade.max_score:g}", file=stream)
 
 
+def grading_mode(requested):
+    """The mode to grade in: auto is instructor when the reference package is installed."""
+    available = reference_available()
+    if requested == "auto":
+        return "instructor" if available else "public"
+    if requested == "instructor" and not available:
+        raise UsageError("instructor grading needs the reference package, which is not installed here "
+                         "(the student kit's grader checks in public mode: --mode public)")
+    return requested
+
+
 def command_grade(args, stream):
     from grader.grading import grade as run_grade
     from grader.report import write_reports
@@ -120,13 +141,15 @@ def command_grade(args, stream):
     rubric = load_rubric(args.rubric)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SandboxWarning)
-        result = run_grade(args.submission, rubric, seed=args.seed, data=args.data, sandbox=args.sandbox)
+        result = run_grade(args.submission, rubric, seed=args.seed, data=args.data, sandbox=args.sandbox,
+                           mode=grading_mode(args.mode))
     for warning in caught:
         print(f"WARNING: {warning.message}", file=sys.stderr)
     path = Path(args.out) / "results.json"
     results = to_results(result)
     write_json(results, path)
-    report, _ = write_reports(results, args.out, instructor=args.instructor, submission_path=args.submission)
+    report, _ = write_reports(results, args.out, instructor=args.instructor, submission_path=args.submission,
+                              step_summary=not args.no_step_summary)
     print_table(result, stream)
     print(f"results: {path}\nreport:  {report}", file=stream)
     if args.fail_under is not None and result.score < args.fail_under:
@@ -140,7 +163,7 @@ def main(argv=None, stream=None):
     try:
         args = build_parser().parse_args(argv)
         return command_batch(args, stream) if args.command == "batch" else command_grade(args, stream)
-    except (UsageError, RubricError, DataError, SandboxUnavailable, BatchError) as error:
+    except (UsageError, RubricError, DataError, SandboxUnavailable, BatchError, FixtureError) as error:
         print(f"torcino-grade: error: {error}", file=sys.stderr)
         return CANNOT_GRADE
 

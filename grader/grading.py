@@ -24,6 +24,7 @@ from grader.checks import context
 from grader.checks.context import GradingContext
 from grader.data import load_mnist
 from grader.lenet_run import LenetRun
+from grader.oracle import FixtureError, default_oracle
 from grader.sandbox.prepare import SubmissionError, fingerprint
 from grader.sandbox.runner import Limits, Sandbox
 
@@ -148,26 +149,32 @@ def failed_everything(rubric, message):
                        [{"case": "loading", "message": message, "details": {}}]) for item in rubric.items]
 
 
-def grade(submission, rubric, seed=None, data=None, sandbox="auto", oracle=None, mode="instructor",
+def grade(submission, rubric, seed=None, data=None, sandbox="auto", mode="instructor", oracle=None,
           concurrent_lenet=True):
     """Grade a submission (a path) against a rubric (rubric.Rubric); returns a Grade.
 
     seed: the checks' inputs (a fresh one when None); data: a source for grader.data.load_mnist;
-    sandbox: "auto", "bubblewrap" or "none"; oracle: where expected values come from (the
-    reference package by default); concurrent_lenet: train the LeNet while the checks run (one
-    grade uses both cores), or before them (batch grading runs one grade per core instead). Raises SandboxUnavailable and data.DataError (the grader
-    cannot grade); a submission that cannot be loaded is graded 0 with the reason.
+    sandbox: "auto", "bubblewrap" or "none"; mode: where expected values come from, "instructor"
+    (the reference, any seed) or "public" (the fixtures of the student kit, their seed only);
+    oracle: an oracle object instead (grader.oracle; recording fixtures); concurrent_lenet: train
+    the LeNet while the checks run (one grade uses both cores), or before them (batch grading runs
+    one grade per core instead). Raises SandboxUnavailable, data.DataError and oracle.FixtureError
+    (the grader cannot grade); a submission that cannot be loaded is graded 0 with the reason.
     """
     started = time.perf_counter()
+    oracle = oracle or default_oracle(mode)
+    if oracle.seed is not None:
+        if seed is not None and int(seed) != oracle.seed:
+            raise FixtureError(f"{oracle.mode} mode checks against fixtures recorded with seed {oracle.seed}, "
+                               f"so it cannot grade with seed {seed}")
+        seed = oracle.seed
     seed = secrets.randbelow(2**31) if seed is None else int(seed)
-    if oracle is None:
-        import reference as oracle
     mnist = load_mnist(data)
     limits = limits_from(rubric, sandbox)
     box = Sandbox(submission, limits)
     lenet = LenetRun(submission, rubric, mnist, limits)
     grade_facts = dict(submission=str(submission), rubric=rubric.name, rubric_sha256=rubric.sha256, seed=seed,
-                       mode=mode, max_score=rubric.total)
+                       mode=oracle.mode, max_score=rubric.total)
     try:
         try:
             box.start()
@@ -179,7 +186,9 @@ def grade(submission, rubric, seed=None, data=None, sandbox="auto", oracle=None,
         lenet.start(background=concurrent_lenet)
         ctx = GradingContext(box=box, oracle=oracle, rubric=rubric, seed=seed, lenet=lenet)
         items, diagnostics = score(run_checks(ctx), rubric)
-        lenet.finish().time_reference(oracle)
+        run = lenet.finish()
+        if oracle.reference is not None:
+            run.time_reference(oracle.reference)
         diagnostics.update(ctx.diagnostics, lenet=lenet.summary())
     finally:
         box.close()

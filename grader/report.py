@@ -142,7 +142,8 @@ def without_case(failure):
 def reproduce_command(extra, submission_path=None, out_dir=None):
     submission = submission_path or extra.get("submission", "SUBMISSION")
     rubric = extra.get("rubric", "lesson8")
-    return (f"torcino-grade grade {submission} --out {out_dir or 'out'} --seed {extra.get('seed')}"
+    mode = " --mode public" if extra.get("mode") == "public" else ""
+    return (f"torcino-grade grade {submission} --out {out_dir or 'out'}{mode} --seed {extra.get('seed')}"
             + ("" if rubric == "lesson8" else f" --rubric {rubric}"))
 
 
@@ -154,16 +155,16 @@ def render_markdown(results, instructor=False):
     return TEMPLATES.get_template("summary.md.j2").render(**view(results, instructor))
 
 
-def write_reports(results, out_dir, instructor=False, submission_path=None):
+def write_reports(results, out_dir, instructor=False, submission_path=None, step_summary=True):
     """Write report.html and summary.md next to results.json; append summary.md to the GitHub job
-    summary when GITHUB_STEP_SUMMARY is set. Returns the two paths."""
+    summary when GITHUB_STEP_SUMMARY is set (and step_summary). Returns the two paths."""
     from grader.results import write_text
     out_dir = Path(out_dir)
     report = write_text(render_html(results, instructor, submission_path, out_dir), out_dir / "report.html")
     summary_text = render_markdown(results, instructor)
     summary = write_text(summary_text, out_dir / "summary.md")
-    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if step_summary:
-        with open(step_summary, "a", encoding="utf-8") as out:
+    job_summary = os.environ.get("GITHUB_STEP_SUMMARY") if step_summary else None
+    if job_summary:
+        with open(job_summary, "a", encoding="utf-8") as out:
             out.write(summary_text + "\n")
     return report, summary

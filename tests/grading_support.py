@@ -28,5 +28,6 @@ def lost(result):
     return {item.id for item in result.items if item.score < item.max_score}
 
 
-def grade_path(path, rubric=None, seed=0, **options):
-    return grade(path, rubric or load_rubric(), seed=seed, **options)
+def grade_path(path, rubric=None, seed=0, mode="instructor", **options):
+    """Grade path in-process; public mode always uses the fixtures' own seed."""
+    return grade(path, rubric or load_rubric(), seed=None if mode == "public" else seed, mode=mode, **options)

@@ -66,6 +66,32 @@ def test_the_grader_says_why_it_cannot_grade(tmp_path, capsys, argv, status, wor
     assert words in error and len(error.strip().splitlines()) == 1
 
 
+def test_without_the_reference_the_grader_checks_in_public_mode(tmp_path, capsys, monkeypatch):
+    """The student kit's grader has no reference package: auto is public mode, instructor mode and
+    batch grading say why they cannot run, and public mode accepts only the fixtures' seed."""
+    monkeypatch.setattr("grader.cli.reference_available", lambda: False)
+    status, text = run("grade", str(ROOT / "reference"), "--out", str(tmp_path / "out"))
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert status == 0 and results["score"] == 100 and results["extra_data"]["mode"] == "public"
+    assert "public mode" in text and "--mode public" in (tmp_path / "out" / "report.html").read_text()
+    for argv, words in ((["grade", str(ROOT / "reference"), "--out", "o", "--mode", "instructor"], "needs the reference"),
+                        (["batch", str(tmp_path), "--out", "o"], "needs the reference"),
+                        (["grade", str(ROOT / "reference"), "--out", "o", "--seed", "9"], "recorded with seed 8")):
+        assert run(*argv)[0] == 2
+        assert words in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flags, appended", [([], True), (["--no-step-summary"], False)])
+def test_the_summary_goes_to_the_github_job_summary_unless_told_not_to(tmp_path, monkeypatch, flags, appended):
+    job_summary = tmp_path / "step_summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(job_summary))
+    path = build("file", tmp_path)
+    assert run("grade", str(path), "--out", str(tmp_path / "out"), "--seed", "1", *flags)[0] == 0
+    summary = (tmp_path / "out" / "summary.md").read_text()
+    assert "instructor checks" in summary
+    assert (job_summary.exists() and job_summary.read_text().strip() == summary.strip()) == appended
+
+
 def test_fail_under_exits_1_below_the_score(tmp_path):
     path = build("file", tmp_path, __import__("bug_bank").BY_NAME["sgd_ignores_lr"].sources())
     status, text = run("grade", str(path), "--out", str(tmp_path / "out"), "--fail-under", "99")

@@ -1,5 +1,6 @@
 """Discrimination: every correct implementation gets full marks, every realistic bug loses the
-points of the item it breaks, with a message that names the failing case."""
+points of the item it breaks, with a message that names the failing case — in instructor mode
+(the live reference, fresh seeds) and in public mode (the student kit's fixtures)."""
 
 import pytest
 
@@ -17,26 +18,33 @@ CORRECT = {
 }
 
 
-@pytest.mark.parametrize("seed", [1, 2])
+RUNS = {"instructor-seed-1": ("instructor", 1), "instructor-seed-2": ("instructor", 2), "public": ("public", None)}
+
+
+@pytest.mark.parametrize("run", list(RUNS))
 @pytest.mark.parametrize("style", list(CORRECT))
-def test_correct_implementations_get_full_marks(tmp_path, style, seed):
-    result = grade_path(CORRECT[style](tmp_path), seed=seed)
+def test_correct_implementations_get_full_marks(tmp_path, style, run):
+    mode, seed = RUNS[run]
+    result = grade_path(CORRECT[style](tmp_path), seed=seed, mode=mode)
+    assert result.mode == mode
     failures = {item.id: item.failures[:1] for item in result.items if item.status != "passed"}
     assert result.score == result.max_score == 100, failures
     assert result.diagnostics["tie_rule"] == ("all maxima" if style == "lesson-loops" else "first maximum")
 
 
-def test_the_template_gets_zero_and_says_not_implemented(tmp_path):
-    result = grade_path(Path(__file__).resolve().parent.parent / "student_template", seed=3)
+@pytest.mark.parametrize("mode", ["instructor", "public"])
+def test_the_template_gets_zero_and_says_not_implemented(tmp_path, mode):
+    result = grade_path(Path(__file__).resolve().parent.parent / "student_template", seed=3, mode=mode)
     assert result.score == 0
     for item in result.items:
         assert item.score == 0 and item.failures, item.id
         assert "NotImplementedError" in item.failures[0]["message"], (item.id, item.failures[0])
 
 
+@pytest.mark.parametrize("mode", ["instructor", "public"])
 @pytest.mark.parametrize("bug", BUGS, ids=str)
-def test_a_bug_loses_the_points_of_the_item_it_breaks(tmp_path, bug):
-    result = grade_path(build("file", tmp_path, bug.sources()), seed=4)
+def test_a_bug_loses_the_points_of_the_item_it_breaks(tmp_path, bug, mode):
+    result = grade_path(build("file", tmp_path, bug.sources()), seed=4, mode=mode)
     assert set(bug.items) <= lost(result), (bug.why, sorted(lost(result)))
     primary = items_of(result)[bug.items[0]]
     for failure in primary.failures:

@@ -7,7 +7,7 @@ import pytest
 
 import reference
 from grader.sandbox.errors import BadReply, BudgetExceeded, MissingName, StaleObject, SubmissionRaised
-from grader.sandbox.prepare import SubmissionError, prepare
+from grader.sandbox.prepare import SubmissionError, fingerprint, prepare
 from grader.sandbox.runner import REQUIRED_NAMES, Limits, Sandbox
 from submission_formats import KINDS, build
 
@@ -117,6 +117,24 @@ def test_unsafe_archives_are_refused(tmp_path, entries, symlink, words):
     with pytest.raises(SubmissionError, match=words):
         prepare(zip_with(tmp_path, entries, symlink), tmp_path / "out")
     assert not (tmp_path / "evil.py").exists() and not (tmp_path.parent / "evil.py").exists()
+
+
+def test_a_repository_is_graded_without_its_hidden_and_tool_folders(tmp_path):
+    """`torcino-grade grade .` in a student's repository: .git, .venv, .github, the kit's .grader
+    and caches are not part of the submission (neither copied nor fingerprinted)."""
+    repository = tmp_path / "repository"
+    (repository / "torcino").mkdir(parents=True)
+    (repository / "torcino" / "__init__.py").write_text("x = 1\n")
+    (repository / "README.md").write_text("mine\n")
+    before = fingerprint(repository)
+    for tool in (".git/HEAD", ".venv/lib/site.py", ".github/workflows/grade.yml", ".grader/wheel.whl",
+                 "torcino/__pycache__/x.pyc", "torcino/.hidden.py"):
+        (repository / tool).parent.mkdir(parents=True, exist_ok=True)
+        (repository / tool).write_text("tool\n")
+    prepared = prepare(repository, tmp_path / "out")
+    copied = sorted(str(path.relative_to(prepared.root)) for path in prepared.root.rglob("*") if path.is_file())
+    assert copied == ["README.md", "torcino/__init__.py"]
+    assert fingerprint(repository) == prepared.sha256 == before
 
 
 @pytest.mark.parametrize("make, words", [

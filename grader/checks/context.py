@@ -9,8 +9,9 @@ import numpy as np
 @dataclass
 class GradingContext:
     """box: the sandboxed submission (runner.Sandbox); oracle: where expected values come from
-    (the reference module); rubric: rubric.Rubric; seed: this run's seed; lenet: a LenetRun
-    started in the background (or None); diagnostics: unscored findings, filled by the checks."""
+    (grader.oracle: the live reference, a recording of it, or its replay); rubric: rubric.Rubric;
+    seed: this run's seed; lenet: a LenetRun started in the background (or None); diagnostics:
+    unscored findings, filled by the checks."""
 
     box: object
     oracle: object

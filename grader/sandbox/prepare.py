@@ -18,6 +18,12 @@ IGNORED_NAMES = {".git", ".venv", "venv", "__pycache__", ".ipynb_checkpoints", "
 SUBMISSION_SUFFIXES = {".py", ".ipynb", ".zip"}
 
 
+def ignored(parts):
+    """Whether a path (its parts) is left out of a submission: tool folders and hidden entries
+    (.git, .venv, .github, the student kit's .grader, ...)."""
+    return any(part in IGNORED_NAMES or (part.startswith(".") and part not in (".", "..")) for part in parts)
+
+
 class SubmissionError(Exception):
     """A submission that cannot be prepared (missing, unreadable, unsafe archive); one-line message."""
 
@@ -87,7 +93,7 @@ def _tree_files(source, notes):
     total, count = 0, 0
     for path in sorted(source.rglob("*")):
         relative = path.relative_to(source)
-        if any(part in IGNORED_NAMES for part in relative.parts):
+        if ignored(relative.parts):
             continue
         if path.is_symlink():
             notes.append(f"{relative}: a symbolic link, not copied")
@@ -131,8 +137,7 @@ def _extract_zip(source, destination, notes):
     except (zipfile.BadZipFile, OSError) as error:
         raise SubmissionError(f"{source}: not a zip archive ({error})") from None
     with archive:
-        members = [m for m in archive.infolist()
-                   if not any(part in IGNORED_NAMES for part in PurePosixPath(m.filename).parts)]
+        members = [m for m in archive.infolist() if not ignored(PurePosixPath(m.filename).parts)]
         if len(members) > MAX_FILES:
             raise SubmissionError(f"{source}: more than {MAX_FILES} entries")
         _check_size(sum(m.file_size for m in members), source)

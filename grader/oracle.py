@@ -1,0 +1,363 @@
+"""Where the checks' expected values come from.
+
+LiveReference  the reference package itself: instructor grading, any seed.
+Recording      the reference, with every interaction of a check with it logged per test
+               (`make fixtures` records a grading of the reference with the public seed).
+Replay         that log played back without the reference: public mode (the student kit), which
+               grades with the public seed only.
+
+A check talks to its oracle as to the reference package: ref.Conv2d(...), layer.weight,
+layer.weight = w, layer.forward(x), loss_fn(logits, targets). A recording logs each of these as an
+event (what was asked, with which arguments, and what came back); a replay expects the same events
+in the same order, verifies their arguments and answers with the recorded result. The checks draw
+their inputs from the run's seed, so with the public seed they ask exactly what was recorded.
+
+The fixture file is a zip of .npy arrays (readable with numpy.load) with the events in __index__.
+"""
+
+import io
+import json
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "public.npz"
+PUBLIC_SEED = 8
+FORMAT = 1
+INPUT_RTOL = 1e-12  # arguments are the checks' own inputs: equal up to the last bits
+
+
+class FixtureError(Exception):
+    """The public fixtures are missing, unreadable or do not match what the checks ask (a grader
+    problem, not the submission's: run `make fixtures`)."""
+
+
+def reference_available():
+    """Whether the reference package can be imported (not in the student kit)."""
+    import importlib.util
+    return importlib.util.find_spec("reference") is not None
+
+
+class LiveReference:
+    """The reference package, answering every test."""
+
+    mode = "instructor"
+    seed = None  # any seed
+
+    def __init__(self, module=None):
+        if module is None:
+            import reference as module
+        self.reference = module
+
+    def session(self, test_id):
+        return self.reference
+
+
+class Recording:
+    """The reference, logging every test's interactions with it; save() writes the fixture file."""
+
+    mode = "instructor"
+
+    def __init__(self, seed=PUBLIC_SEED, module=None):
+        if module is None:
+            import reference as module
+        self.reference, self.seed = module, seed
+        self.tests = {}
+
+    def session(self, test_id):
+        # The reference draws initial weights from numpy's global generator (the checks read them
+        # only for their shapes): seeded per test, every recording logs the same values.
+        np.random.seed(zlib.crc32(test_id.encode()))
+        log = _Log(self.tests.setdefault(test_id, []))
+        return _RecordingNamespace(self.reference, log)
+
+    def save(self, path=FIXTURES):
+        """Write the fixtures: every array as a .npy member, the events as JSON in __index__."""
+        arrays, tests = {}, {}
+        for test_id, events in sorted(self.tests.items()):
+            tests[test_id] = [_encode_event(event, arrays) for event in events]
+        index = {"format": FORMAT, "seed": self.seed, "tests": tests}
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        members = {"__index__": np.array(json.dumps(index, sort_keys=True)), **arrays}
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, array in members.items():
+                buffer = io.BytesIO()
+                np.lib.format.write_array(buffer, np.asarray(array), allow_pickle=False)
+                archive.writestr(zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0)),
+                                 buffer.getvalue(), compress_type=zipfile.ZIP_DEFLATED)
+        return path
+
+
+class Replay:
+    """The recorded events played back: each test's session answers what the recording answered."""
+
+    mode = "public"
+    reference = None  # no reference to time the LeNet's layers against
+
+    def __init__(self, path=FIXTURES):
+        self.path = Path(path)
+        try:
+            with np.load(self.path, allow_pickle=False) as data:
+                index = json.loads(str(data["__index__"]))
+                self.arrays = {name: data[name] for name in data.files if name != "__index__"}
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
+            raise FixtureError(f"{self.path}: cannot read the public fixtures ({error}); run `make fixtures`") from None
+        if index.get("format") != FORMAT:
+            raise FixtureError(f"{self.path}: fixture format {index.get('format')}, expected {FORMAT}; run `make fixtures`")
+        self.seed, self.tests = index["seed"], index["tests"]
+
+    def session(self, test_id):
+        if test_id not in self.tests:
+            raise FixtureError(f"no public fixtures for {test_id} in {self.path}; run `make fixtures`")
+        events = [_decode_event(event, self.arrays) for event in self.tests[test_id]]
+        return _ReplayNamespace(_Script(test_id, events))
+
+
+def default_oracle(mode):
+    """The oracle of a grading mode: 'instructor' (the reference) or 'public' (the fixtures)."""
+    if mode == "public":
+        return Replay()
+    if mode == "instructor":
+        return LiveReference()
+    raise ValueError(f"unknown grading mode {mode!r}: expected 'instructor' or 'public'")
+
+
+# Events: {"op": "construct" | "getattr" | "setattr" | "call", "target": handle or None,
+#          "name": str, "args": [...], "kwargs": {...}, "result": ...}; values are plain data, arrays,
+#          {"object": handle} for reference objects and {"method": name} for bound methods.
+
+@dataclass(frozen=True)
+class _Object:
+    """A reference object, named by its handle within one test."""
+
+    handle: int
+
+
+@dataclass(frozen=True)
+class _Method:
+    """getattr found a method."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class _Missing:
+    """getattr found no such attribute."""
+
+
+class _Log:
+    def __init__(self, events):
+        self.events, self.objects = events, []
+
+    def handle_of(self, real):
+        self.objects.append(real)
+        return len(self.objects) - 1
+
+
+def _snapshot(value):
+    """A copy of value to log (arrays copied: the reference mutates its gradients in place), with
+    recorded objects replaced by their _Object handles."""
+    if isinstance(value, _RecordingObject):
+        return _Object(value._handle)
+    if isinstance(value, (np.ndarray, np.generic)):
+        return np.array(value, copy=True)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_snapshot(v) for v in value)
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise TypeError(f"the oracle cannot record a {type(value).__name__}")
+
+
+def _real(value):
+    if isinstance(value, _RecordingObject):
+        return value._real
+    if isinstance(value, (list, tuple)):
+        return type(value)(_real(v) for v in value)
+    return value
+
+
+class _RecordingNamespace:
+    def __init__(self, module, log):
+        self._module, self._log = module, log
+
+    def __getattr__(self, name):
+        target = getattr(self._module, name)
+        if not isinstance(target, type):
+            return target
+
+        def construct(*args, **kwargs):
+            real = target(*_real(args), **_real(kwargs))
+            handle = self._log.handle_of(real)
+            self._log.events.append({"op": "construct", "target": None, "name": name, "args": _snapshot(list(args)),
+                                     "kwargs": _snapshot(kwargs_list(kwargs)), "result": _Object(handle)})
+            return _RecordingObject(real, handle, self._log)
+        return construct
+
+
+def kwargs_list(kwargs):
+    return [[key, value] for key, value in sorted(kwargs.items())]
+
+
+class _RecordingObject:
+    def __init__(self, real, handle, log):
+        object.__setattr__(self, "_real", real)
+        object.__setattr__(self, "_handle", handle)
+        object.__setattr__(self, "_log", log)
+
+    def _record(self, op, name, result, args=(), kwargs=None):
+        self._log.events.append({"op": op, "target": self._handle, "name": name, "args": _snapshot(list(args)),
+                                 "kwargs": _snapshot(kwargs_list(kwargs or {})), "result": result})
+
+    def __getattr__(self, name):
+        try:
+            value = getattr(self._real, name)
+        except AttributeError:
+            self._record("getattr", name, _Missing())
+            raise
+        if callable(value) and not isinstance(value, np.ndarray):
+            self._record("getattr", name, _Method(name))
+            return lambda *args, **kwargs: self._call(name, value, args, kwargs)
+        self._record("getattr", name, _snapshot(value))
+        return value
+
+    def __setattr__(self, name, value):
+        self._record("setattr", name, None, [value])
+        setattr(self._real, name, _real(value))
+
+    def __call__(self, *args, **kwargs):
+        return self._call("__call__", self._real, args, kwargs)
+
+    def _call(self, name, function, args, kwargs):
+        result = function(*_real(args), **_real(kwargs))
+        self._record("call", name, _snapshot(result), args, kwargs)
+        return result
+
+
+class _Script:
+    """One test's recorded events, consumed in order."""
+
+    def __init__(self, test_id, events):
+        self.test_id, self.events, self.position = test_id, events, 0
+
+    def next(self, op, target, name, args=(), kwargs=None):
+        """The next event, which must be this op on this target with these arguments; its result."""
+        described = f"{op} {name}" + ("" if target is None else f" of object {target}")
+        if self.position >= len(self.events):
+            raise FixtureError(f"{self.test_id}: the public fixtures end before {described}; run `make fixtures`")
+        event = self.events[self.position]
+        self.position += 1
+        expected = (event["op"], event["target"], event["name"])
+        if expected != (op, target, name):
+            raise FixtureError(f"{self.test_id}: event {self.position}: the checks asked for {described}, the fixtures "
+                               f"recorded {event['op']} {event['name']}; run `make fixtures`")
+        for what, got, recorded in (("arguments", list(args), event["args"]),
+                                    ("keyword arguments", kwargs_list(kwargs or {}), event["kwargs"])):
+            if not _same(got, recorded):
+                raise FixtureError(f"{self.test_id}: event {self.position} ({described}): the {what} differ from the "
+                                   "recorded ones; run `make fixtures` (or numpy's random streams changed)")
+        return event["result"]
+
+
+def _same(got, recorded):
+    if isinstance(recorded, _Object):
+        return isinstance(got, _ReplayObject) and got._handle == recorded.handle
+    if isinstance(recorded, np.ndarray):
+        return (isinstance(got, (np.ndarray, np.generic)) and np.shape(got) == recorded.shape
+                and np.allclose(got, recorded, rtol=INPUT_RTOL, atol=0.0))
+    if isinstance(recorded, (list, tuple)):
+        return isinstance(got, (list, tuple)) and len(got) == len(recorded) and all(map(_same, got, recorded))
+    if isinstance(got, (np.ndarray, np.generic)):
+        return False
+    return got == recorded and type(got) is type(recorded)
+
+
+def _answer(value, script):
+    """A recorded result as the checks receive it: fresh copies of arrays, replay objects."""
+    if isinstance(value, _Object):
+        return _ReplayObject(value.handle, script)
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (list, tuple)):
+        return type(value)(_answer(v, script) for v in value)
+    return value
+
+
+class _ReplayNamespace:
+    def __init__(self, script):
+        self._script = script
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return lambda *args, **kwargs: _answer(self._script.next("construct", None, name, args, kwargs), self._script)
+
+
+class _ReplayObject:
+    def __init__(self, handle, script):
+        object.__setattr__(self, "_handle", handle)
+        object.__setattr__(self, "_script", script)
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        result = self._script.next("getattr", self._handle, name)
+        if isinstance(result, _Missing):
+            raise AttributeError(name)
+        if isinstance(result, _Method):
+            return lambda *args, **kwargs: self._call(name, args, kwargs)
+        return _answer(result, self._script)
+
+    def __setattr__(self, name, value):
+        self._script.next("setattr", self._handle, name, [value])
+
+    def __call__(self, *args, **kwargs):
+        return self._call("__call__", args, kwargs)
+
+    def _call(self, name, args, kwargs):
+        return _answer(self._script.next("call", self._handle, name, args, kwargs), self._script)
+
+
+def _encode_event(event, arrays):
+    return {key: _encode(value, arrays) if key in ("args", "kwargs", "result") else value
+            for key, value in event.items()}
+
+
+def _encode(value, arrays):
+    if isinstance(value, _Object):
+        return {"object": value.handle}
+    if isinstance(value, _Method):
+        return {"method": value.name}
+    if isinstance(value, _Missing):
+        return {"missing": True}
+    if isinstance(value, np.ndarray):
+        name = f"a{len(arrays)}"
+        arrays[name] = value
+        return {"array": name}
+    if isinstance(value, (list, tuple)):
+        return {"tuple" if isinstance(value, tuple) else "list": [_encode(v, arrays) for v in value]}
+    return {"value": value}
+
+
+def _decode_event(event, arrays):
+    return {key: _decode(value, arrays) if key in ("args", "kwargs", "result") else value
+            for key, value in event.items()}
+
+
+def _decode(value, arrays):
+    (kind, content), = value.items()
+    if kind == "object":
+        return _Object(content)
+    if kind == "method":
+        return _Method(content)
+    if kind == "missing":
+        return _Missing()
+    if kind == "array":
+        return arrays[content]
+    if kind in ("tuple", "list"):
+        items = [_decode(v, arrays) for v in content]
+        return tuple(items) if kind == "tuple" else items
+    return content
