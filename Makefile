@@ -8,7 +8,7 @@ SUBMISSIONS ?=
 OUT ?= out
 JOBS ?=
 
-.PHONY: grade batch test template fixtures train bench data
+.PHONY: grade batch test template fixtures student-kit gradescope train bench data
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,14 @@ template: $(INSTALLED)
 ## fixtures: re-record grader/fixtures/public.npz, the expected values of the kit's public checks
 fixtures: $(INSTALLED)
 	$(PY) scripts/make_fixtures.py
+
+## student-kit: build dist/student-kit/, a ready-to-push student repository (no reference solution)
+student-kit: $(INSTALLED)
+	$(PY) scripts/make_student_kit.py
+
+## gradescope: build dist/gradescope-autograder.zip for Gradescope (RUBRIC= a name or path, default lesson8)
+gradescope: $(INSTALLED)
+	$(PY) scripts/make_gradescope.py $(if $(RUBRIC),--rubric $(RUBRIC))
 
 ## train: train the lesson's LeNet with the reference on the bundled MNIST subset
 train: $(INSTALLED)
