@@ -101,6 +101,10 @@ def test_a_check_without_fixtures_and_a_broken_file_are_fixture_errors(tiny_fixt
     broken.write_bytes(b"not a zip")
     with pytest.raises(FixtureError, match="broken.npz: cannot read the public fixtures"):
         Replay(broken)
+    future = tmp_path / "future.npz"
+    np.savez(future, __index__=np.array('{"format": 99, "seed": 8, "tests": {}}'))
+    with pytest.raises(FixtureError, match="fixture format 99, expected 1"):
+        Replay(future)
 
 
 def test_public_mode_grades_with_the_fixtures_seed_only(tmp_path):

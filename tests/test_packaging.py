@@ -21,7 +21,7 @@ def wheel(tmp_path_factory):
 
 def test_wheel_holds_both_packages_the_data_and_the_console_script(wheel):
     names = zipfile.ZipFile(wheel).namelist()
-    assert "grader/data/mnist_5k.npz" in names and "grader/rubrics/lesson8.toml" in names
+    assert {"grader/data/mnist_5k.npz", "grader/rubrics/lesson8.toml", "grader/fixtures/public.npz"} <= set(names)
     assert {"grader/checks/conftest.py", "grader/checks/test_layers.py", "grader/sandbox/worker.py"} <= set(names)
     assert {"grader/__init__.py", "grader/lenet.py", "reference/__init__.py", "reference/train.py"} <= set(names)
     assert not any(name.startswith(("tests/", "student_template/", "bench/")) for name in names)
