@@ -181,6 +181,8 @@ def _real(value):
 
 
 class _RecordingNamespace:
+    """The reference module as a check sees it while recording: its classes construct recorded objects."""
+
     def __init__(self, module, log):
         self._module, self._log = module, log
 
@@ -193,12 +195,13 @@ class _RecordingNamespace:
             real = target(*_real(args), **_real(kwargs))
             handle = self._log.handle_of(real)
             self._log.events.append({"op": "construct", "target": None, "name": name, "args": _snapshot(list(args)),
-                                     "kwargs": _snapshot(kwargs_list(kwargs)), "result": _Object(handle)})
+                                     "kwargs": _snapshot(_kwargs_list(kwargs)), "result": _Object(handle)})
             return _RecordingObject(real, handle, self._log)
         return construct
 
 
-def kwargs_list(kwargs):
+def _kwargs_list(kwargs):
+    """Keyword arguments as sorted [name, value] pairs (JSON has no tuples or ordered keywords)."""
     return [[key, value] for key, value in sorted(kwargs.items())]
 
 
@@ -210,7 +213,7 @@ class _RecordingObject:
 
     def _record(self, op, name, result, args=(), kwargs=None):
         self._log.events.append({"op": op, "target": self._handle, "name": name, "args": _snapshot(list(args)),
-                                 "kwargs": _snapshot(kwargs_list(kwargs or {})), "result": result})
+                                 "kwargs": _snapshot(_kwargs_list(kwargs or {})), "result": result})
 
     def __getattr__(self, name):
         try:
@@ -255,7 +258,7 @@ class _Script:
             raise FixtureError(f"{self.test_id}: event {self.position}: the checks asked for {described}, the fixtures "
                                f"recorded {event['op']} {event['name']}; run `make fixtures`")
         for what, got, recorded in (("arguments", list(args), event["args"]),
-                                    ("keyword arguments", kwargs_list(kwargs or {}), event["kwargs"])):
+                                    ("keyword arguments", _kwargs_list(kwargs or {}), event["kwargs"])):
             if not _same(got, recorded):
                 raise FixtureError(f"{self.test_id}: event {self.position} ({described}): the {what} differ from the "
                                    "recorded ones; run `make fixtures` (or numpy's random streams changed)")

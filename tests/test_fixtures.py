@@ -43,9 +43,10 @@ def test_the_committed_fixtures_are_what_the_reference_answers(tmp_path):
     committed = Replay(FIXTURES)
     assert committed.seed == fresh.seed == PUBLIC_SEED
     assert sorted(committed.tests) == sorted(fresh.tests), "checks added or removed: run `make fixtures`"
+    committed_events, fresh_events = decoded(committed), decoded(fresh)
     found = []
-    for test, (got, want) in zip(sorted(fresh.tests), zip(*(map(decoded(r).get, sorted(fresh.tests))
-                                                            for r in (committed, fresh)))):
+    for test in sorted(fresh.tests):
+        got, want = committed_events[test], fresh_events[test]
         assert [(e["op"], e["target"], e["name"]) for e in got] == [(e["op"], e["target"], e["name"]) for e in want], test
         for number, (g, w) in enumerate(zip(got, want)):
             for key in ("args", "kwargs", "result"):
