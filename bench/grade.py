@@ -4,7 +4,8 @@
 
 Prints the wall time of grader.grading.grade on the reference (as a student package, so it is
 loaded, sandboxed and checked like any submission), the time of train_lenet(reference, ...) alone
-in this process with the rubric's protocol, and their ratio. Target: at most 2.5x. The best of
+in this process with the rubric's protocol, and their ratio. Target: at most 2.5x. Also the same
+grade in public mode (the student kit's replayed fixtures) against instructor mode. The best of
 --repeats runs of each counts (the machine is shared).
 """
 
@@ -48,11 +49,15 @@ def main():
         submission = build("package", directory)
         results = []
         grade_seconds = best(lambda: results.append(grade(submission, rubric, seed=1)), args.repeats)
+        public = []
+        public_seconds = best(lambda: public.append(grade(submission, rubric, mode="public")), args.repeats)
     lenet_seconds = best(lambda: train_lenet(reference, data, protocol), args.repeats)
     last = results[-1]
     ratio = grade_seconds / lenet_seconds
     print(f"grade (reference, sandbox {last.sandbox}): {grade_seconds:.2f} s, score {last.score:g}/{last.max_score:g}")
     print(f"LeNet protocol alone (reference, in process): {lenet_seconds:.2f} s")
+    print(f"grade in public mode (fixtures replayed): {public_seconds:.2f} s, score {public[-1].score:g}; "
+          f"public / instructor = {public_seconds / grade_seconds:.2f}x")
     print(f"summary: grade / LeNet alone = {ratio:.2f}x (target <= {TARGET}x: "
           f"{'within target' if ratio <= TARGET else 'OVER target'})")
 
