@@ -110,11 +110,14 @@ class Replay:
             raise FixtureError(f"{self.path}: fixture format {index.get('format')}, expected {FORMAT}; run `make fixtures`")
         self.seed, self.tests = index["seed"], index["tests"]
 
-    def session(self, test_id):
+    def events(self, test_id):
+        """The recorded events of one test, decoded (arrays, handles, methods)."""
         if test_id not in self.tests:
             raise FixtureError(f"no public fixtures for {test_id} in {self.path}; run `make fixtures`")
-        events = [_decode_event(event, self.arrays) for event in self.tests[test_id]]
-        return _ReplayNamespace(_Script(test_id, events))
+        return [_decode_event(event, self.arrays) for event in self.tests[test_id]]
+
+    def session(self, test_id):
+        return _ReplayNamespace(_Script(test_id, self.events(test_id)))
 
 
 def default_oracle(mode):
@@ -150,12 +153,14 @@ class _Missing:
 
 
 class _Log:
-    def __init__(self, events):
-        self.events, self.objects = events, []
+    """One test's events, and the handles given to the objects it constructed (0, 1, ...)."""
 
-    def handle_of(self, real):
-        self.objects.append(real)
-        return len(self.objects) - 1
+    def __init__(self, events):
+        self.events, self.handles = events, 0
+
+    def new_handle(self):
+        self.handles += 1
+        return self.handles - 1
 
 
 def _snapshot(value):
@@ -193,7 +198,7 @@ class _RecordingNamespace:
 
         def construct(*args, **kwargs):
             real = target(*_real(args), **_real(kwargs))
-            handle = self._log.handle_of(real)
+            handle = self._log.new_handle()
             self._log.events.append({"op": "construct", "target": None, "name": name, "args": _snapshot(list(args)),
                                      "kwargs": _snapshot(_kwargs_list(kwargs)), "result": _Object(handle)})
             return _RecordingObject(real, handle, self._log)

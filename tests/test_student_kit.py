@@ -2,6 +2,7 @@
 GitHub workflow grade it with the public checks (0 for the untouched template, full marks with the
 reference's layers copied in)."""
 
+import json
 import re
 import shutil
 import subprocess
@@ -115,7 +116,6 @@ def checkout(kit, tmp_path, with_reference_layers=False):
 
 
 def results_of(repository):
-    import json
     return json.loads((repository / "out" / "results.json").read_text())
 
 
