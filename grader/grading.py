@@ -22,6 +22,7 @@ from pytest_jsonreport.plugin import JSONReport
 import grader
 from grader.checks import context
 from grader.checks.context import GradingContext
+from grader.checks.marks import BEYOND_LESSON
 from grader.data import load_mnist
 from grader.lenet_run import LenetRun
 from grader.oracle import FixtureError, default_oracle
@@ -42,6 +43,7 @@ class ItemResult:
     hint: str
     visibility: str
     failures: list = field(default_factory=list)  # [{"case", "message", "details"}]
+    not_judged: list = field(default_factory=list)  # [{"case", "message"}]: skipped, counted neither way
 
     @property
     def status(self):
@@ -98,12 +100,17 @@ def run_checks(ctx):
 
 def score(tests, rubric):
     """(items, diagnostics): an ItemResult per rubric item from the check outcomes, and the
-    unscored diagnostic checks' outcomes."""
-    by_item, diagnostics = {}, {}
+    unscored diagnostic checks' outcomes. Cases beyond the lesson (item "beyond:<item>") count for
+    their item when the rubric scores them, else they are listed in diagnostics["beyond_lesson"]."""
+    by_item, diagnostics, not_judged = {}, {}, {}
     for test in tests:
         metadata = test.get("metadata", {})
         item = metadata.get("item")
         outcome = test.get("outcome")
+        if outcome == "skipped":  # not judged (grader.checks.judging), or not run in this grade
+            not_judged.setdefault(item, []).append({"case": metadata.get("case", test.get("nodeid")),
+                                                    "message": metadata.get("skipped", "not run")})
+            continue
         failure = None
         if outcome != "passed":
             failure = {"case": metadata.get("case", test.get("nodeid")),
@@ -112,18 +119,28 @@ def score(tests, rubric):
         if item and item.startswith("diagnostic:"):
             diagnostics.setdefault("checks", {})[item.split(":", 1)[1]] = {"passed": outcome == "passed", "failure": failure}
             continue
+        if item and item.startswith(BEYOND_LESSON):
+            item = item[len(BEYOND_LESSON):]
+            if not rubric.scope["score_beyond_lesson"]:
+                diagnostics.setdefault("beyond_lesson", []).append(
+                    {"item": item, "case": metadata.get("case", test.get("nodeid")), "passed": outcome == "passed",
+                     "message": failure["message"] if failure else ""})
+                continue
         by_item.setdefault(item, []).append(failure)
     results = []
     for item in rubric.items:
         outcomes = by_item.get(item.id, [])
         failures = [f for f in outcomes if f is not None]
         passed, total = len(outcomes) - len(failures), len(outcomes)
+        skipped = not_judged.get(item.id, [])
         if not total:
-            failures = [{"case": item.id, "message": "grader error: no check ran for this item", "details": {}}]
+            message = (f"no case could be judged ({skipped[0]['message']})" if skipped
+                       else "grader error: no check ran for this item")
+            failures = [{"case": item.id, "message": message, "details": {}}]
         fraction = passed / total if total else 0.0
         points = item.points * (fraction if item.partial else float(fraction == 1.0))
         results.append(ItemResult(item.id, item.number, item.points, round(points, 4), passed, total, item.hint,
-                                  item.visibility, failures))
+                                  item.visibility, failures, skipped))
     return results, diagnostics
 
 
@@ -150,7 +167,7 @@ def failed_everything(rubric, message):
 
 
 def grade(submission, rubric, seed=None, data=None, sandbox="auto", mode="instructor", oracle=None,
-          concurrent_lenet=True):
+          concurrent_lenet=True, train_lenet=True):
     """Grade a submission (a path) against a rubric (rubric.Rubric); returns a Grade.
 
     seed: the checks' inputs (a fresh one when None); data: a source for grader.data.load_mnist;
@@ -158,7 +175,8 @@ def grade(submission, rubric, seed=None, data=None, sandbox="auto", mode="instru
     (the reference, any seed) or "public" (the fixtures of the student kit, their seed only);
     oracle: an oracle object instead (grader.oracle; recording fixtures); concurrent_lenet: train
     the LeNet while the checks run (one grade uses both cores), or before them (batch grading runs
-    one grade per core instead). Raises SandboxUnavailable, data.DataError and oracle.FixtureError
+    one grade per core instead); train_lenet=False: leave the LeNet out (the item is "not run", 0
+    points: for checking the other items on many seeds). Raises SandboxUnavailable, data.DataError and oracle.FixtureError
     (the grader cannot grade); a submission that cannot be loaded is graded 0 with the reason.
     """
     started = time.perf_counter()
@@ -172,7 +190,7 @@ def grade(submission, rubric, seed=None, data=None, sandbox="auto", mode="instru
     mnist = load_mnist(data)
     limits = limits_from(rubric, sandbox)
     box = Sandbox(submission, limits)
-    lenet = LenetRun(submission, rubric, mnist, limits)
+    lenet = LenetRun(submission, rubric, mnist, limits) if train_lenet else None
     grade_facts = dict(submission=str(submission), rubric=rubric.name, rubric_sha256=rubric.sha256, seed=seed,
                        mode=oracle.mode, max_score=rubric.total)
     try:
@@ -183,13 +201,17 @@ def grade(submission, rubric, seed=None, data=None, sandbox="auto", mode="instru
             return Grade(score=0.0, items=items, sandbox=getattr(box, "mode", sandbox),
                          submission_sha256=safe_fingerprint(submission),
                          seconds=time.perf_counter() - started, error=str(error), **grade_facts)
-        lenet.start(background=concurrent_lenet)
+        if lenet is not None:
+            lenet.calibrate(oracle.reference)
+            lenet.start(background=concurrent_lenet)
         ctx = GradingContext(box=box, oracle=oracle, rubric=rubric, seed=seed, lenet=lenet)
         items, diagnostics = score(run_checks(ctx), rubric)
-        run = lenet.finish()
-        if oracle.reference is not None:
-            run.time_reference(oracle.reference)
-        diagnostics.update(ctx.diagnostics, lenet=lenet.summary())
+        diagnostics.update(ctx.diagnostics)
+        if lenet is not None:
+            lenet.finish()
+            if oracle.reference is not None:
+                lenet.time_reference(oracle.reference)
+            diagnostics["lenet"] = lenet.summary()
     finally:
         box.close()
     return Grade(score=round(sum(item.score for item in items), 4), items=items, sandbox=box.mode,

@@ -1,58 +1,89 @@
 """The LeNet item's training run: the lesson's LeNet trained with a submission's own classes in a
 sandbox of its own, in a background thread, so that the other checks run meanwhile.
 
-The training loop (grader/lenet.py) runs inside the worker next to the submission's classes, in one
-request per attempt; the test labels never leave this process, and the accuracy is computed here
-from the logits the worker returns. Attempt k trains with seed rubric.lenet.seed + k; the item
-passes when an attempt reaches the threshold (bench/lenet_threshold.py shows why a few attempts keep
-a correct submission's chance of failing below 1 in 1,000). A run projected to exceed the time
-budget stops after a few batches; the per-layer timings (forward and backward of one batch, the
-submission's vs the reference's) say which layer is slow.
+The model lives in the worker (lenet.Trainer, built from the submission's classes); this side
+drives it one batch per request, so every step has the per-call time limit, and evaluates it at
+checkpoints (every `checkpoint_batches` batches and at the end) on the test images, whose labels
+never leave this process. An attempt stops as soon as a checkpoint reaches the threshold, so a
+correct but slow implementation passes without running the whole protocol. Attempt k trains with
+seed rubric.lenet.seed + k (bench/lenet_threshold.py shows why this keeps a correct submission's
+chance of failing below 1 in 1,000). An attempt that runs past the time budget (lenet_budget), or a
+step that runs past the per-call limit, ends the run: no further attempt is made. The per-layer
+timings (forward and backward of one batch, the submission's vs the reference's) say which layer
+is slow.
 """
 
 import threading
+import time
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
-from grader.lenet import accuracy, layer_times, preprocess
+from grader.blame import blame_note
+from grader.lenet import Protocol, accuracy, batch_order, layer_times, preprocess
+from grader.lenet_budget import budget_seconds, reference_seconds, workload_seconds
+from grader.sandbox.errors import CallTimeout, SandboxError, SubmissionRaised
 from grader.sandbox.runner import Limits, Sandbox
 
-BUDGET_MARGIN_SECONDS = 10  # a run that ignores the projection is killed this long after its budget
+EVALUATION_CHUNK = 250     # test images per request when evaluating
+HOPELESS_LOSS = 1.6  # a checkpoint whose mean training loss since the last one is above this is not evaluated
+# (chance level is ln 10 = 2.30; in 60 runs of the reference no checkpoint reached 0.70 with a loss above 1.6):
+# it only saves time, since the last checkpoint is always evaluated
 
 
 class LenetRun:
     """start() then finish(): attempts, accuracies, losses, timings; never raises for the submission."""
 
-    def __init__(self, submission, rubric, data, limits=Limits()):
+    def __init__(self, submission, rubric, data, limits: Limits = Limits()):
         self.submission, self.settings = submission, rubric.lenet
         self.X_train, self.X_test = preprocess(data[0], data[2])
         self.y_train, self.y_test = data[1], data[3]
-        budget = self.settings["time_budget_seconds"]
-        total = (budget + BUDGET_MARGIN_SECONDS) * self.settings["attempts"] + 30
-        self.limits = Limits(**{**limits.__dict__, "total_seconds": total})
-        self.attempts, self.layer_times = [], []
+        self.limits = limits
+        self.budget = float(self.settings["time_budget_cap_seconds"])
+        self.calibration: dict = {}
+        self.attempts: list = []
+        self.layer_times: list = []
         self.error, self.too_slow, self.projected = None, False, None
+        self.batches_done, self.stopped_at = 0, None
         self.train_size = len(self.X_train)
         self.thread = threading.Thread(target=self._run, name="lenet", daemon=True)
 
-    def start(self, background=True):
+    def calibrate(self, reference=None) -> None:
+        """Set the time budget from a calibration measured now, on this machine: the reference's
+        LeNet when it is at hand (instructor mode), else the fixed NumPy workload (lenet_budget)."""
+        protocol = self.protocol(self.settings["seed"])
+        if reference is not None:
+            seconds, source = reference_seconds(reference, self.X_train, self.y_train, protocol), "the reference's LeNet"
+        else:
+            seconds, source = workload_seconds(protocol, self.train_size), "a NumPy workload standing for the reference"
+        multiple, cap = self.settings["time_budget_multiple"], self.settings["time_budget_cap_seconds"]
+        self.budget = budget_seconds(seconds, multiple, cap)
+        self.calibration = {"seconds": seconds, "source": source, "multiple": multiple, "cap_seconds": cap}
+
+    def start(self, background: bool = True) -> "LenetRun":
         """Train in a background thread (while the checks run), or right now."""
+        total = self.budget * self.settings["attempts"] + 60
+        self.limits = Limits(**{**self.limits.__dict__, "total_seconds": total})
         if background:
             self.thread.start()
         else:
             self._run()
         return self
 
-    def finish(self):
+    def finish(self) -> "LenetRun":
         if self.thread.ident is not None:  # started in the background
             self.thread.join()
         return self
 
     @property
-    def passed(self):
-        return any(a["accuracy"] >= self.settings["threshold"] for a in self.attempts)
+    def passed(self) -> bool:
+        return any(a["accuracy"] is not None and a["accuracy"] >= self.settings["threshold"] for a in self.attempts)
 
-    def _run(self):
+    def protocol(self, seed: int) -> Protocol:
+        return Protocol(epochs=self.settings["epochs"], lr=self.settings["lr"], batch_size=self.settings["batch_size"],
+                        seed=seed)
+
+    def _run(self) -> None:
         try:
             with Sandbox(self.submission, self.limits) as box:
                 for attempt in range(self.settings["attempts"]):
@@ -60,28 +91,59 @@ class LenetRun:
                     if self.passed or self.too_slow:
                         break
                 self._time_layers(box)
-        except Exception as error:  # noqa: BLE001 - whatever the submission does, report it
-            self.error = self.error or str(error)
-
-    def _attempt(self, box, seed):
-        protocol = {key: self.settings[key] for key in ("epochs", "lr", "batch_size")} | {"seed": seed}
-        budget = self.settings["time_budget_seconds"]
-        reply = box.request("lenet", f"training the LeNet (seed {seed})", timeout=budget + BUDGET_MARGIN_SECONDS,
-                            X_train=self.X_train, y_train=self.y_train, X_test=self.X_test, protocol=protocol,
-                            budget_seconds=budget)
-        if reply["too_slow"]:
-            self.too_slow, self.projected = True, float(reply["projected_seconds"])
-            return
-        try:
-            score = accuracy(reply["logits"], self.y_test)
-        except ValueError as error:
+        except CallTimeout as error:
+            self.error = (f"{error.call}: took longer than the per-call limit of {self.limits.call_seconds:g} s; "
+                          "training stopped (no further attempt)")
+        except SubmissionRaised as error:
+            self.error = f"{error.call} raised {error}{blame_note(error.where, 'lenet')}"
+        except SandboxError as error:
+            self.error = f"{error.call}: {error.detail}"
+        except ValueError as error:  # logits of the wrong shape
             self.error = str(error)
-            raise
-        self.attempts.append({"seed": seed, "accuracy": score, "losses": [float(v) for v in reply["losses"]],
-                              "batch_seconds": [float(v) for v in reply["batch_seconds"]],
-                              "seconds": float(reply["seconds"])})
 
-    def _time_layers(self, box):
+    def _attempt(self, box: Sandbox, seed: int) -> None:
+        protocol = self.protocol(seed)
+        box.request("lenet_start", f"building the LeNet (seed {seed})", X_train=self.X_train, y_train=self.y_train,
+                    protocol=protocol.__dict__)
+        batches = batch_order(protocol, self.train_size)
+        every = self.settings["checkpoint_batches"]
+        attempt = {"seed": seed, "accuracy": None, "losses": [], "batch_seconds": [], "checkpoints": [],
+                   "seconds": 0.0}
+        self.attempts.append(attempt)
+        started = time.perf_counter()
+        for number, indices in enumerate(batches, start=1):
+            batch_started = time.perf_counter()
+            loss = box.request("lenet_step", f"LeNet training, batch {number} (seed {seed})", indices=indices)
+            attempt["batch_seconds"].append(time.perf_counter() - batch_started)
+            attempt["losses"].append(_as_loss(loss))
+            self.batches_done += 1
+            last = number == len(batches)
+            recent = attempt["losses"][-every:]
+            if last or (number % every == 0 and np.mean(recent) < HOPELESS_LOSS):
+                score = self._evaluate(box, seed)
+                attempt["checkpoints"].append({"batch": number, "accuracy": score})
+                attempt["accuracy"] = score
+                if score >= self.settings["threshold"]:
+                    break
+            attempt["seconds"] = time.perf_counter() - started
+            if attempt["seconds"] > self.budget and not last:
+                self.too_slow, self.stopped_at = True, number
+                self.projected = attempt["seconds"] / number * len(batches)
+                return
+        attempt["seconds"] = time.perf_counter() - started
+
+    def _evaluate(self, box: Sandbox, seed: int) -> float:
+        """Test accuracy of the worker's LeNet, its logits asked for in chunks."""
+        chunks = [box.request("lenet_logits", f"LeNet evaluation, test images {start}-{start + len(X)} (seed {seed})",
+                              X=X)
+                  for start in range(0, len(self.X_test), EVALUATION_CHUNK)
+                  for X in [self.X_test[start:start + EVALUATION_CHUNK]]]
+        logits = [np.asarray(chunk) for chunk in chunks]
+        if any(chunk.ndim != 2 for chunk in logits):
+            raise ValueError(f"the model returned logits of shape {logits[0].shape} for test images, expected (N, 10)")
+        return accuracy(np.concatenate(logits), self.y_test)
+
+    def _time_layers(self, box: Sandbox) -> None:
         """Per-layer timings of one batch of the submission's LeNet, in its worker."""
         try:
             self.layer_times = box.request("lenet_layer_times", "timing the LeNet's layers", X=self.timing_batch(),
@@ -89,25 +151,37 @@ class LenetRun:
         except Exception:  # noqa: BLE001 - a diagnostic; a layer that fails here fails its own items
             self.layer_times = []
 
-    def timing_batch(self):
+    def timing_batch(self) -> np.ndarray:
         return self.X_train[:self.settings["batch_size"]]
 
-    def time_reference(self, reference):
+    def time_reference(self, reference) -> None:
         """Add the reference's per-layer timings; call it when nothing else runs (after the checks),
         so that the two columns of the report are measured alike."""
         np.random.seed(self.settings["seed"])
-        for row, twin in zip(self.layer_times, layer_times(reference, self.timing_batch())):
+        with threadpool_limits(limits=1):  # like the worker's BLAS
+            twins = layer_times(reference, self.timing_batch())
+        for row, twin in zip(self.layer_times, twins):
             row.update(reference_forward_ms=twin["forward_ms"], reference_backward_ms=twin["backward_ms"])
 
-    def too_slow_message(self):
+    def too_slow_message(self) -> str:
         slowest = max(self.layer_times, key=lambda row: row["forward_ms"] + row["backward_ms"], default=None)
         where = (f"; the slowest layer is {slowest['layer']} ({slowest['forward_ms']:.1f} ms forward, "
                  f"{slowest['backward_ms']:.1f} ms backward per batch)") if slowest else ""
-        per_batch = self.projected / (self.settings["epochs"] * -(-self.train_size // self.settings["batch_size"]))
-        return (f"training would take about {self.projected:.0f} s ({per_batch * 1e3:.0f} ms per batch), over the "
-                f"budget of {self.settings['time_budget_seconds']:g} s{where}")
+        last = self.attempts[-1]
+        per_batch = last["seconds"] / max(len(last["losses"]), 1)
+        total = self.settings["epochs"] * -(-self.train_size // self.settings["batch_size"])
+        return (f"training ran past its budget of {self.budget:.0f} s at batch {self.stopped_at} of {total} without "
+                f"reaching the threshold: the whole run would take about {self.projected:.0f} s "
+                f"({per_batch * 1e3:.0f} ms per batch){where}")
 
-    def summary(self):
+    def summary(self) -> dict:
         """JSON-able facts for the results and the report."""
         return {"threshold": self.settings["threshold"], "attempts": self.attempts, "layer_times": self.layer_times,
-                "error": self.error, "too_slow": self.too_slow, "projected_seconds": self.projected}
+                "error": self.error, "too_slow": self.too_slow, "projected_seconds": self.projected,
+                "budget_seconds": self.budget, "calibration": self.calibration,
+                "checkpoint_batches": self.settings["checkpoint_batches"]}
+
+
+def _as_loss(value) -> float:
+    """The worker's loss (lenet.scalar made it a float); NaN for anything else."""
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else float("nan")

@@ -74,6 +74,7 @@ def view(results, instructor=False, submission_path=None, out_dir=None):
         item = details.get(item_id, {})
         groups = group_failures(item.get("failures", [])) if shown else []
         items.append({**test, "id": item_id, "shown": shown, "passed_cases": item.get("passed"),
+                      "not_judged": item.get("not_judged", []),
                       "total_cases": item.get("total"), "hint": item.get("hint", ""),
                       "failures": item.get("failures", []) if shown else [],
                       "groups": groups[:OPEN_GROUPS], "more_groups": groups[OPEN_GROUPS:]})
@@ -94,6 +95,7 @@ def view(results, instructor=False, submission_path=None, out_dir=None):
         "notes": extra.get("load", {}).get("notes", []), "missing": extra.get("load", {}).get("missing", []),
         "output": output, "output_chars": sum(len(o.get("text", "")) for o in output),
         "max_output_chars": MAX_OUTPUT_CHARS, "tie_rule": tie_rule(diagnostics),
+        "beyond_lesson": diagnostics.get("beyond_lesson", []),
     }
 
 

@@ -17,13 +17,16 @@ MAX_MESSAGES = 5
 
 def item_output(item):
     """The failing cases' messages for one item, truncated sensibly, then the hint."""
+    judged = [f"Not judged (counted neither way): {skip['case']}: {skip['message']}"
+              for skip in item.not_judged[:MAX_MESSAGES]]
     if item.status == "passed":
-        return f"All {item.total} case(s) passed."
+        return "\n".join([f"All {item.total} case(s) passed."] + judged)
     lines = [f"{item.passed} of {item.total} case(s) passed."]
     for failure in item.failures[:MAX_MESSAGES]:
         lines.append(f"- {failure['message']}")
     if len(item.failures) > MAX_MESSAGES:
         lines.append(f"- ... and {len(item.failures) - MAX_MESSAGES} more failing case(s)")
+    lines += judged
     lines.append(f"Hint: {item.hint}")
     text = "\n".join(lines)
     return text if len(text) <= MAX_ITEM_OUTPUT else text[:MAX_ITEM_OUTPUT - 20] + "\n[... truncated]"
@@ -45,6 +48,11 @@ def overall_output(grade):
     tie_rule = grade.diagnostics.get("tie_rule")
     if isinstance(tie_rule, str):
         lines.append(f"MaxPool2d tie rule (not scored): {tie_rule}.")
+    beyond = grade.diagnostics.get("beyond_lesson", [])
+    if beyond:
+        failed = [case for case in beyond if not case["passed"]]
+        lines.append(f"Beyond the lesson (not scored): {len(beyond) - len(failed)} of {len(beyond)} case(s) passed"
+                     + (f"; e.g. {failed[0]['message']}" if failed else "") + ".")
     return "\n".join(lines)
 
 
@@ -62,7 +70,7 @@ def to_results(grade):
     } for item in grade.items]
     extra = {key: value for key, value in grade.to_dict().items() if key not in ("score", "items")}
     extra["items"] = [{"id": item.id, "passed": item.passed, "total": item.total, "hint": item.hint,
-                       "failures": item.failures} for item in grade.items]
+                       "failures": item.failures, "not_judged": item.not_judged} for item in grade.items]
     return {"score": grade.score, "execution_time": round(grade.seconds, 3), "output": overall_output(grade),
             "tests": tests, "extra_data": extra}
 

@@ -43,7 +43,12 @@ SCHEMA = {
         "seed": (int, lambda v: v >= 0, "a whole number >= 0"),
         "threshold": (NUMBER, lambda v: 0 <= v <= 1, "an accuracy between 0 and 1"),
         "attempts": (int, lambda v: v >= 1, "a whole number >= 1"),
-        "time_budget_seconds": (NUMBER, lambda v: v > 0, "a positive number of seconds"),
+        "checkpoint_batches": (int, lambda v: v >= 1, "a whole number >= 1"),
+        "time_budget_multiple": (NUMBER, lambda v: v > 0, "a positive number"),
+        "time_budget_cap_seconds": (NUMBER, lambda v: v > 0, "a positive number of seconds"),
+    },
+    "scope": {
+        "score_beyond_lesson": (bool, None, "true or false"),
     },
     "limits": {
         "call_seconds": (NUMBER, lambda v: v > 0, "a positive number of seconds"),
@@ -85,6 +90,7 @@ class Rubric:
     tolerances: dict
     lenet: dict
     limits: dict
+    scope: dict
 
     def item(self, item_id):
         return next(item for item in self.items if item.id == item_id)

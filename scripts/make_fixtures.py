@@ -18,14 +18,15 @@ from grader.oracle import FIXTURES, PUBLIC_SEED, Recording  # noqa: E402
 from grader.rubric import load_rubric  # noqa: E402
 
 
-def record(seed=PUBLIC_SEED, submission=ROOT / "reference"):
-    """A Recording of the checks run against the reference (graded as the submission)."""
+def record(seed=PUBLIC_SEED, submission=ROOT / "reference", train_lenet=True):
+    """A Recording of the checks run against the reference (graded as the submission); the LeNet,
+    which asks the reference nothing, only proves that the reference gets full marks."""
     recording = Recording(seed=seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = grade(submission, load_rubric(), seed=seed, oracle=recording)
-    if result.score != result.max_score:
-        failed = [item.id for item in result.items if item.score < item.max_score]
+        result = grade(submission, load_rubric(), seed=seed, oracle=recording, train_lenet=train_lenet)
+    failed = [item.id for item in result.items if item.score < item.max_score and (train_lenet or item.id != "lenet")]
+    if failed:
         raise SystemExit(f"the reference did not get full marks ({failed}): not recording fixtures from that")
     return recording
 

@@ -183,7 +183,7 @@ BUGS = [
     ),
     Bug(
         name="pool_stride_none_unhandled",
-        items=("maxpool2d.forward", "maxpool2d.backward"),
+        items=("maxpool2d.forward", "maxpool2d.backward", "api"),
         patches=(("layers",
                   "self.stride = self.kernel_size if stride is None else pair(stride)",
                   "self.stride = pair(stride)"),),
@@ -319,7 +319,7 @@ BUGS = [
     ),
     Bug(
         name="flatten_shape_first_call_only",
-        items=("flatten", "lenet"),
+        items=("flatten",),
         patches=(("layers",
                   "        self.original_shape = x.shape\n",
                   "        if self.original_shape is None:\n            self.original_shape = x.shape\n"),),
@@ -437,7 +437,7 @@ BUGS = [
     # ---------------------------------------------------------------- API
     Bug(
         name="backward_requires_x",
-        items=("api", "cache", "linear.backward", "lenet"),
+        items=("api", "linear.backward", "lenet"),
         patches=(("layers",
                   "    def backward(self, dY):\n"
                   '        """dY: (N, out_features) -> dX: (N, in_features). Adds to grad_weight and grad_bias."""',
@@ -445,16 +445,6 @@ BUGS = [
                   '        """dY: (N, out_features) -> dX: (N, in_features). Adds to grad_weight and grad_bias."""'),
                  ("layers", "self.grad_weight += dY.T @ self.x", "self.grad_weight += dY.T @ x")),
         why="Linear.backward(dY, x) expects the input again instead of using what forward cached",
-    ),
-    Bug(
-        name="backward_optional_x",
-        items=("api",),
-        patches=(("layers",
-                  "    def backward(self, dY):\n"
-                  '        """dY: (N, C, H_out, W_out) -> dX: (N, C, H, W), nonzero only at each window\'s maximum."""',
-                  "    def backward(self, dY, x=None):\n"
-                  '        """dY: (N, C, H_out, W_out) -> dX: (N, C, H, W), nonzero only at each window\'s maximum."""'),),
-        why="MaxPool2d.backward keeps an unused x=None parameter left over from the previous lesson",
     ),
     Bug(
         name="maxpool_stride_required",

@@ -2,6 +2,7 @@
 
 import pytest
 
+from grader.blame import blame_note
 from grader.checks import context
 from grader.checks.compare import CheckFailure
 from grader.sandbox.errors import SandboxError, SubmissionRaised
@@ -42,13 +43,14 @@ def rng(ctx, request):
     return ctx.rng(request.node.nodeid)
 
 
-def failure_record(error):
-    """(message, details) for any exception a check can end with."""
+def failure_record(error, item=None):
+    """(message, details) for any exception a check of item can end with; an exception raised in
+    another item's class names that class and item."""
     if isinstance(error, CheckFailure):
         return str(error), error.details
     if isinstance(error, SubmissionRaised):
-        return (f"{error.call} raised {error.type_name}: {error.message}",
-                {"kind": error.kind, "traceback": error.traceback})
+        return (f"{error.call} raised {error.type_name}: {error.message}{blame_note(error.where, item)}",
+                {"kind": error.kind, "traceback": error.traceback, "raised_in": error.where})
     if isinstance(error, SandboxError):
         return f"{error.call}: {error.detail}", {"kind": error.kind}
     if isinstance(error, AssertionError):
@@ -63,8 +65,10 @@ def pytest_json_runtest_metadata(item, call):
     marker = item.get_closest_marker("item")
     metadata = {"item": marker.args[0] if marker else None,
                 "case": item.callspec.id if hasattr(item, "callspec") else item.name}
-    if call.excinfo is not None and not call.excinfo.errisinstance(pytest.skip.Exception):
-        metadata["message"], metadata["details"] = failure_record(call.excinfo.value)
+    if call.excinfo is not None and call.excinfo.errisinstance(pytest.skip.Exception):
+        metadata["skipped"] = str(call.excinfo.value.msg)
+    elif call.excinfo is not None:
+        metadata["message"], metadata["details"] = failure_record(call.excinfo.value, metadata["item"])
     return metadata
 
 

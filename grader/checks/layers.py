@@ -1,7 +1,9 @@
-"""Twin layers: the submission's and the reference's, with the same float64 parameters."""
+"""Layers as the checks set them up: twins (the submission's and the reference's, with the same float64
+parameters) and a submission's layer on its own, for the checks that compare it with itself."""
 
 import numpy as np
 
+from grader.checks.compare import as_array
 from grader.sandbox.proxy import RemoteObject
 
 PARAMETERS = ("weight", "bias")
@@ -40,4 +42,30 @@ def gradients(layer, names, dX):
     for name in names:
         value = getattr(layer, f"grad_{name}")
         grads[name] = value.copy() if isinstance(value, np.ndarray) else value
+    return grads
+
+
+def own_layers(case, api, rng, count=1):
+    """(layers, names): count of the submission's layers for case, all with the same random float64
+    parameters of their own shapes (Conv2d and Linear: weight, and bias unless it is None; names
+    lists them) and zero gradients. For the checks that compare a layer with itself (cache,
+    accumulation); set_parameters(layer, values) resets one."""
+    layers = [case.build(api) for _ in range(count)]
+    values = {}
+    if case.layer in ("Conv2d", "Linear"):
+        for name in PARAMETERS:
+            current = getattr(layers[0], name)
+            if current is not None:
+                values[name] = rng.standard_normal(np.shape(current))
+    for layer in layers:
+        set_parameters(layer, values)
+    return layers, values
+
+
+def own_gradients(layer, names, dX, case_id):
+    """{'x': dX, 'weight': grad_weight, ...} of the submission's layer after a backward, as arrays:
+    the gradients of the parameters names, and dX unless it is None."""
+    grads = {} if dX is None else {"x": as_array(dX, case_id, "dX from backward")}
+    for name in names:
+        grads[name] = as_array(getattr(layer, f"grad_{name}"), case_id, f"grad_{name}")
     return grads

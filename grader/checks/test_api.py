@@ -1,50 +1,69 @@
-"""api: the required names exist, accept the lesson's constructor signatures, and every backward
-takes exactly dY (the loss's backward takes nothing)."""
+"""api: each class of the lesson can be built and called the lesson's way, judged per class (one case
+each): its constructor accepts the lesson's signatures, and its methods accept the lesson's calls
+(backward(dY) with dY alone, the loss's backward() with nothing; extra optional arguments are fine).
+Sequential and SGD are built around trusted probes, so that no other class can cost them."""
 
 import pytest
 
 from grader.checks.compare import expect
+from grader.checks.probing import probe_layers
 
-item = pytest.mark.item("api")
+POSITIONAL = ("POSITIONAL_ONLY", "POSITIONAL_OR_KEYWORD")
 
-CONSTRUCTIONS = {
-    "Conv2d(1, 2, 3)": lambda api: api.Conv2d(1, 2, 3),
-    "Conv2d(3, 4, 5, stride=2, padding=1)": lambda api: api.Conv2d(3, 4, 5, stride=2, padding=1),
-    "MaxPool2d(2)": lambda api: api.MaxPool2d(2),
-    "MaxPool2d(3, stride=None, padding=1)": lambda api: api.MaxPool2d(3, stride=None, padding=1),
-    "MaxPool2d(2, 2)": lambda api: api.MaxPool2d(2, 2),
-    "Linear(4, 3)": lambda api: api.Linear(4, 3),
-    "Linear(4, 3, bias=False)": lambda api: api.Linear(4, 3, bias=False),
-    "ReLU()": lambda api: api.ReLU(),
-    "Flatten()": lambda api: api.Flatten(),
-    "Sequential(Linear(4, 3), ReLU())": lambda api: api.Sequential(api.Linear(4, 3), api.ReLU()),
-    "SoftmaxCrossEntropyLoss()": lambda api: api.SoftmaxCrossEntropyLoss(),
-    "SGD(model, lr=0.1)": lambda api: api.SGD(api.Sequential(api.Linear(4, 3)), lr=0.1),
+
+def _model(api, box):
+    return api.Sequential(*probe_layers(box, 2)[1])
+
+
+LAYER_CALLS = {"forward": ("x",), "backward": ("dY",)}
+# class -> ({construction: build(api, box)}, {method: the positional arguments the lesson passes it})
+LESSON_API = {
+    "Conv2d": ({"Conv2d(1, 2, 3)": lambda api, box: api.Conv2d(1, 2, 3),
+                "Conv2d(3, 4, 5, stride=2, padding=1)": lambda api, box: api.Conv2d(3, 4, 5, stride=2, padding=1)},
+               LAYER_CALLS),
+    "MaxPool2d": ({"MaxPool2d(2)": lambda api, box: api.MaxPool2d(2),
+                   "MaxPool2d(2, 2)": lambda api, box: api.MaxPool2d(2, 2),
+                   "MaxPool2d(3, stride=None, padding=1)": lambda api, box: api.MaxPool2d(3, stride=None, padding=1)},
+                  LAYER_CALLS),
+    "Linear": ({"Linear(4, 3)": lambda api, box: api.Linear(4, 3),
+                "Linear(4, 3, bias=False)": lambda api, box: api.Linear(4, 3, bias=False)},
+               LAYER_CALLS),
+    "ReLU": ({"ReLU()": lambda api, box: api.ReLU()}, LAYER_CALLS),
+    "Flatten": ({"Flatten()": lambda api, box: api.Flatten()}, LAYER_CALLS),
+    "Sequential": ({"Sequential(layer, layer)": _model},
+                   {"__call__": ("x",), "forward": ("x",), "backward": ("dY",), "parameters": ()}),
+    "SoftmaxCrossEntropyLoss": ({"SoftmaxCrossEntropyLoss()": lambda api, box: api.SoftmaxCrossEntropyLoss()},
+                                {"__call__": ("logits", "targets"), "backward": ()}),
+    "SGD": ({"SGD(model)": lambda api, box: api.SGD(box.probe("ParameterModel", [(2, 3)])),
+             "SGD(model, lr=0.1)": lambda api, box: api.SGD(box.probe("ParameterModel", [(2, 3)]), lr=0.1)},
+            {"zero_grad": (), "step": ()}),
 }
 
 
-@item
-@pytest.mark.parametrize("construction", list(CONSTRUCTIONS))
-def test_constructor_accepts_the_lessons_signature(construction, api):
-    CONSTRUCTIONS[construction](api)
+def accepts(parameters: list, count: int) -> bool:
+    """Whether a callable with these parameters (bound: no self) can be called with count positional
+    arguments and nothing else."""
+    required = [p for p in parameters if p["kind"] in POSITIONAL and not p["has_default"]]
+    capacity = sum(p["kind"] in POSITIONAL for p in parameters)
+    variadic = any(p["kind"] == "VAR_POSITIONAL" for p in parameters)
+    keyword_only = any(p["kind"] == "KEYWORD_ONLY" and not p["has_default"] for p in parameters)
+    return len(required) <= count and (count <= capacity or variadic) and not keyword_only
 
 
-@item
-@pytest.mark.parametrize("construction, arguments", [
-    ("Conv2d(1, 2, 3)", 1), ("MaxPool2d(2)", 1), ("Linear(4, 3)", 1), ("ReLU()", 1), ("Flatten()", 1),
-    ("Sequential(Linear(4, 3), ReLU())", 1), ("SoftmaxCrossEntropyLoss()", 0),
-])
-def test_backward_takes_only_dY(construction, arguments, api, box):
-    name = construction.split("(")[0]
-    parameters = box.signature(CONSTRUCTIONS[construction](api), "backward")  # bound: without self
-    positional = ("POSITIONAL_ONLY", "POSITIONAL_OR_KEYWORD")
-    exact = all(p["kind"] in positional and not p["has_default"] for p in parameters) and len(parameters) == arguments
-    wanted = "backward(self, dY)" if arguments else "backward(self)"
-    yours = ", ".join(["self"] + [_describe(p) for p in parameters])
-    expect(exact, f"expected {wanted}, yours is backward({yours}): everything else must come from what "
-           "forward cached", f"{name}.backward")
-
-
-def _describe(parameter):
+def describe(parameter: dict) -> str:
     prefix = {"VAR_POSITIONAL": "*", "VAR_KEYWORD": "**"}.get(parameter["kind"], "")
     return prefix + parameter["name"] + (f"={parameter['default']}" if parameter["has_default"] else "")
+
+
+@pytest.mark.item("api")
+@pytest.mark.parametrize("name", list(LESSON_API))
+def test_the_lessons_way(name, api, box):
+    constructions, methods = LESSON_API[name]
+    built = [build(api, box) for build in constructions.values()]
+    for method, arguments in methods.items():
+        parameters = box.signature(built[0], method)  # bound: without self
+        expect(accepts(parameters, len(arguments)),
+               f"{method}({', '.join(arguments)}) is how the lesson calls it, but yours is {method}("
+               f"{', '.join(['self'] + [describe(p) for p in parameters])})"
+               + (": everything else must come from what forward cached" if method == "backward" else ""),
+               f"{name}.{method}")

@@ -7,13 +7,13 @@ import pytest
 from grader.cases import CONV2D_CASES, LINEAR_CASES, MAXPOOL2D_CASES
 from grader.checks.compare import CheckFailure, as_array, directional_derivatives, expect_close
 from grader.checks.layers import GRADIENT_NAMES, gradients, parameter_names, twins
+from grader.checks.marks import case_param
 
 TABLES = {"conv2d": CONV2D_CASES, "maxpool2d": MAXPOOL2D_CASES, "linear": LINEAR_CASES}
 
 
 def cases(part):
-    return [pytest.param(case, marks=pytest.mark.item(f"{layer}.{part}"), id=case.id)
-            for layer, table in TABLES.items() for case in table]
+    return [case_param(case, f"{layer}.{part}") for layer, table in TABLES.items() for case in table]
 
 
 @pytest.mark.parametrize("case", cases("forward"))

@@ -1,21 +1,31 @@
-"""loss: value and dLogits against the reference, batch mean, class-index targets, large logits."""
+"""loss: value and dLogits against the reference, batch mean, class-index targets, a large common
+offset of the logits (what the max-shift is for); logit spreads in the thousands are beyond the lesson."""
 
+import numpy as np
 import pytest
 
+from grader.cases import LOG_EPSILON, LOSS_CASES
 from grader.checks.compare import as_array, expect, expect_close
-
-item = pytest.mark.item("loss")
-SHAPES_AND_SCALES = [((5, 4), 1.0), ((1, 10), 1.0), ((64, 10), 3.0), ((8, 10), 1e3), ((8, 10), 1e4)]
+from grader.checks.marks import item_of
 
 
-@item
-@pytest.mark.parametrize("shape, scale", SHAPES_AND_SCALES, ids=[f"logits{s}x{c:g}" for s, c in SHAPES_AND_SCALES])
-def test_value_and_gradient(shape, scale, api, ref, rng, tol):
-    case = f"SoftmaxCrossEntropyLoss on logits {shape} of scale {scale:g}"
-    logits = rng.standard_normal(shape) * scale
-    targets = rng.integers(0, shape[1], size=shape[0])
+def epsilon_allowance(dLogits: np.ndarray, targets: np.ndarray) -> float:
+    """How far an epsilon of LOG_EPSILON inside the log may move the mean loss: mean of
+    log(1 + eps / p_target), with p_target = N * dLogits[i, target] + 1 (dLogits = (p - onehot) / N)."""
+    N = len(targets)
+    p_target = np.clip(N * dLogits[np.arange(N), targets].astype(np.float64) + 1.0, 1e-300, 1.0)
+    return float(np.mean(np.log1p(LOG_EPSILON / p_target)))
+
+
+@pytest.mark.parametrize("case", [pytest.param(case, marks=pytest.mark.item(item_of(case, "loss")), id=case.id)
+                                  for case in LOSS_CASES])
+def test_value_and_gradient(case, api, ref, rng, tol):
+    logits, targets = case.inputs(rng)
+    name = f"SoftmaxCrossEntropyLoss on {case.id}"
     loss_fn, reference = api.SoftmaxCrossEntropyLoss(), ref.SoftmaxCrossEntropyLoss()
-    value = as_array(loss_fn(logits, targets), case, "the loss")
-    expect(value.size == 1, f"the loss should be one number (the batch mean), got shape {value.shape}", case)
-    expect_close(value.reshape(()), reference(logits, targets), tol["relative"], case, "the loss value")
-    expect_close(loss_fn.backward(), reference.backward(), tol["relative"], case, "dLogits from backward")
+    value = as_array(loss_fn(logits, targets), name, "the loss")
+    expect(value.size == 1, f"the loss should be one number (the batch mean), got shape {value.shape}", name)
+    expected, expected_grad = np.asarray(reference(logits, targets)), np.asarray(reference.backward())
+    allowance = epsilon_allowance(expected_grad, targets) / max(abs(float(expected)), 1e-12)
+    expect_close(value.reshape(()), expected, tol["relative"] + allowance, name, "the loss value")
+    expect_close(loss_fn.backward(), expected_grad, tol["relative"], name, "dLogits from backward")

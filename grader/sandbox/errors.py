@@ -30,9 +30,10 @@ class SubmissionRaised(SandboxError):
 
     kind = "exception"
 
-    def __init__(self, type_name, message, traceback="", call=""):
+    def __init__(self, type_name, message, traceback="", call="", where=""):
         super().__init__(f"{type_name}: {message}", call)
         self.type_name, self.message, self.traceback = type_name, message, traceback
+        self.where = where  # "Class.method" of the lesson's API that raised it, or ""
 
 
 class OutOfMemory(SubmissionRaised):

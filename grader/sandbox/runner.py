@@ -41,6 +41,7 @@ REQUIRED_NAMES = ("Conv2d", "MaxPool2d", "Linear", "ReLU", "Flatten", "Sequentia
 GRADER = Path(__file__).resolve().parent.parent
 WORKER_FILES = {name: Path(__file__).with_name(name) for name in ("__init__.py", "wire.py", "loader.py", "worker.py")}
 WORKER_FILES["lenet.py"] = GRADER / "lenet.py"  # the training loop, run next to the submission's classes
+WORKER_FILES["probes.py"] = GRADER / "probes.py"  # trusted stand-ins for the sequential and sgd checks
 BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 IN_SANDBOX = Path("/sandbox")
 
@@ -359,7 +360,7 @@ class Sandbox:
             error = reply["error"] if isinstance(reply["error"], dict) else {}
             kind = OutOfMemory if error.get("memory") else SubmissionRaised
             raise kind(str(error.get("type", "Error")), str(error.get("message", "")),
-                       str(error.get("traceback", "")), label)
+                       str(error.get("traceback", "")), label, str(error.get("where", ""))[:200])
         try:
             return from_wire(reply.get("value"), arrays, self)
         except (wire.ProtocolError, IndexError, KeyError, TypeError, ValueError) as error:
@@ -404,6 +405,16 @@ class Sandbox:
     def signature(self, remote, method):
         """The parameters of remote.method (bound: without self), as the worker's inspect sees them."""
         return self.request("signature", f"signature of {remote._type}.{method}", target=remote, method=method)
+
+    def probe(self, name, *args, **kwargs):
+        """A trusted probe object (grader/probes.py) built in the worker: a RemoteObject."""
+        return self.request("probe", f"building the probe {name}", name=name, args=args, kwargs=kwargs)
+
+    def shell(self, name, **attributes):
+        """An instance of the submission's class name made without running its code (no __init__),
+        with these attributes: a RemoteObject."""
+        return self.request("shell", f"an empty {name} with {', '.join(attributes) or 'no attributes'}", name=name,
+                            attributes=attributes)
 
     def getitem_kept(self, remote, index):
         """remote[index], kept in the worker."""

@@ -22,7 +22,12 @@ Requests ({"op": ..., ...}) and what the reply's "value" holds:
     signature target, method (or null)        -> [{"name", "kind", "default", "has_default"}] of
                                                  target (a name or an object) or of its method
     seed      seed                            -> None (seeds numpy's and random's global RNGs)
-    lenet     X_train, y_train, X_test, protocol, budget_seconds -> a whole LeNet training run
+    lenet_start X_train, y_train, protocol    -> None (builds the LeNet from the submission's classes)
+    lenet_step indices                        -> the loss of one SGD step on X_train[indices]
+    lenet_logits X                            -> the LeNet's logits for X
+    probe     name, args, kwargs              -> a handle to a trusted probe object (probes.py)
+    shell     name, attributes                -> a handle to an instance of the submission's class name
+                                                 made without running its code (no __init__), with attributes
     lenet_layer_times X, seed                 -> per-layer forward and backward times
     release   handles                         -> None
 With keep=True the result stays here and the reply holds its handle (so that identity can be checked).
@@ -42,7 +47,7 @@ import types
 
 import numpy as np
 
-from . import lenet, wire
+from . import lenet, probes, wire
 from .loader import load_submission
 
 MAX_MESSAGE_CHARS = 2000
@@ -88,6 +93,7 @@ class Worker:
         self.namespace = {}
         self.objects = {}
         self.next_handle = 1
+        self.trainer = None  # the LeNet being trained (lenet_start)
 
     # values crossing the wire
     def to_wire(self, value, arrays):
@@ -165,17 +171,39 @@ class Worker:
         np.random.seed(seed)
         random.seed(seed)
 
-    def op_lenet(self, X_train, y_train, X_test, protocol, budget_seconds):
-        """Train the lesson's LeNet from the submission's classes here, in one request (see lenet.py):
-        {"logits", "losses", "batch_seconds", "seconds"}, or {"too_slow", "projected_seconds", ...}."""
-        try:
-            logits, result = lenet.train(self.api(), X_train, y_train, X_test, lenet.Protocol(**protocol),
-                                         budget_seconds=budget_seconds)
-        except lenet.TooSlow as slow:
-            return {"too_slow": True, "projected_seconds": slow.projected, "losses": slow.result.losses,
-                    "batch_seconds": slow.result.batch_seconds}
-        return {"too_slow": False, "logits": logits, "losses": result.losses,
-                "batch_seconds": result.batch_seconds, "seconds": result.seconds}
+    def op_lenet_start(self, X_train, y_train, protocol):
+        """Build the lesson's LeNet from the submission's classes (lenet.Trainer); the grader then
+        drives it one batch per request, so each step has the per-call time limit."""
+        self.trainer = None
+        self.trainer = lenet.Trainer(self.api(), X_train, y_train, lenet.Protocol(**protocol))
+
+    def op_lenet_step(self, indices):
+        return self.lenet_trainer().step(indices)
+
+    def op_lenet_logits(self, X):
+        return self.lenet_trainer().logits(X)
+
+    def lenet_trainer(self):
+        if self.trainer is None:
+            raise RuntimeError("no LeNet was started in this worker")
+        return self.trainer
+
+    def op_shell(self, name, attributes):
+        """An instance of the submission's class name, made without running any of its code, with
+        the given attributes: a layer its Sequential recognises however it looks for parameters."""
+        cls = self.namespace.get(name)
+        if not isinstance(cls, type):
+            raise LookupError(f"{name} is not a class of the submission")
+        shell = object.__new__(cls)
+        for key, value in attributes.items():
+            object.__setattr__(shell, key, value)
+        return Kept(shell)
+
+    def op_probe(self, name, args, kwargs):
+        """A trusted probe object (probes.py), kept here: the checks hand it to the submission."""
+        if name not in probes.PROBES:
+            raise LookupError(f"no probe named {name!r}")
+        return Kept(probes.PROBES[name](*args, **kwargs))
 
     def op_lenet_layer_times(self, X, seed):
         """Forward and backward time of each LeNet layer of the submission on the batch X."""
@@ -190,8 +218,25 @@ class Worker:
             self.objects.pop(handle, None)
 
 
+CONTRACT_METHODS = ("__init__", "__call__", "forward", "backward", "parameters", "zero_grad", "step")
+
+
+def raised_in(error, root):
+    """"Class.method" of the innermost frame of submitted code that is a method of the lesson's API
+    (forward, backward, ...), or "" when the error did not come from one: what to blame."""
+    where = ""
+    for frame, _ in traceback.walk_tb(error.__traceback__):
+        code = frame.f_code
+        if code.co_name in CONTRACT_METHODS and os.path.realpath(code.co_filename).startswith(root + os.sep):
+            owner = frame.f_locals.get("self")
+            if owner is not None:
+                where = f"{type(owner).__name__}.{code.co_name}"
+    return where
+
+
 def describe_error(error, root):
-    """The error as JSON: type, message and the traceback cut to the submission's own frames."""
+    """The error as JSON: type, message, where it was raised and the traceback cut to the
+    submission's own frames."""
     frames = [frame for frame in traceback.extract_tb(error.__traceback__)
               if os.path.realpath(frame.filename).startswith(root + os.sep)]
     lines = traceback.format_list(frames) + traceback.format_exception_only(type(error), error)
@@ -201,6 +246,7 @@ def describe_error(error, root):
         "message": message[:MAX_MESSAGE_CHARS] + ("..." if len(message) > MAX_MESSAGE_CHARS else ""),
         "traceback": "".join(lines)[-MAX_TRACEBACK_CHARS:],
         "memory": isinstance(error, MemoryError),
+        "where": raised_in(error, root),
     }
 
 

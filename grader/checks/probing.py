@@ -1,0 +1,43 @@
+"""Trusted probes (grader/probes.py, built in the worker) and empty instances of the submission's
+own layer classes, as the sequential, sgd and api checks use them."""
+
+import numpy as np
+
+AFFINE = (("first", 2.0, 1.0), ("second", -0.5, 3.0), ("third", 3.0, -2.0))  # (name, scale, shift)
+
+
+def probe_layers(box, count: int = len(AFFINE)):
+    """(CallLog, [AffineLayer, ...]): count probe layers sharing one call log, in the worker."""
+    log = box.probe("CallLog")
+    return log, [box.probe("AffineLayer", name, scale, shift, log) for name, scale, shift in AFFINE[:count]]
+
+
+def expected_forward(x: np.ndarray, count: int = len(AFFINE)) -> np.ndarray:
+    """What the probe layers compute in order: x -> x * scale + shift, layer after layer."""
+    for _, scale, shift in AFFINE[:count]:
+        x = x * scale + shift
+    return x
+
+
+def expected_backward(dY: np.ndarray, count: int = len(AFFINE)) -> np.ndarray:
+    """What the probe layers give back in reverse order: dY times every scale."""
+    return dY * float(np.prod([scale for _, scale, _ in AFFINE[:count]]))
+
+
+# the layers of a parameters() check: (class, {parameter: shape or None for bias=None})
+PARAMETER_LAYERS = (("Conv2d", {"weight": (3, 2, 3, 3), "bias": (3,)}), ("ReLU", {}), ("Flatten", {}),
+                    ("Linear", {"weight": (4, 12), "bias": None}), ("Linear", {"weight": (2, 4), "bias": (2,)}))
+
+
+def parameter_layers(box, count: int = len(PARAMETER_LAYERS)):
+    """[(layer, {parameter: shape or None})]: instances of the submission's own layer classes made
+    without running their code (Sandbox.shell), holding known parameters and zero gradients, so
+    that its Sequential recognises them whether it looks for attributes or for its classes."""
+    layers = []
+    for position, (name, shapes) in enumerate(PARAMETER_LAYERS[:count]):
+        attributes = {}
+        for key, shape in shapes.items():
+            value = None if shape is None else np.full(shape, float(position + 1))
+            attributes.update({key: value, f"grad_{key}": None if value is None else np.zeros(shape)})
+        layers.append((box.shell(name, **attributes), shapes))
+    return layers
