@@ -108,7 +108,8 @@ def test_public_mode_grades_with_the_fixtures_seed_only(tmp_path):
                    oracle=Replay(FIXTURES))
 
 
-CHEATED = {"conv2d.forward", "maxpool2d.forward", "linear.forward", "loss", "cache", "accumulation"}
+CHEATED = {"conv2d.forward", "maxpool2d.forward", "linear.forward", "loss"}  # cache and accumulation compare a
+# submission with itself, so no recorded answer helps there
 
 
 def test_hardcoding_the_public_fixtures_passes_the_kit_but_not_the_instructors_grading(tmp_path):
