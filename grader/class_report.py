@@ -198,7 +198,7 @@ def _error_text(text):
     return text if len(text) <= MAX_ERROR_CHARS else text[:MAX_ERROR_CHARS] + " …"
 
 
-def view(rows, skipped, rubric, generated_at=None):
+def view(rows, skipped, rubric, generated_at=None, similarity=None):
     """The template's data."""
     students = []
     for row in sorted(rows, key=name_key):
@@ -210,6 +210,8 @@ def view(rows, skipped, rubric, generated_at=None):
             "status": status, "duration": _score(row.get("duration")), "sandbox": str(row.get("sandbox") or ""),
             "href": report_href(row.get("report")), "error": _error_text(row.get("error")),
             "items": dict(row.get("items") or {}), "order": len(students),
+            "policy": [{"name": str(f.get("name", "")), "where": str(f.get("where", "")), "rule": str(f.get("rule", ""))}
+                       for f in row.get("policy") or [] if isinstance(f, dict)],
         })
     graded = [s for s in students if s["status"] == "graded"]
     scores = [s["score"] for s in graded]
@@ -227,13 +229,27 @@ def view(rows, skipped, rubric, generated_at=None):
         "failed": [s for s in students if s["status"] != "graded"],
         "unsandboxed": [s for s in students if s["sandbox"] == "none"],
         "skipped": [(str(name), str(reason)) for name, reason in skipped],
+        "policy_rows": [s for s in students if s["policy"]],
+        "similarity": similarity_view(similarity, students),
     }
 
 
-def render_index(rows, skipped, rubric, generated_at=None):
+def similarity_view(similarity, students):
+    """index.html's similarity section: the top pairs with links, or why there are none."""
+    if not similarity or similarity.get("off"):
+        return {"off": True, "interrupted": bool((similarity or {}).get("interrupted"))}
+    reports = {s["student"]: s["href"] for s in students}
+    pairs = [{**pair, "href_a": reports.get(pair["a"]), "href_b": reports.get(pair["b"]),
+              "page_href": report_href(pair.get("page"))} for pair in similarity.get("pairs", [])]
+    return {**similarity, "off": False, "pairs": pairs}
+
+
+def render_index(rows, skipped, rubric, generated_at=None, similarity=None):
     """The class overview page (HTML text) of a batch: rows are dicts with student, name, email,
     score, max_score, status ("graded", "error" or "timeout"), items ({item id: score}), duration
     (seconds), sandbox, sha256, report (a relative path such as "alice/report.html", not
     URL-encoded, or "") and error; skipped is a list of (entry name, reason); generated_at a
-    datetime (an aware one is shown in UTC), a string, or None for now."""
-    return TEMPLATES.get_template("index.html.j2").render(**view(rows, skipped, rubric, generated_at))
+    datetime (an aware one is shown in UTC), a string, or None for now; a row's policy lists its
+    import policy findings ({"name", "where", "rule"}); similarity is what
+    grader.similarity_report.write_similarity returned, or {"off": True} (None: off)."""
+    return TEMPLATES.get_template("index.html.j2").render(**view(rows, skipped, rubric, generated_at, similarity))

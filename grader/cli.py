@@ -10,8 +10,10 @@ mode (the student kit, where the reference is not installed) against the public 
 
     torcino-grade batch DIR --out OUT [--jobs N] [--rubric ...] [--data ...] [--force]
                   [--sandbox ...] [--executor local|dask] [--scheduler ADDRESS]
+                  [--no-similarity] [--similarity-threshold SHARE]
 
-writes OUT/<student>/{results.json,report.html,summary.md}, OUT/grades.csv and OUT/index.html.
+writes OUT/<student>/{results.json,report.html,summary.md}, OUT/grades.csv, OUT/index.html and,
+unless --no-similarity, OUT/similarity.csv with side-by-side pages in OUT/similarity/.
 
 Exit status: 0 when grading ran; 1 with --fail-under when the score is below it; 2 when the grader
 could not grade (missing path, bad rubric, bad data, bad arguments, bubblewrap required but
@@ -75,6 +77,9 @@ def build_parser():
     batch.add_argument("--executor", choices=("local", "dask"), default="local",
                        help="local: a pool of processes on this machine; dask: an existing Dask cluster")
     batch.add_argument("--scheduler", default=None, help="with --executor dask: the scheduler, e.g. tcp://host:8786")
+    batch.add_argument("--no-similarity", action="store_true", help="do not compare the submissions' code")
+    batch.add_argument("--similarity-threshold", type=float, default=None,
+                       help="flag pairs from this share of a submission's code (default: the rubric's flag_threshold)")
     return parser
 
 
@@ -93,13 +98,19 @@ def command_batch(args, stream):
         raise UsageError("--executor dask needs --scheduler ADDRESS (e.g. tcp://host:8786)")
     executor = dask_executor(args.scheduler) if args.executor == "dask" else None
     settings = Settings(rubric=str(args.rubric), data=args.data, sandbox=args.sandbox)
-    summary = run_batch(args.directory, args.out, settings, jobs=args.jobs, force=args.force, executor=executor)
+    summary = run_batch(args.directory, args.out, settings, jobs=args.jobs, force=args.force, executor=executor,
+                        similarity=not args.no_similarity, similarity_threshold=args.similarity_threshold)
     out = Path(args.out)
     state = "interrupted; " if summary["interrupted"] else ""
     print(f"{state}{summary['written']} of {summary['submissions']} submissions in {out}: {summary['graded']} graded, "
           f"{summary['error']} errors, {summary['timeout']} timeouts; {summary['kept']} unchanged kept, "
           f"{summary['skipped']} entries skipped; {summary['seconds']:.1f} s -> {out / 'grades.csv'}, "
           f"{out / 'index.html'}", file=stream)
+    similar = summary["similarity"]
+    if similar:
+        print(f"similarity: {similar['compared']} pairs ({similar['computed']} compared now, the rest cached), "
+              f"{similar['listed']} at or above {similar['floor']:.0%}, {similar['flagged']} flagged at "
+              f"{similar['threshold']:.0%} -> {out / 'similarity.csv'}", file=stream)
     return 130 if summary["interrupted"] else 0
 
 

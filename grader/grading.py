@@ -26,6 +26,7 @@ from grader.checks.marks import BEYOND_LESSON
 from grader.data import load_mnist
 from grader.lenet_run import LenetRun
 from grader.oracle import FixtureError, default_oracle
+from grader.policy import apply_policy, check_before_running, deduplicate, runtime_findings
 from grader.sandbox.prepare import SubmissionError, fingerprint
 from grader.sandbox.runner import Limits, Sandbox
 
@@ -44,10 +45,11 @@ class ItemResult:
     visibility: str
     failures: list = field(default_factory=list)  # [{"case", "message", "details"}]
     not_judged: list = field(default_factory=list)  # [{"case", "message"}]: skipped, counted neither way
+    penalty: str = ""  # set when the policy's consequence took the item's points (grader.policy)
 
     @property
     def status(self):
-        return "passed" if self.total and self.passed == self.total else "failed"
+        return "passed" if self.total and self.passed == self.total and not self.penalty else "failed"
 
 
 @dataclass
@@ -70,6 +72,7 @@ class Grade:
     incidents: list = field(default_factory=list)
     output: list = field(default_factory=list)
     error: str = ""
+    policy: dict = field(default_factory=dict)  # {"consequence", "findings", "deducted", "zeroed"}
 
     def to_dict(self):
         return asdict(self)
@@ -188,6 +191,7 @@ def grade(submission, rubric, seed=None, data=None, sandbox="auto", mode="instru
         seed = oracle.seed
     seed = secrets.randbelow(2**31) if seed is None else int(seed)
     mnist = load_mnist(data)
+    sources, static = check_before_running(submission, rubric.policy)  # reads the code, runs nothing
     limits = limits_from(rubric, sandbox)
     box = Sandbox(submission, limits)
     lenet = LenetRun(submission, rubric, mnist, limits) if train_lenet else None
@@ -214,7 +218,9 @@ def grade(submission, rubric, seed=None, data=None, sandbox="auto", mode="instru
             diagnostics["lenet"] = lenet.summary()
     finally:
         box.close()
-    return Grade(score=round(sum(item.score for item in items), 4), items=items, sandbox=box.mode,
+    findings = deduplicate(static + runtime_findings(box.load_report.get("imports"), rubric.policy, sources))
+    items, total, policy = apply_policy(items, findings, rubric.policy)
+    return Grade(score=total, items=items, sandbox=box.mode, policy=policy,
                  submission_sha256=box.prepared.sha256, seconds=time.perf_counter() - started,
                  load={**box.load_report, "prepare_notes": box.prepared.notes, "kind": box.prepared.kind},
                  diagnostics=diagnostics, incidents=box.incidents, output=box.output, **grade_facts)

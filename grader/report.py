@@ -96,7 +96,17 @@ def view(results, instructor=False, submission_path=None, out_dir=None):
         "output": output, "output_chars": sum(len(o.get("text", "")) for o in output),
         "max_output_chars": MAX_OUTPUT_CHARS, "tie_rule": tie_rule(diagnostics),
         "beyond_lesson": diagnostics.get("beyond_lesson", []),
+        "policy": extra.get("policy") or {}, "policy_effect": policy_effect(extra.get("policy") or {}),
     }
+
+
+def policy_effect(policy):
+    """What the import policy's consequence did, in words."""
+    if policy.get("deducted"):
+        return f"{policy['deducted']:g} points were deducted from the total"
+    if policy.get("zeroed"):
+        return f"the rubric sets {len(policy['zeroed'])} item(s) to 0"
+    return "a warning only: the score is not changed"
 
 
 def group_failures(failures):

@@ -45,6 +45,7 @@ def overall_output(grade):
         lines.append(f"Loading: {where}: {note['message']}" if where else f"Loading: {note['message']}")
     for name in grade.load.get("missing", []) if not grade.error else []:
         lines.append(f"Missing: the submission does not define {name}.")
+    lines.extend(policy_lines(grade.policy))
     tie_rule = grade.diagnostics.get("tie_rule")
     if isinstance(tie_rule, str):
         lines.append(f"MaxPool2d tie rule (not scored): {tie_rule}.")
@@ -54,6 +55,19 @@ def overall_output(grade):
         lines.append(f"Beyond the lesson (not scored): {len(beyond) - len(failed)} of {len(beyond)} case(s) passed"
                      + (f"; e.g. {failed[0]['message']}" if failed else "") + ".")
     return "\n".join(lines)
+
+
+def policy_lines(policy):
+    """The import policy's findings and consequence, one line each (none when the code is clean)."""
+    findings = policy.get("findings", [])
+    lines = [f"Import policy: {f['where']}: {f['name']} ({f['form']}): {f['rule']}." for f in findings]
+    if findings and policy.get("deducted"):
+        lines.append(f"Import policy: {policy['deducted']:g} points deducted from the total.")
+    elif findings and policy.get("zeroed"):
+        lines.append(f"Import policy: these items score 0: {', '.join(policy['zeroed'])}.")
+    elif findings:
+        lines.append("Import policy: a warning only, the score is not changed.")
+    return lines
 
 
 def to_results(grade):

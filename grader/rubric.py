@@ -2,11 +2,14 @@
 
 load_rubric(name_or_path) reads rubrics/<name>.toml (or any path) with tomllib and validates it
 against the schema below; every problem raises a RubricError naming the file, the key and what
-was expected.
+was expected. The [similarity] and [policy] tables may be left out (rubrics written before them
+still load): they then take DEFAULT_SIMILARITY and DEFAULT_POLICY, the values of lesson8.toml; a
+table that is given must give every key.
 """
 
 import hashlib
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 try:
@@ -57,6 +60,49 @@ SCHEMA = {
         "output_kb": (int, lambda v: v >= 1, "a whole number of KiB >= 1"),
     },
 }
+DOTTED = re.compile(r"^[A-Za-z_*][\w*]*(\.[A-Za-z_*][\w*]*)*$")
+CONSEQUENCES = ("warn", "zero", "deduct")
+# Optional sections: a rubric without them gets these (the values of rubrics/lesson8.toml).
+DEFAULT_SIMILARITY = {"flag_threshold": 0.7, "report_floor": 0.4, "noise_chars": 30, "guarantee_chars": 35,
+                      "base": []}
+DEFAULT_POLICY = {
+    "consequence": "warn", "deduction": 10, "items": [], "allowed": ["numpy", "stdlib", "grader"],
+    "banned": {
+        "a deep-learning framework": ["torch", "torchvision", "tensorflow", "keras", "jax", "jaxlib", "flax",
+                                      "mxnet", "paddle", "theano", "cupy"],
+        "scipy's convolution and correlation": ["scipy.signal.convolve*", "scipy.signal.correlate*",
+                                                "scipy.signal.fftconvolve", "scipy.signal.oaconvolve",
+                                                "scipy.ndimage.convolve*", "scipy.ndimage.correlate*"],
+        "network access": ["socket", "ssl", "urllib.request", "http.client", "ftplib", "smtplib", "poplib",
+                           "imaplib", "telnetlib", "xmlrpc.client", "requests", "httpx", "urllib3", "aiohttp"],
+        "starting processes": ["subprocess", "multiprocessing", "concurrent.futures.process",
+                               "concurrent.futures.ProcessPoolExecutor", "pty", "os.system", "os.popen", "os.fork*",
+                               "os.exec*", "os.spawn*", "os.posix_spawn*"],
+    },
+}
+
+
+def _names(value, keyword=None):
+    return isinstance(value, list) and all(isinstance(v, str) and (DOTTED.match(v) or v == keyword) for v in value)
+
+
+OPTIONAL = {
+    "similarity": (DEFAULT_SIMILARITY, {
+        "flag_threshold": (NUMBER, lambda v: 0 < v <= 1, "a share of a submission's code between 0 and 1"),
+        "report_floor": (NUMBER, lambda v: 0 <= v <= 1, "a share of a submission's code between 0 and 1"),
+        "noise_chars": (int, lambda v: v >= 5, "a whole number of characters >= 5"),
+        "guarantee_chars": (int, lambda v: v >= 5, "a whole number of characters >= 5 (and >= noise_chars)"),
+        "base": (list, lambda v: all(isinstance(p, str) and p for p in v), "a list of paths (relative to the rubric)"),
+    }),
+    "policy": (DEFAULT_POLICY, {
+        "consequence": (str, lambda v: v in CONSEQUENCES, f"one of {', '.join(CONSEQUENCES)}"),
+        "deduction": (NUMBER, lambda v: v >= 0, "a number of points >= 0"),
+        "items": (list, lambda v: all(i in ITEM_IDS for i in v), "a list of item ids (empty: every item)"),
+        "allowed": (list, lambda v: _names(v, "stdlib"), "a list of module names (\"stdlib\": the standard library)"),
+        "banned": (dict, lambda v: all(_names(names) for names in v.values()),
+                   "a table of rule = [module or name patterns]"),
+    }),
+}
 ITEM_SCHEMA = {
     "points": (NUMBER, lambda v: v >= 0, "a number >= 0"),
     "hint": (str, None, "a string"),
@@ -91,6 +137,8 @@ class Rubric:
     lenet: dict
     limits: dict
     scope: dict
+    similarity: dict = field(default_factory=lambda: dict(DEFAULT_SIMILARITY))
+    policy: dict = field(default_factory=lambda: dict(DEFAULT_POLICY))
 
     def item(self, item_id):
         return next(item for item in self.items if item.id == item_id)
@@ -117,7 +165,7 @@ def load_rubric(name_or_path="lesson8"):
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise RubricError(f"{path}: not valid TOML: {error}") from None
     where = lambda key: f"{path}: {key}"  # noqa: E731
-    _check_keys(data, {"name", "title", "total", "items", *SCHEMA}, "", where)
+    _check_keys(data, {"name", "title", "total", "items", *SCHEMA, *OPTIONAL}, "", where)
     for key in ("name", "title"):
         _check_value(data, key, (str, None, "a string"), key, where)
     _check_value(data, "total", (NUMBER, lambda v: v > 0, "a positive number"), "total", where)
@@ -128,6 +176,13 @@ def load_rubric(name_or_path="lesson8"):
         for key, rule in schema.items():
             _check_value(table, key, rule, f"{section}.{key}", where)
         sections[section] = dict(table)
+    for section, (default, schema) in OPTIONAL.items():
+        table = _table(data, section, where) if section in data else default
+        _check_keys(table, set(schema), f"{section}.", where)
+        for key, rule in schema.items():
+            _check_value(table, key, rule, f"{section}.{key}", where)
+        sections[section] = dict(table)
+    _check_optional(sections, path, where)
     items_table = _table(data, "items", where)
     unknown = sorted(set(items_table) - set(ITEM_IDS))
     if unknown:
@@ -146,6 +201,18 @@ def load_rubric(name_or_path="lesson8"):
         raise RubricError(f"{where('items')}: points add up to {points:g}, but total = {data['total']:g}")
     return Rubric(name=data["name"], title=data["title"], path=path, sha256=hashlib.sha256(raw).hexdigest(),
                   total=float(data["total"]), items=tuple(items), **sections)
+
+
+def _check_optional(sections, path, where):
+    """What the per-key rules cannot see: report_floor <= flag_threshold, guarantee_chars >= noise_chars, base paths made absolute."""
+    similarity = sections["similarity"]
+    if similarity["report_floor"] > similarity["flag_threshold"]:
+        raise RubricError(f"{where('similarity.report_floor')}: expected at most similarity.flag_threshold "
+                          f"({similarity['flag_threshold']!r}), got {similarity['report_floor']!r}")
+    if similarity["guarantee_chars"] < similarity["noise_chars"]:
+        raise RubricError(f"{where('similarity.guarantee_chars')}: expected at least similarity.noise_chars "
+                          f"({similarity['noise_chars']!r}), got {similarity['guarantee_chars']!r}")
+    similarity["base"] = [str((path.parent / p).resolve()) for p in similarity["base"]]
 
 
 def _table(data, key, where):

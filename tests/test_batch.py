@@ -3,6 +3,7 @@ resume after a kill, the lock, Gradescope exports and the Dask executor."""
 
 import csv
 import io
+import itertools
 import os
 import signal
 import subprocess
@@ -80,12 +81,36 @@ def test_a_second_run_keeps_unchanged_results_and_force_regrades(graded_class):
     before = {s: (tmp / "out" / s / "results.json").stat().st_mtime_ns for s in expected}
     status, text = batch(tmp / "class", "--out", tmp / "out", "--rubric", rubric.path)
     assert status == 0 and f"{len(expected)} unchanged kept" in text
+    assert "similarity: 45 pairs (0 compared now" in text  # judy's corrupt zip cannot be read: 10 compared
     after = {s: (tmp / "out" / s / "results.json").stat().st_mtime_ns for s in before}
     assert before == after
     (tmp / "class" / "ivan.py").write_text("# still nothing\n")  # a changed submission is regraded
     status, text = batch(tmp / "class", "--out", tmp / "out", "--rubric", rubric.path)
     assert f"{len(expected) - 1} unchanged kept" in text
+    assert "similarity: 45 pairs (9 compared now" in text  # only ivan's pairs
     assert (tmp / "out" / "ivan" / "results.json").stat().st_mtime_ns != before["ivan"]
+
+
+def test_the_batch_lists_similar_code_and_links_the_side_by_side_pages(graded_class):
+    tmp, *_ = graded_class
+    with open(tmp / "out" / "similarity.csv", newline="") as handle:
+        pairs = {frozenset((r["student_a"], r["student_b"])): r for r in csv.DictReader(handle)}
+    same_code = ("alice", "bob", "carol", "dave")  # the reference as a file, a package, a notebook and a zip
+    for a, b in itertools.combinations(same_code, 2):
+        row = pairs[frozenset((a, b))]
+        assert row["flagged"] == "yes" and float(row["similarity_a_in_b"]) > 0.9, row
+        assert (tmp / "out" / row["page"]).is_file()
+    assert not any("judy" in pair or "ivan" in pair for pair in pairs)  # unreadable, empty: nothing to match
+    index = (tmp / "out" / "index.html").read_text()
+    assert "Similar submissions" in index and 'href="similarity/alice__bob.html"' in index
+    assert "Not compared (their code could not be read): judy" in index
+
+
+def test_no_similarity_turns_it_off(tmp_path):
+    (tmp_path / "class").mkdir()
+    status, text = batch(tmp_path / "class", "--out", tmp_path / "out", "--no-similarity")
+    assert status == 0 and "similarity:" not in text and not (tmp_path / "out" / "similarity.csv").exists()
+    assert "The code was not compared (--no-similarity)." in (tmp_path / "out" / "index.html").read_text()
 
 
 def test_a_locked_out_is_refused(tmp_path, capsys):

@@ -276,8 +276,9 @@ def test_every_student_is_in_the_table_by_name(page_text, rows):
     by_student = {row["student"]: cells for row, cells in zip(by_name, table)}
     alice = rows[0]
     assert by_student["alice"] == ["Alice Martin (alice)", "alice@example.edu", f"{fmt(alice['score'])} / 100",
-                                   "✓ graded", "41.5 s", "bubblewrap"]
-    assert by_student["judy"] == ["Judy Park (judy)", "judy@example.edu", "0 / 100", "✗ error", "0.4 s", "⚠ none"]
+                                   "✓ graded", "41.5 s", "bubblewrap", "ok"]
+    assert by_student["judy"] == ["Judy Park (judy)", "judy@example.edu", "0 / 100", "✗ error", "0.4 s", "⚠ none",
+                                  "ok"]
     assert by_student["ivan"][3] == "✗ timeout"
     # data-order follows the rows; data-score is the score, for the script
     orders = [int(v) for v in re.findall(r'<tr data-order="(\d+)" data-score="[\d.]+">', page_text)]

@@ -39,7 +39,8 @@ from .proxy import SubmissionApi, from_wire, to_wire
 
 REQUIRED_NAMES = ("Conv2d", "MaxPool2d", "Linear", "ReLU", "Flatten", "Sequential", "SoftmaxCrossEntropyLoss", "SGD")
 GRADER = Path(__file__).resolve().parent.parent
-WORKER_FILES = {name: Path(__file__).with_name(name) for name in ("__init__.py", "wire.py", "loader.py", "worker.py")}
+WORKER_FILES = {name: Path(__file__).with_name(name) for name in ("__init__.py", "wire.py", "loader.py", "worker.py",
+                                                                         "import_guard.py")}
 WORKER_FILES["lenet.py"] = GRADER / "lenet.py"  # the training loop, run next to the submission's classes
 WORKER_FILES["probes.py"] = GRADER / "probes.py"  # trusted stand-ins for the sequential and sgd checks
 BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")

@@ -9,7 +9,8 @@ file descriptors. Objects built by submitted code stay here, in a table of handl
 arrives at the operation as the object itself); arrays and plain values travel, nothing is pickled. Standard library and numpy only.
 
 Requests ({"op": ..., ...}) and what the reply's "value" holds:
-    load      root, names, definitions_only   -> the loader's report
+    load      root, names, definitions_only   -> the loader's report, with the imports the
+                                                 submission made (import_guard.py)
     call_name name, args, kwargs, keep        -> namespace[name](*args, **kwargs), e.g. a constructor
     call      target, method, args, kwargs, keep -> getattr(target, method)(*args, **kwargs)
     getattr   target, name, keep              -> the attribute ({"$method": name} for a method)
@@ -47,7 +48,7 @@ import types
 
 import numpy as np
 
-from . import lenet, probes, wire
+from . import import_guard, lenet, probes, wire
 from .loader import load_submission
 
 MAX_MESSAGE_CHARS = 2000
@@ -118,8 +119,9 @@ class Worker:
 
     # operations
     def op_load(self, root, names, definitions_only=False):
-        self.namespace, report = load_submission(root, names, definitions_only)
-        return report
+        with import_guard.watching(root) as imports:  # the submission's own imports, for the policy
+            self.namespace, report = load_submission(root, names, definitions_only)
+        return {**report, "imports": imports}
 
     def op_call_name(self, name, args, kwargs, keep=False):
         if name not in self.namespace:
