@@ -3,15 +3,18 @@
     python bench/lenet_threshold.py [--seeds 100] [--also-loops] [--loops-seeds N] [--rubric lesson8]
 
 What is measured: the reference trained with the rubric's [lenet] protocol (epochs, lr, batch size)
-by grader.lenet.train_lenet on the bundled 4,000 / 1,000 MNIST subset, once per seed 1000, 1001, ...
-(not the grader's own seeds, which are [lenet].seed + 0, 1, ...); the test accuracies' distribution
-is printed, with the runs that ended near chance (< 0.3: lr 0.1 now and then blows up in the first
-steps). --also-loops does the same for bench/lesson_loops.py, a second correct implementation in the
+on the bundled 4,000 / 1,000 MNIST subset, once per seed 1000, 1001, ... (not the grader's own seeds,
+which are [lenet].seed + 0, 1, ...), evaluated at the checkpoints the grader evaluates
+(grader.lenet.checkpoint_due: every [lenet].checkpoint_batches batches while the training loss is
+low enough, and at the end). A run's score is its best evaluated checkpoint: the grader stops an
+attempt at the first checkpoint that reaches the threshold, so the attempt passes exactly when that
+best reaches it. The scores' distribution is printed, with the runs that stayed near chance (< 0.3:
+lr 0.1 now and then blows up in the first steps). --also-loops does the same for bench/lesson_loops.py, a second correct implementation in the
 lesson's loop style (about 5x slower), on the seeds that follow the reference's so that its runs are
 independent of them.
 
 From the runs, for the rubric's threshold t and attempts k (the item passes when any attempt reaches
-t): the per-run failure rate p = #(accuracy < t) / N, its exact one-sided 95% Clopper-Pearson upper
+t): the per-run failure rate p = #(best checkpoint < t) / N, its exact one-sided 95% Clopper-Pearson upper
 bound p_u, and the chance that a correct submission fails the item, p**k (estimate) and p_u**k
 (95% upper bound). Target: p_u**k < 1e-3. A small table shows the same for other thresholds and
 k = 1, 2, 3, for an instructor editing the rubric.
@@ -37,7 +40,7 @@ import numpy as np  # noqa: E402
 import lesson_loops  # noqa: E402  (bench/ is the script's directory, first on sys.path)
 import reference  # noqa: E402
 from grader.data import load_mnist  # noqa: E402
-from grader.lenet import Protocol, train_lenet  # noqa: E402
+from grader.lenet import Protocol, Trainer, accuracy, batch_order, checkpoint_due, preprocess  # noqa: E402
 from grader.rubric import load_rubric  # noqa: E402
 
 TARGET = 1e-3          # the largest acceptable chance that a correct submission fails the item
@@ -54,11 +57,24 @@ def protocol_for(settings, seed):
     return Protocol(settings["epochs"], settings["lr"], settings["batch_size"], seed)
 
 
+def best_checkpoint(api, data, settings, seed):
+    """The best test accuracy over the checkpoints the grader evaluates in one run of the protocol."""
+    X_train, X_test = preprocess(data[0], data[2])
+    protocol = protocol_for(settings, seed)
+    trainer, losses, best = Trainer(api, X_train, data[1], protocol), [], 0.0
+    batches = batch_order(protocol, len(X_train))
+    for number, indices in enumerate(batches, start=1):
+        losses.append(trainer.step(indices))
+        if checkpoint_due(number, len(batches), losses, settings["checkpoint_batches"]):
+            best = max(best, accuracy(trainer.logits(X_test), data[3]))
+    return best
+
+
 def accuracies(api, data, settings, seeds, label):
-    """Test accuracy of one training run per seed; progress on stderr when it is a terminal."""
+    """Best evaluated checkpoint of one training run per seed; progress on stderr when it is a terminal."""
     results = []
     for done, seed in enumerate(seeds, start=1):
-        results.append(train_lenet(api, data, protocol_for(settings, seed)).accuracy)
+        results.append(best_checkpoint(api, data, settings, seed))
         if sys.stderr.isatty():
             print(f"\r  {label}: {done}/{len(seeds)} runs", end="", file=sys.stderr, flush=True)
     if sys.stderr.isatty():
