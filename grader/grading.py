@@ -20,8 +20,7 @@ import pytest
 from pytest_jsonreport.plugin import JSONReport
 
 import grader
-from grader.checks import context
-from grader.checks.context import GradingContext
+from grader.checks.context import ContextPlugin, GradingContext
 from grader.checks.marks import BEYOND_LESSON
 from grader.data import load_mnist
 from grader.lenet_run import LenetRun
@@ -90,12 +89,8 @@ def run_checks(ctx):
     args = [str(CHECKS), "--rootdir", str(CHECKS), "-c", os.devnull,  # no ini file of the caller's applies
             "-qq", "--no-header", "-p", "no:cacheprovider", "-p", "no:randomly", "--json-report-file=none",
             "-W", "ignore"]
-    context.CURRENT = ctx
-    try:
-        with contextlib.redirect_stdout(io.StringIO()) as console:  # pytest's own report is not ours to show
-            status = pytest.main(args, plugins=[plugin])
-    finally:
-        context.CURRENT = None
+    with contextlib.redirect_stdout(io.StringIO()) as console:  # pytest's own report is not ours to show
+        status = pytest.main(args, plugins=[plugin, ContextPlugin(ctx)])
     if plugin.report is None:
         raise RuntimeError(f"the checks did not run (pytest exit status {status}): {console.getvalue()[-2000:]}")
     return plugin.report.get("tests", [])

@@ -1,30 +1,8 @@
-"""Small numerics shared by the tests and the checks: central finite differences and errors.
-
-In the style of CS231n's gradient_check.py: perturb one element at a time, in place, and restore it.
-"""
+"""How far apart two arrays are, as the checks report it: the largest absolute error, the relative
+error (scale-free) and where the worst element is. The checks' finite differences are in
+grader/checks/compare.py (directional derivatives); the tests' element-wise ones in tests/support.py."""
 
 import numpy as np
-
-
-def numerical_gradient(f, x, h=1e-6):
-    """Central differences of a scalar function f() with respect to the array x that it reads.
-
-    x is perturbed in place, one element at a time, and restored. Returns an array shaped like x:
-    grad[i] = (f(x + h e_i) - f(x - h e_i)) / (2h). Use float64 for x.
-    """
-    grad = np.zeros(x.shape, dtype=np.float64)
-    flat = x.reshape(-1)  # a view: writing to it perturbs x
-    if not np.shares_memory(flat, x):
-        raise ValueError("numerical_gradient needs a contiguous array it can perturb in place")
-    for i in range(flat.size):
-        saved = flat[i]
-        flat[i] = saved + h
-        plus = f()
-        flat[i] = saved - h
-        minus = f()
-        flat[i] = saved
-        grad.flat[i] = (plus - minus) / (2 * h)
-    return grad
 
 
 def max_abs_error(a, b):

@@ -35,10 +35,19 @@ class FixtureError(Exception):
     problem, not the submission's: run `make fixtures`)."""
 
 
-def reference_available():
-    """Whether the reference package can be imported (not in the student kit)."""
+REFERENCE_MARKER = "TORCINO_REFERENCE"  # a data file that only this project's reference package ships
+
+
+def reference_available() -> bool:
+    """Whether this project's reference package is installed (not in the student kit): a package
+    named `reference` holding the REFERENCE_MARKER file, found without importing it."""
     import importlib.util
-    return importlib.util.find_spec("reference") is not None
+    try:
+        spec = importlib.util.find_spec("reference")
+    except (ImportError, ValueError):
+        return False
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    return any((Path(location) / REFERENCE_MARKER).is_file() for location in locations)
 
 
 class LiveReference:

@@ -35,7 +35,7 @@ TEMPLATES.filters["md"] = md_escape
 
 
 def number(value, digits=4):
-    """A float for people: 3 significant digits for errors, plain for the rest."""
+    """A float for people: `digits` significant digits (4 by default); anything else unchanged."""
     if isinstance(value, float):
         return f"{value:.{digits}g}"
     return value

@@ -140,9 +140,6 @@ class Rubric:
     similarity: dict = field(default_factory=lambda: dict(DEFAULT_SIMILARITY))
     policy: dict = field(default_factory=lambda: dict(DEFAULT_POLICY))
 
-    def item(self, item_id):
-        return next(item for item in self.items if item.id == item_id)
-
 
 def resolve(name_or_path):
     """A rubric name from rubrics/ (e.g. 'lesson8') or a path to a .toml file."""

@@ -3,6 +3,7 @@ what was recorded and refuses anything else, and a submission that hard-codes th
 the kit's checks but not the instructor's grading."""
 
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 
 import reference
 from grader.numerics import relative_error
-from grader.oracle import FIXTURES, PUBLIC_SEED, FixtureError, Recording, Replay
+from grader.oracle import FIXTURES, PUBLIC_SEED, REFERENCE_MARKER, FixtureError, Recording, Replay, reference_available
 from grading_support import grade_path, items_of
 from make_fixtures import record
 
@@ -124,3 +125,17 @@ def test_hardcoding_the_public_fixtures_passes_the_kit_but_not_the_instructors_g
         assert instructor_items[item].score == 0, item
     cheated_points = sum(public_items[item].max_score for item in CHEATED)
     assert instructor.score <= public.score - cheated_points, (public.score, instructor.score)
+
+
+@pytest.mark.parametrize("marker, expected", [(False, False), (True, True)], ids=["foreign package", "with the marker"])
+def test_instructor_mode_needs_this_projects_reference_not_any_package_named_reference(tmp_path, monkeypatch,
+                                                                                        marker, expected):
+    """A package merely named `reference` (here first on sys.path) does not switch auto to instructor mode."""
+    package = tmp_path / "reference"
+    package.mkdir()
+    (package / "__init__.py").write_text("raise SystemExit('imported!')\n")
+    if marker:
+        (package / REFERENCE_MARKER).write_text("marker\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "reference", raising=False)
+    assert reference_available() is expected

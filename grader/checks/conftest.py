@@ -3,18 +3,12 @@
 import pytest
 
 from grader.blame import blame_note
-from grader.checks import context
 from grader.checks.compare import CheckFailure
 from grader.sandbox.errors import SandboxError, SubmissionRaised
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "item(id): the rubric item a check counts for")
-
-
-@pytest.fixture(scope="session")
-def ctx():
-    return context.current()
 
 
 @pytest.fixture(scope="session")

@@ -1,9 +1,12 @@
-"""What a run of the checks needs, handed from grader.grading to the checks' fixtures."""
+"""What a run of the checks needs, handed from grader.grading to the checks' fixtures by a pytest
+plugin object (ContextPlugin): pytest.main(args, plugins=[JSONReport(), ContextPlugin(ctx)])."""
 
 import zlib
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+import pytest
 
 
 @dataclass
@@ -13,22 +16,24 @@ class GradingContext:
     seed: this run's seed; lenet: a LenetRun started in the background (or None); diagnostics:
     unscored findings, filled by the checks."""
 
-    box: object
-    oracle: object
-    rubric: object
+    box: Any
+    oracle: Any
+    rubric: Any
     seed: int
-    lenet: object = None
+    lenet: Any = None
     diagnostics: dict = field(default_factory=dict)
 
-    def rng(self, name):
+    def rng(self, name: str) -> np.random.Generator:
         """A generator for one test, from the run's seed and the test's name: order-independent."""
         return np.random.default_rng([self.seed, zlib.crc32(name.encode())])
 
 
-CURRENT = None
+class ContextPlugin:
+    """A pytest plugin that provides one GradingContext to the checks as the session fixture `ctx`."""
 
+    def __init__(self, context: GradingContext) -> None:
+        self.context = context
 
-def current():
-    if CURRENT is None:
-        raise RuntimeError("the checks run only through grader.grading.run_checks")
-    return CURRENT
+    @pytest.fixture(scope="session")
+    def ctx(self) -> GradingContext:
+        return self.context
