@@ -43,7 +43,7 @@ def main():
     args = parser.parse_args()
     rubric = load_rubric("lesson8")
     settings = rubric.lenet
-    protocol = Protocol(settings["epochs"], settings["lr"], settings["batch_size"], settings["seed"])
+    protocol = Protocol(settings.epochs, settings.lr, settings.batch_size, settings.seed)
     data = load_mnist()
     with tempfile.TemporaryDirectory() as directory:
         submission = build("package", directory)

@@ -54,7 +54,7 @@ ATTEMPTS = (1, 2, 3)
 
 def protocol_for(settings, seed):
     """The rubric's [lenet] protocol with the given seed."""
-    return Protocol(settings["epochs"], settings["lr"], settings["batch_size"], seed)
+    return Protocol(settings.epochs, settings.lr, settings.batch_size, seed)
 
 
 def best_checkpoint(api, data, settings, seed):
@@ -65,7 +65,7 @@ def best_checkpoint(api, data, settings, seed):
     batches = batch_order(protocol, len(X_train))
     for number, indices in enumerate(batches, start=1):
         losses.append(trainer.step(indices))
-        if checkpoint_due(number, len(batches), losses, settings["checkpoint_batches"]):
+        if checkpoint_due(number, len(batches), losses, settings.checkpoint_batches):
             best = max(best, accuracy(trainer.logits(X_test), data[3]))
     return best
 
@@ -123,21 +123,21 @@ def print_distribution(label, accs, seeds):
 
 def print_table(accs, settings):
     """p, p_u and the item's failure chance p**k, p_u**k over a few thresholds and attempts."""
-    thresholds = sorted(set(THRESHOLDS) | {settings["threshold"]})
-    attempts = sorted(set(ATTEMPTS) | {settings["attempts"]})
+    thresholds = sorted(set(THRESHOLDS) | {settings.threshold})
+    attempts = sorted(set(ATTEMPTS) | {settings.attempts})
     head = "".join(f"{'p^' + str(k):>8}  {'p_u^' + str(k):>8}  " for k in attempts)
     print(f"  {'t':>5}  {'fail':>7}  {'p':>6}  {'p_u':>6}  {head}")
     for t in thresholds:
         failures, p, p_u = failure_rates(accs, t)
         cells = "".join(f"{p ** k:8.1e}  {p_u ** k:8.1e}{'*' if p_u ** k < TARGET else ' '} " for k in attempts)
-        mark = "  <- rubric" if t == settings["threshold"] else ""
+        mark = "  <- rubric" if t == settings.threshold else ""
         print(f"  {t:5.2f}  {failures:3d}/{len(accs):<3d}  {p:6.3f}  {p_u:6.3f}  {cells}{mark}")
     print(f"  (* the {CONFIDENCE:.0%} upper bound p_u^k meets the target < {TARGET:g})")
 
 
 def summary(label, accs, settings):
     """One line: the rubric's threshold and attempts against the target; (line, target met)."""
-    t, k = settings["threshold"], settings["attempts"]
+    t, k = settings.threshold, settings.attempts
     _, p, p_u = failure_rates(accs, t)
     ok = p_u ** k < TARGET
     line = (f"{label}threshold {t:.2f}, {k} attempts: p = {p:.3f} ({CONFIDENCE:.0%} upper {p_u:.3f}) per run "
@@ -156,7 +156,7 @@ def report(label, accs, seeds, settings):
 
 def suggestion(accs, settings):
     """The smallest changes that meet the target by the upper bound: more attempts, or a lower threshold."""
-    t, k = settings["threshold"], settings["attempts"]
+    t, k = settings.threshold, settings.attempts
     _, _, p_u = failure_rates(accs, t)
     more = next((n for n in range(k + 1, 11) if p_u ** n < TARGET), None)
     lower = next((c for c in np.arange(t, 0, -0.05)[1:] if failure_rates(accs, c)[2] ** k < TARGET), None)
@@ -177,11 +177,11 @@ def main():
 
     settings = load_rubric(args.rubric).lenet
     data = load_mnist()
-    t, k = settings["threshold"], settings["attempts"]
-    print(f"LeNet item of rubric {args.rubric}: {settings['epochs']} epochs, lr {settings['lr']}, "
-          f"batch {settings['batch_size']}, {len(data[0])} train / {len(data[2])} test images; "
-          f"threshold {t:.2f}, {k} attempts (seeds {settings['seed']}..{settings['seed'] + k - 1})")
-    grader_seeds = [settings["seed"] + i for i in range(k)]
+    t, k = settings.threshold, settings.attempts
+    print(f"LeNet item of rubric {args.rubric}: {settings.epochs} epochs, lr {settings.lr}, "
+          f"batch {settings.batch_size}, {len(data[0])} train / {len(data[2])} test images; "
+          f"threshold {t:.2f}, {k} attempts (seeds {settings.seed}..{settings.seed + k - 1})")
+    grader_seeds = [settings.seed + i for i in range(k)]
     own = accuracies(reference, data, settings, grader_seeds, "grader's seeds")
     print("reference on the grader's own seeds: " + ", ".join(f"{s}: {a:.3f}" for s, a in zip(grader_seeds, own)))
 

@@ -79,8 +79,8 @@ class Grade:
 
 def limits_from(rubric, sandbox="auto"):
     settings = rubric.limits
-    return Limits(call_seconds=settings["call_seconds"], total_seconds=settings["total_seconds"],
-                  memory_bytes=settings["memory_mb"] << 20, output_bytes=settings["output_kb"] << 10, sandbox=sandbox)
+    return Limits(call_seconds=settings.call_seconds, total_seconds=settings.total_seconds,
+                  memory_bytes=settings.memory_mb << 20, output_bytes=settings.output_kb << 10, sandbox=sandbox)
 
 
 def run_checks(ctx):
@@ -119,7 +119,7 @@ def score(tests, rubric):
             continue
         if item and item.startswith(BEYOND_LESSON):
             item = item[len(BEYOND_LESSON):]
-            if not rubric.scope["score_beyond_lesson"]:
+            if not rubric.scope.score_beyond_lesson:
                 diagnostics.setdefault("beyond_lesson", []).append(
                     {"item": item, "case": metadata.get("case", test.get("nodeid")), "passed": outcome == "passed",
                      "message": failure["message"] if failure else ""})

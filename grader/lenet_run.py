@@ -36,7 +36,7 @@ class LenetRun:
         self.X_train, self.X_test = preprocess(data[0], data[2])
         self.y_train, self.y_test = data[1], data[3]
         self.limits = limits
-        self.budget = float(self.settings["time_budget_cap_seconds"])
+        self.budget = float(self.settings.time_budget_cap_seconds)
         self.calibration: dict = {}
         self.attempts: list = []
         self.layer_times: list = []
@@ -48,18 +48,18 @@ class LenetRun:
     def calibrate(self, reference=None) -> None:
         """Set the time budget from a calibration measured now, on this machine: the reference's
         LeNet when it is at hand (instructor mode), else the fixed NumPy workload (lenet_budget)."""
-        protocol = self.protocol(self.settings["seed"])
+        protocol = self.protocol(self.settings.seed)
         if reference is not None:
             seconds, source = reference_seconds(reference, self.X_train, self.y_train, protocol), "the reference's LeNet"
         else:
             seconds, source = workload_seconds(protocol, self.train_size), "a NumPy workload standing for the reference"
-        multiple, cap = self.settings["time_budget_multiple"], self.settings["time_budget_cap_seconds"]
+        multiple, cap = self.settings.time_budget_multiple, self.settings.time_budget_cap_seconds
         self.budget = budget_seconds(seconds, multiple, cap)
         self.calibration = {"seconds": seconds, "source": source, "multiple": multiple, "cap_seconds": cap}
 
     def start(self, background: bool = True) -> "LenetRun":
         """Train in a background thread (while the checks run), or right now."""
-        total = self.budget * self.settings["attempts"] + 60
+        total = self.budget * self.settings.attempts + 60
         self.limits = Limits(**{**self.limits.__dict__, "total_seconds": total})
         if background:
             self.thread.start()
@@ -74,17 +74,17 @@ class LenetRun:
 
     @property
     def passed(self) -> bool:
-        return any(a["accuracy"] is not None and a["accuracy"] >= self.settings["threshold"] for a in self.attempts)
+        return any(a["accuracy"] is not None and a["accuracy"] >= self.settings.threshold for a in self.attempts)
 
     def protocol(self, seed: int) -> Protocol:
-        return Protocol(epochs=self.settings["epochs"], lr=self.settings["lr"], batch_size=self.settings["batch_size"],
+        return Protocol(epochs=self.settings.epochs, lr=self.settings.lr, batch_size=self.settings.batch_size,
                         seed=seed)
 
     def _run(self) -> None:
         try:
             with Sandbox(self.submission, self.limits) as box:
-                for attempt in range(self.settings["attempts"]):
-                    self._attempt(box, self.settings["seed"] + attempt)
+                for attempt in range(self.settings.attempts):
+                    self._attempt(box, self.settings.seed + attempt)
                     if self.passed or self.too_slow:
                         break
                 self._time_layers(box)
@@ -103,7 +103,7 @@ class LenetRun:
         box.request("lenet_start", f"building the LeNet (seed {seed})", X_train=self.X_train, y_train=self.y_train,
                     protocol=protocol.__dict__)
         batches = batch_order(protocol, self.train_size)
-        every = self.settings["checkpoint_batches"]
+        every = self.settings.checkpoint_batches
         attempt = {"seed": seed, "accuracy": None, "losses": [], "batch_seconds": [], "checkpoints": [],
                    "seconds": 0.0}
         self.attempts.append(attempt)
@@ -119,7 +119,7 @@ class LenetRun:
                 score = self._evaluate(box, seed)
                 attempt["checkpoints"].append({"batch": number, "accuracy": score})
                 attempt["accuracy"] = score
-                if score >= self.settings["threshold"]:
+                if score >= self.settings.threshold:
                     break
             attempt["seconds"] = time.perf_counter() - started
             if attempt["seconds"] > self.budget and not last:
@@ -143,17 +143,17 @@ class LenetRun:
         """Per-layer timings of one batch of the submission's LeNet, in its worker."""
         try:
             self.layer_times = box.request("lenet_layer_times", "timing the LeNet's layers", X=self.timing_batch(),
-                                           seed=self.settings["seed"])
+                                           seed=self.settings.seed)
         except Exception:  # noqa: BLE001 - a diagnostic; a layer that fails here fails its own items
             self.layer_times = []
 
     def timing_batch(self) -> np.ndarray:
-        return self.X_train[:self.settings["batch_size"]]
+        return self.X_train[:self.settings.batch_size]
 
     def time_reference(self, reference) -> None:
         """Add the reference's per-layer timings; call it when nothing else runs (after the checks),
         so that the two columns of the report are measured alike."""
-        np.random.seed(self.settings["seed"])
+        np.random.seed(self.settings.seed)
         with threadpool_limits(limits=1):  # like the worker's BLAS
             twins = layer_times(reference, self.timing_batch())
         for row, twin in zip(self.layer_times, twins):
@@ -165,17 +165,17 @@ class LenetRun:
                  f"{slowest['backward_ms']:.1f} ms backward per batch)") if slowest else ""
         last = self.attempts[-1]
         per_batch = last["seconds"] / max(len(last["losses"]), 1)
-        total = self.settings["epochs"] * -(-self.train_size // self.settings["batch_size"])
+        total = self.settings.epochs * -(-self.train_size // self.settings.batch_size)
         return (f"training ran past its budget of {self.budget:.0f} s at batch {self.stopped_at} of {total} without "
                 f"reaching the threshold: the whole run would take about {self.projected:.0f} s "
                 f"({per_batch * 1e3:.0f} ms per batch){where}")
 
     def summary(self) -> dict:
         """JSON-able facts for the results and the report."""
-        return {"threshold": self.settings["threshold"], "attempts": self.attempts, "layer_times": self.layer_times,
+        return {"threshold": self.settings.threshold, "attempts": self.attempts, "layer_times": self.layer_times,
                 "error": self.error, "too_slow": self.too_slow, "projected_seconds": self.projected,
                 "budget_seconds": self.budget, "calibration": self.calibration,
-                "checkpoint_batches": self.settings["checkpoint_batches"]}
+                "checkpoint_batches": self.settings.checkpoint_batches}
 
 
 def _as_loss(value) -> float:

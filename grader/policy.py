@@ -25,6 +25,8 @@ import shlex
 import sys
 from dataclasses import asdict, dataclass
 
+from grader.rubric import Policy
+
 CONSEQUENCES = ("warn", "zero", "deduct")
 STDLIB = "stdlib"
 INSTALL = re.compile(r"^\s*[!%]\s*(?:pip3?|conda|mamba|python3?\s+-m\s+pip|uv\s+pip)\s+install\b(?P<rest>.*)$")
@@ -62,18 +64,18 @@ def matches(name: str, pattern: str) -> bool:
     return len(parts) >= len(wanted) and all(fnmatch.fnmatchcase(p, w) for p, w in zip(parts, wanted))
 
 
-def classify(name: str, settings: dict, local=frozenset()) -> "str | None":
+def classify(name: str, settings: "Policy", local=frozenset()) -> "str | None":
     """The rule a dotted module or attribute name breaks, or None when it is fine."""
-    for rule, patterns in settings["banned"].items():
+    for rule, patterns in settings.banned.items():
         if any(matches(name, pattern) for pattern in patterns):
             return f"banned: {rule}"
     top = name.split(".")[0]
     if not top or top in local:
         return None
-    for allowed in settings["allowed"]:
+    for allowed in settings.allowed:
         if (allowed == STDLIB and top in sys.stdlib_module_names) or matches(name, allowed):
             return None
-    shown = ", ".join("the standard library" if a == STDLIB else a for a in settings["allowed"])
+    shown = ", ".join("the standard library" if a == STDLIB else a for a in settings.allowed)
     return f"not allowed: a submission may import only {shown}"
 
 
@@ -154,7 +156,7 @@ def _installs(source):
                 yield number, package.lower().replace("-", "_")
 
 
-def static_findings(sources, settings: dict) -> "list[Finding]":
+def static_findings(sources, settings: "Policy") -> "list[Finding]":
     """Every import of a banned or not allowed name in the submission's code, by reading it (AST)."""
     local = local_modules(sources)
     findings = []
@@ -175,7 +177,7 @@ def static_findings(sources, settings: dict) -> "list[Finding]":
     return deduplicate(findings)
 
 
-def runtime_findings(records, settings: dict, sources=()) -> "list[Finding]":
+def runtime_findings(records, settings: "Policy", sources=()) -> "list[Finding]":
     """Findings from the import guard's records ({"module", "fromlist", "level", "file", "line",
     "cell"}): the imports that submission code made while it was loaded."""
     local = local_modules(sources)
@@ -206,7 +208,7 @@ def deduplicate(findings) -> "list[Finding]":
     return list(kept.values())
 
 
-def check_before_running(submission, settings: dict):
+def check_before_running(submission, settings: "Policy"):
     """(sources, findings) of a submission read as it is (grader.sources); ([], []) when it cannot be
     read, which grading reports on its own."""
     from grader.sandbox.prepare import SubmissionError
@@ -218,19 +220,19 @@ def check_before_running(submission, settings: dict):
     return sources, static_findings(sources, settings)
 
 
-def apply_policy(items, findings, settings: dict):
+def apply_policy(items, findings, settings: "Policy"):
     """(items, score, summary) after the rubric's consequence: warn changes nothing; zero sets the
-    affected items (settings["items"], or all) to 0 with the rule as their failure; deduct takes
-    settings["deduction"] points off the total, not below 0."""
+    affected items (settings.items, or all) to 0 with the rule as their failure; deduct takes
+    settings.deduction points off the total, not below 0."""
     score = round(sum(item.score for item in items), 4)
-    summary = {"consequence": settings["consequence"], "findings": [f.to_dict() for f in findings],
+    summary = {"consequence": settings.consequence, "findings": [f.to_dict() for f in findings],
                "deducted": 0.0, "zeroed": []}
-    if not findings or settings["consequence"] == "warn":
+    if not findings or settings.consequence == "warn":
         return items, score, summary
-    if settings["consequence"] == "deduct":
-        summary["deducted"] = round(min(score, float(settings["deduction"])), 4)
+    if settings.consequence == "deduct":
+        summary["deducted"] = round(min(score, float(settings.deduction)), 4)
         return items, round(score - summary["deducted"], 4), summary
-    affected = set(settings["items"]) or {item.id for item in items}
+    affected = set(settings.items) or {item.id for item in items}
     reason = f"policy: {findings[0].message()}" + (f" (and {len(findings) - 1} more)" if len(findings) > 1 else "")
     for item in items:
         if item.id in affected:

@@ -1,23 +1,27 @@
-"""Rubrics: which items are graded for how many points, tolerances, the LeNet protocol and limits.
+"""Rubrics: which items are graded for how many points, tolerances, the LeNet protocol, the scope,
+limits, similarity and the import policy.
 
-load_rubric(name_or_path) reads rubrics/<name>.toml (or any path) with tomllib and validates it
-against the schema below; every problem raises a RubricError naming the file, the key and what
-was expected. The [similarity] and [policy] tables may be left out (rubrics written before them
-still load): they then take DEFAULT_SIMILARITY and DEFAULT_POLICY, the values of lesson8.toml; a
+load_rubric(name_or_path) reads rubrics/<name>.toml (or any path) with tomllib and validates it with
+msgspec against the typed sections below; every problem raises a RubricError naming the file, the
+key and what was expected (each field's Meta description). The [similarity] and [policy] tables
+may be left out (rubrics written before them still load): they then take lesson8.toml's values; a
 table that is given must give every key.
 """
 
 import hashlib
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Any, Literal, get_args, get_origin, get_type_hints
+
+import msgspec
 
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
-def _rubrics_directory():
+
+def _rubrics_directory() -> Path:
     """rubrics/ of the checkout, or grader/rubrics where the wheel puts it (see pyproject.toml)."""
     checkout = Path(__file__).resolve().parent.parent / "rubrics"
     if (checkout / "lesson8.toml").is_file():
@@ -30,44 +34,90 @@ ITEM_IDS = ("api", "init", "conv2d.forward", "conv2d.backward", "maxpool2d.forwa
             "linear.forward", "linear.backward", "relu", "flatten", "sequential", "loss", "sgd", "cache",
             "accumulation", "lenet")
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
-NUMBER = (int, float)
-
-# section -> {key: (types, check or None, what is expected)}
-SCHEMA = {
-    "tolerances": {
-        "relative": (NUMBER, lambda v: 0 < v < 1, "a number between 0 and 1"),
-        "finite_differences": (NUMBER, lambda v: 0 < v < 1, "a number between 0 and 1"),
-        "step": (NUMBER, lambda v: 0 < v < 0.005, "a number between 0 and 0.005"),
-    },
-    "lenet": {
-        "epochs": (int, lambda v: v >= 1, "a whole number >= 1"),
-        "lr": (NUMBER, lambda v: v > 0, "a positive number"),
-        "batch_size": (int, lambda v: v >= 1, "a whole number >= 1"),
-        "seed": (int, lambda v: v >= 0, "a whole number >= 0"),
-        "threshold": (NUMBER, lambda v: 0 <= v <= 1, "an accuracy between 0 and 1"),
-        "attempts": (int, lambda v: v >= 1, "a whole number >= 1"),
-        "checkpoint_batches": (int, lambda v: v >= 1, "a whole number >= 1"),
-        "time_budget_multiple": (NUMBER, lambda v: v > 0, "a positive number"),
-        "time_budget_cap_seconds": (NUMBER, lambda v: v > 0, "a positive number of seconds"),
-    },
-    "scope": {
-        "score_beyond_lesson": (bool, None, "true or false"),
-    },
-    "limits": {
-        "call_seconds": (NUMBER, lambda v: v > 0, "a positive number of seconds"),
-        "total_seconds": (NUMBER, lambda v: v > 0, "a positive number of seconds"),
-        "memory_mb": (int, lambda v: v >= 256, "a whole number of MiB >= 256"),
-        "output_kb": (int, lambda v: v >= 1, "a whole number of KiB >= 1"),
-    },
-}
-DOTTED = re.compile(r"^[A-Za-z_*][\w*]*(\.[A-Za-z_*][\w*]*)*$")
 CONSEQUENCES = ("warn", "zero", "deduct")
+DOTTED = r"^[A-Za-z_*][\w*]*(\.[A-Za-z_*][\w*]*)*$"
+
+
+def _rule(description: str, **constraints: Any) -> msgspec.Meta:
+    """A field's constraints and, as its description, what an instructor must write there."""
+    return msgspec.Meta(description=description, **constraints)
+
+
+Share = Annotated[float, _rule("a number between 0 and 1", gt=0, lt=1)]
+Seconds = Annotated[float, _rule("a positive number of seconds", gt=0)]
+Count = Annotated[int, _rule("a whole number >= 1", ge=1)]
+Flag = Annotated[bool, _rule("true or false")]
+Text = Annotated[str, _rule("a string")]
+Names = Annotated[list[Annotated[str, msgspec.Meta(pattern=DOTTED)]], _rule("a list of module names")]
+
+
+class Section(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A table of the rubric."""
+
+
+class Tolerances(Section):
+    relative: Share                        # max abs error / largest magnitude, against the reference
+    finite_differences: Share              # directional derivatives vs the submission's own backward
+    step: Annotated[float, _rule("a number between 0 and 0.005", gt=0, lt=0.005)]  # finite-difference step
+
+
+class Lenet(Section):
+    epochs: Count
+    lr: Annotated[float, _rule("a positive number", gt=0)]
+    batch_size: Count
+    seed: Annotated[int, _rule("a whole number >= 0", ge=0)]
+    threshold: Annotated[float, _rule("an accuracy between 0 and 1", ge=0, le=1)]
+    attempts: Count
+    checkpoint_batches: Count
+    time_budget_multiple: Annotated[float, _rule("a positive number", gt=0)]
+    time_budget_cap_seconds: Seconds
+
+
+class Scope(Section):
+    score_beyond_lesson: Flag
+
+
+class Limits(Section):
+    call_seconds: Seconds
+    total_seconds: Seconds
+    memory_mb: Annotated[int, _rule("a whole number of MiB >= 256", ge=256)]
+    output_kb: Annotated[int, _rule("a whole number of KiB >= 1", ge=1)]
+
+
+ShareOrOne = Annotated[float, _rule("a share of a submission's code between 0 and 1", ge=0, le=1)]
+Characters = Annotated[int, _rule("a whole number of characters >= 5", ge=5)]
+
+
+class Similarity(Section):
+    flag_threshold: ShareOrOne
+    report_floor: ShareOrOne
+    noise_chars: Characters
+    guarantee_chars: Characters
+    base: Annotated[list[Annotated[str, msgspec.Meta(min_length=1)]], _rule("a list of paths (relative to the rubric)")]
+
+
+class Policy(Section):
+    consequence: Annotated[Literal["warn", "zero", "deduct"], _rule(f"one of {', '.join(CONSEQUENCES)}")]
+    deduction: Annotated[float, _rule("a number of points >= 0", ge=0)]
+    items: Annotated[list[str], _rule("a list of item ids (empty: every item)")]
+    allowed: Annotated[list[Annotated[str, msgspec.Meta(pattern=DOTTED + "|^stdlib$")]],
+                       _rule('a list of module names ("stdlib": the standard library)')]
+    banned: Annotated[dict[str, Names], _rule("a table of rule = [module or name patterns]")]
+
+
+class ItemTable(Section):
+    points: Annotated[float, _rule("a number >= 0", ge=0)]
+    hint: Text
+    visibility: Annotated[Literal["visible", "hidden", "after_due_date", "after_published"],
+                          _rule(f"one of {', '.join(VISIBILITIES)}")]
+    partial: Flag
+
+
 # Optional sections: a rubric without them gets these (the values of rubrics/lesson8.toml).
-DEFAULT_SIMILARITY = {"flag_threshold": 0.7, "report_floor": 0.4, "noise_chars": 30, "guarantee_chars": 35,
-                      "base": []}
-DEFAULT_POLICY = {
-    "consequence": "warn", "deduction": 10, "items": [], "allowed": ["numpy", "stdlib", "grader"],
-    "banned": {
+DEFAULT_SIMILARITY = Similarity(flag_threshold=0.7, report_floor=0.4, noise_chars=30, guarantee_chars=35, base=[])
+DEFAULT_POLICY = Policy(
+    consequence="warn", deduction=10, items=[], allowed=["numpy", "stdlib", "grader"],
+    banned={
         "a deep-learning framework": ["torch", "torchvision", "tensorflow", "keras", "jax", "jaxlib", "flax",
                                       "mxnet", "paddle", "theano", "cupy"],
         "scipy's convolution and correlation": ["scipy.signal.convolve*", "scipy.signal.correlate*",
@@ -79,44 +129,32 @@ DEFAULT_POLICY = {
                                "concurrent.futures.ProcessPoolExecutor", "pty", "os.system", "os.popen", "os.fork*",
                                "os.exec*", "os.spawn*", "os.posix_spawn*"],
     },
-}
+)
 
 
-def _names(value, keyword=None):
-    return isinstance(value, list) and all(isinstance(v, str) and (DOTTED.match(v) or v == keyword) for v in value)
+class RubricFile(Section):
+    """The whole file, as written."""
 
-
-OPTIONAL = {
-    "similarity": (DEFAULT_SIMILARITY, {
-        "flag_threshold": (NUMBER, lambda v: 0 < v <= 1, "a share of a submission's code between 0 and 1"),
-        "report_floor": (NUMBER, lambda v: 0 <= v <= 1, "a share of a submission's code between 0 and 1"),
-        "noise_chars": (int, lambda v: v >= 5, "a whole number of characters >= 5"),
-        "guarantee_chars": (int, lambda v: v >= 5, "a whole number of characters >= 5 (and >= noise_chars)"),
-        "base": (list, lambda v: all(isinstance(p, str) and p for p in v), "a list of paths (relative to the rubric)"),
-    }),
-    "policy": (DEFAULT_POLICY, {
-        "consequence": (str, lambda v: v in CONSEQUENCES, f"one of {', '.join(CONSEQUENCES)}"),
-        "deduction": (NUMBER, lambda v: v >= 0, "a number of points >= 0"),
-        "items": (list, lambda v: all(i in ITEM_IDS for i in v), "a list of item ids (empty: every item)"),
-        "allowed": (list, lambda v: _names(v, "stdlib"), "a list of module names (\"stdlib\": the standard library)"),
-        "banned": (dict, lambda v: all(_names(names) for names in v.values()),
-                   "a table of rule = [module or name patterns]"),
-    }),
-}
-ITEM_SCHEMA = {
-    "points": (NUMBER, lambda v: v >= 0, "a number >= 0"),
-    "hint": (str, None, "a string"),
-    "visibility": (str, lambda v: v in VISIBILITIES, f"one of {', '.join(VISIBILITIES)}"),
-    "partial": (bool, None, "true or false"),
-}
+    name: Text
+    title: Text
+    total: Annotated[float, _rule("a positive number", gt=0)]
+    tolerances: Tolerances
+    lenet: Lenet
+    scope: Scope
+    limits: Limits
+    items: Annotated[dict[str, dict], _rule("a table of items")]  # each an ItemTable, checked by name
+    similarity: Similarity = DEFAULT_SIMILARITY
+    policy: Policy = DEFAULT_POLICY
 
 
 class RubricError(ValueError):
     """A rubric that cannot be used; the message names the file and the key."""
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(msgspec.Struct, frozen=True):
+    """One graded item: its id, its position (Gradescope's number), points, hint, visibility, and
+    whether it earns partial credit (the share of its cases that passed)."""
+
     id: str
     number: int
     points: float
@@ -125,23 +163,24 @@ class Item:
     partial: bool
 
 
-@dataclass(frozen=True)
-class Rubric:
+class Rubric(msgspec.Struct, frozen=True):
+    """A validated rubric: its sections typed, its items in ITEM_IDS order."""
+
     name: str
     title: str
     path: Path
     sha256: str
     total: float
-    items: tuple          # of Item, in ITEM_IDS order
-    tolerances: dict
-    lenet: dict
-    limits: dict
-    scope: dict
-    similarity: dict = field(default_factory=lambda: dict(DEFAULT_SIMILARITY))
-    policy: dict = field(default_factory=lambda: dict(DEFAULT_POLICY))
+    items: tuple
+    tolerances: Tolerances
+    lenet: Lenet
+    limits: Limits
+    scope: Scope
+    similarity: Similarity = DEFAULT_SIMILARITY
+    policy: Policy = DEFAULT_POLICY
 
 
-def resolve(name_or_path):
+def resolve(name_or_path: "str | Path") -> Path:
     """A rubric name from rubrics/ (e.g. 'lesson8') or a path to a .toml file."""
     text = str(name_or_path)
     candidate = Path(text)
@@ -150,7 +189,7 @@ def resolve(name_or_path):
     return RUBRICS / f"{text}.toml"
 
 
-def load_rubric(name_or_path="lesson8"):
+def load_rubric(name_or_path: "str | Path" = "lesson8") -> Rubric:
     """Read and validate a rubric; raises RubricError."""
     path = resolve(name_or_path)
     if not path.is_file():
@@ -161,76 +200,126 @@ def load_rubric(name_or_path="lesson8"):
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise RubricError(f"{path}: not valid TOML: {error}") from None
-    where = lambda key: f"{path}: {key}"  # noqa: E731
-    _check_keys(data, {"name", "title", "total", "items", *SCHEMA, *OPTIONAL}, "", where)
-    for key in ("name", "title"):
-        _check_value(data, key, (str, None, "a string"), key, where)
-    _check_value(data, "total", (NUMBER, lambda v: v > 0, "a positive number"), "total", where)
-    sections = {}
-    for section, schema in SCHEMA.items():
-        table = _table(data, section, where)
-        _check_keys(table, set(schema), f"{section}.", where)
-        for key, rule in schema.items():
-            _check_value(table, key, rule, f"{section}.{key}", where)
-        sections[section] = dict(table)
-    for section, (default, schema) in OPTIONAL.items():
-        table = _table(data, section, where) if section in data else default
-        _check_keys(table, set(schema), f"{section}.", where)
-        for key, rule in schema.items():
-            _check_value(table, key, rule, f"{section}.{key}", where)
-        sections[section] = dict(table)
-    _check_optional(sections, path, where)
-    items_table = _table(data, "items", where)
-    unknown = sorted(set(items_table) - set(ITEM_IDS))
+    try:
+        written = msgspec.convert(data, RubricFile)
+    except msgspec.ValidationError as error:
+        raise RubricError(f"{path}: {explain(str(error), data)}") from None
+    return Rubric(name=written.name, title=written.title, path=path, sha256=hashlib.sha256(raw).hexdigest(),
+                  total=written.total, items=_items(written, path), tolerances=written.tolerances,
+                  lenet=written.lenet, limits=written.limits, scope=written.scope,
+                  similarity=_similarity(written.similarity, path), policy=_policy(written.policy, path))
+
+
+def _items(written: RubricFile, path: Path) -> tuple:
+    unknown = sorted(set(written.items) - set(ITEM_IDS))
     if unknown:
-        raise RubricError(f"{where('items.' + unknown[0])}: unknown item (the items are {', '.join(ITEM_IDS)})")
-    items = []
-    for number, item_id in enumerate(ITEM_IDS, start=1):
-        if item_id not in items_table:
-            raise RubricError(f"{where('items.' + item_id)}: missing (every item must be present; give it 0 points to drop it)")
-        table = _table(items_table, item_id, lambda key: where(f"items.{key}"))
-        _check_keys(table, set(ITEM_SCHEMA), f"items.{item_id}.", where)
-        for key, rule in ITEM_SCHEMA.items():
-            _check_value(table, key, rule, f"items.{item_id}.{key}", where)
-        items.append(Item(item_id, number, float(table["points"]), table["hint"], table["visibility"], table["partial"]))
+        raise RubricError(f"{path}: items.{unknown[0]}: unknown item (the items are {', '.join(ITEM_IDS)})")
+    missing = [item_id for item_id in ITEM_IDS if item_id not in written.items]
+    if missing:
+        raise RubricError(f"{path}: items.{missing[0]}: missing (every item must be present; give it 0 points to drop it)")
+    tables = {}
+    for item_id in ITEM_IDS:
+        try:
+            tables[item_id] = msgspec.convert(written.items[item_id], ItemTable)
+        except msgspec.ValidationError as error:
+            raise RubricError(f"{path}: {explain(str(error), written.items[item_id], ['items', item_id])}") from None
+    items = tuple(Item(item_id, number, tables[item_id].points, tables[item_id].hint, tables[item_id].visibility,
+                       tables[item_id].partial) for number, item_id in enumerate(ITEM_IDS, start=1))
     points = sum(item.points for item in items)
-    if abs(points - data["total"]) > 1e-9:
-        raise RubricError(f"{where('items')}: points add up to {points:g}, but total = {data['total']:g}")
-    return Rubric(name=data["name"], title=data["title"], path=path, sha256=hashlib.sha256(raw).hexdigest(),
-                  total=float(data["total"]), items=tuple(items), **sections)
+    if abs(points - written.total) > 1e-9:
+        raise RubricError(f"{path}: items: points add up to {points:g}, but total = {written.total:g}")
+    return items
 
 
-def _check_optional(sections, path, where):
-    """What the per-key rules cannot see: report_floor <= flag_threshold, guarantee_chars >= noise_chars, base paths made absolute."""
-    similarity = sections["similarity"]
-    if similarity["report_floor"] > similarity["flag_threshold"]:
-        raise RubricError(f"{where('similarity.report_floor')}: expected at most similarity.flag_threshold "
-                          f"({similarity['flag_threshold']!r}), got {similarity['report_floor']!r}")
-    if similarity["guarantee_chars"] < similarity["noise_chars"]:
-        raise RubricError(f"{where('similarity.guarantee_chars')}: expected at least similarity.noise_chars "
-                          f"({similarity['noise_chars']!r}), got {similarity['guarantee_chars']!r}")
-    similarity["base"] = [str((path.parent / p).resolve()) for p in similarity["base"]]
+def _similarity(table: Similarity, path: Path) -> Similarity:
+    """What the per-key rules cannot see: report_floor <= flag_threshold, guarantee_chars >= noise_chars;
+    base paths made absolute (relative to the rubric)."""
+    if table.report_floor > table.flag_threshold:
+        raise RubricError(f"{path}: similarity.report_floor: expected at most similarity.flag_threshold "
+                          f"({table.flag_threshold!r}), got {table.report_floor!r}")
+    if table.guarantee_chars < table.noise_chars:
+        raise RubricError(f"{path}: similarity.guarantee_chars: expected at least similarity.noise_chars "
+                          f"({table.noise_chars!r}), got {table.guarantee_chars!r}")
+    return msgspec.structs.replace(table, base=[str((path.parent / p).resolve()) for p in table.base])
 
 
-def _table(data, key, where):
-    if key not in data:
-        raise RubricError(f"{where(key)}: missing table [{key}]")
-    if not isinstance(data[key], dict):
-        raise RubricError(f"{where(key)}: expected a table, got {type(data[key]).__name__}")
-    return data[key]
-
-
-def _check_keys(table, allowed, prefix, where):
-    unknown = sorted(set(table) - allowed)
+def _policy(table: Policy, path: Path) -> Policy:
+    unknown = [item for item in table.items if item not in ITEM_IDS]
     if unknown:
-        raise RubricError(f"{where(prefix + unknown[0])}: unknown key (expected one of {', '.join(sorted(allowed))})")
+        raise RubricError(f"{path}: policy.items: expected a list of item ids (empty: every item), got {unknown[0]!r}")
+    return table
 
 
-def _check_value(table, key, rule, label, where):
-    types, check, expected = rule
-    if key not in table:
-        raise RubricError(f"{where(label)}: missing (expected {expected})")
-    value = table[key]
-    wrong_type = not isinstance(value, types) or (isinstance(value, bool) and types is not bool)
-    if wrong_type or (check is not None and not check(value)):
-        raise RubricError(f"{where(label)}: expected {expected}, got {value!r}")
+LOCATION = re.compile(r" - at `\$(?P<path>[^`]*)`$")
+FIELD = re.compile(r"`(?P<field>[^`]+)`")
+
+
+def explain(message: str, data: dict, prefix: "list | None" = None) -> str:
+    """msgspec's ValidationError as the rubric's own words: 'key: expected <description>, got <value>',
+    'key: missing (expected ...)' or 'key: unknown key (expected one of ...)'. prefix: the keys of
+    the table data is (['items', 'api'] for an item's table)."""
+    match = LOCATION.search(message)
+    keys = [part for part in re.split(r"\.|\[|\]", match.group("path")) if part] if match else []
+    if "..." in keys:  # msgspec does not name dict keys: report the whole table
+        keys, message = keys[:keys.index("...")], ""
+    while keys and keys[-1].isdigit():  # an element of a list: report the list
+        keys.pop()
+    text = message[:match.start()] if match and message else message
+    if prefix:
+        data, keys = {prefix[0]: {prefix[1]: data}}, list(prefix) + keys
+    if text.startswith(("Object missing required field", "Object contains unknown field")):
+        field = FIELD.search(text).group("field")
+        owner = _struct_at(keys)
+        label = ".".join(keys + [field])
+        if text.startswith("Object missing"):
+            if not keys:
+                return f"{label}: missing table [{label}]"
+            return f"{label}: missing (expected {_description(owner, field)})"
+        return f"{label}: unknown key (expected one of {', '.join(sorted(_field_names(owner or RubricFile)))})"
+    owner = _struct_at(keys[:-1]) if keys else None
+    expected = _description(owner, keys[-1]) if owner is not None and keys else text.rstrip()
+    value = _value_at(data, keys)
+    got = f"got {value!r}" if not isinstance(value, dict) else "got a table with a bad entry"
+    return f"{'.'.join(keys)}: expected {expected}, {got}"
+
+
+def _field_names(struct: type) -> list:
+    return [field.name for field in msgspec.structs.fields(struct)]
+
+
+def _struct_at(keys: list) -> "type | None":
+    """The Struct type of the table at keys (items.<id> is an ItemTable), or None."""
+    struct: Any = RubricFile
+    for key in keys:
+        if struct is RubricFile and key == "items":
+            struct = "items"
+        elif struct == "items":
+            struct = ItemTable
+        elif isinstance(struct, type) and issubclass(struct, msgspec.Struct) and key in _field_names(struct):
+            hint = get_type_hints(struct, include_extras=True)[key]
+            struct = get_args(hint)[0] if get_origin(hint) is Annotated else hint
+        else:
+            return None
+    return struct if isinstance(struct, type) else None
+
+
+def _description(struct: "type | None", field: str) -> str:
+    """The description of struct.field's Meta (or its type's name)."""
+    if struct is None or field not in _field_names(struct):
+        return "a valid value"
+    hint = get_type_hints(struct, include_extras=True)[field]
+    for meta in get_args(hint)[1:] if get_origin(hint) is Annotated else ():
+        if isinstance(meta, msgspec.Meta) and meta.description:
+            return meta.description
+    return f"a table [{field}]" if isinstance(hint, type) and issubclass(hint, msgspec.Struct) else "a valid value"
+
+
+def _value_at(data: Any, keys: list) -> Any:
+    for key in keys:
+        if isinstance(data, dict) and key in data:
+            data = data[key]
+        elif isinstance(data, list) and key.isdigit() and int(key) < len(data):
+            data = data[int(key)]
+        else:
+            return None
+    return data

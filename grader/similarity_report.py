@@ -38,8 +38,8 @@ def similarity_plan(rubric, threshold=None) -> Plan:
     """Settings from the rubric's [similarity] (threshold overridden when given) and the base code;
     SimilarityError when copydetect or the base code is missing."""
     table = rubric.similarity
-    settings = Settings(threshold=table["flag_threshold"], floor=table["report_floor"], noise=table["noise_chars"],
-                        guarantee=table["guarantee_chars"], base=tuple(table["base"]))
+    settings = Settings(threshold=table.flag_threshold, floor=table.report_floor, noise=table.noise_chars,
+                        guarantee=table.guarantee_chars, base=tuple(table.base))
     if threshold is not None:
         if not 0 < threshold <= 1:
             raise SimilarityError(f"--similarity-threshold: expected a share between 0 and 1, got {threshold!r}")

@@ -7,6 +7,7 @@ import json
 import re
 from types import SimpleNamespace
 
+import msgspec
 import pytest
 
 from grader.class_report import render_index
@@ -91,7 +92,7 @@ def item(item_id, points):
 @pytest.mark.parametrize("consequence, items, score, zeroed", [
     ("warn", [], 10.0, []), ("deduct", [], 7.0, []), ("zero", [], 0.0, ["a", "b"]), ("zero", ["b"], 6.0, ["b"])])
 def test_the_consequences(consequence, items, score, zeroed):
-    settings = {**DEFAULT_POLICY, "consequence": consequence, "deduction": 3, "items": items}
+    settings = msgspec.structs.replace(DEFAULT_POLICY, consequence=consequence, deduction=3, items=items)
     finding = static_findings([SourceFile("x.py", None, "import torch\n")], settings)
     result, total, summary = apply_policy([item("a", 6.0), item("b", 4.0)], finding, settings)
     assert (total, summary["zeroed"]) == (score, zeroed)
@@ -103,7 +104,7 @@ def test_the_consequences(consequence, items, score, zeroed):
 
 
 def test_a_deduction_never_goes_below_zero():
-    settings = {**DEFAULT_POLICY, "consequence": "deduct", "deduction": 5}
+    settings = msgspec.structs.replace(DEFAULT_POLICY, consequence="deduct", deduction=5)
     finding = static_findings([SourceFile("x.py", None, "import torch\n")], settings)
     _, total, summary = apply_policy([item("a", 2.0)], finding, settings)
     assert (total, summary["deducted"]) == (0.0, 2.0)

@@ -147,7 +147,7 @@ def test_the_side_by_side_page_renders_in_chromium(written):
 def test_the_rubric_gives_the_settings_and_a_flag_overrides_the_threshold(plan):
     rubric = load_rubric("lesson8")
     table = rubric.similarity
-    assert plan.settings == Settings(threshold=table["flag_threshold"], floor=table["report_floor"],
-                                     noise=table["noise_chars"], guarantee=table["guarantee_chars"])
+    assert plan.settings == Settings(threshold=table.flag_threshold, floor=table.report_floor,
+                                     noise=table.noise_chars, guarantee=table.guarantee_chars)
     assert similarity_plan(rubric, threshold=0.9).settings.threshold == 0.9
     assert similarity_plan(rubric, threshold=0.2).settings.floor == 0.2  # the floor never above the threshold

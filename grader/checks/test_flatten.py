@@ -13,9 +13,9 @@ item = pytest.mark.item("flatten")
 def test_forward_and_backward(case, api, rng, tol):
     flatten = case.build(api)
     x = case.input(rng)
-    expect_close(flatten.forward(x), x.reshape(len(x), -1), tol["relative"], case.id, "the output of forward")
+    expect_close(flatten.forward(x), x.reshape(len(x), -1), tol.relative, case.id, "the output of forward")
     dY = rng.standard_normal((len(x), x[0].size))
-    expect_close(flatten.backward(dY), dY.reshape(x.shape), tol["relative"], case.id, "dX from backward")
+    expect_close(flatten.backward(dY), dY.reshape(x.shape), tol.relative, case.id, "dX from backward")
 
 
 @item
@@ -24,6 +24,6 @@ def test_a_new_shape_on_every_call(api, rng, tol):
     flatten = api.Flatten()
     flatten.forward(rng.standard_normal((2, 3, 4, 4)))
     x = rng.standard_normal((5, 2, 3, 3))
-    expect_close(flatten.forward(x), x.reshape(5, -1), tol["relative"], case, "the output of the second forward")
+    expect_close(flatten.forward(x), x.reshape(5, -1), tol.relative, case, "the output of the second forward")
     dY = rng.standard_normal((5, 18))
-    expect_close(flatten.backward(dY), dY.reshape(x.shape), tol["relative"], case, "dX after the second forward")
+    expect_close(flatten.backward(dY), dY.reshape(x.shape), tol.relative, case, "dX after the second forward")

@@ -20,7 +20,7 @@ def cases(part):
 def test_forward(case, api, ref, rng, tol):
     student, reference, _ = twins(case, api, ref, rng)
     x = case.input(rng)
-    expect_close(student.forward(x), reference.forward(x), tol["relative"], case.id, "the output of forward")
+    expect_close(student.forward(x), reference.forward(x), tol.relative, case.id, "the output of forward")
 
 
 @pytest.mark.parametrize("case", cases("backward"))
@@ -35,7 +35,7 @@ def test_backward(case, api, ref, rng, tol):
     rows, disagreement = finite_differences(case, student, x, dY, parameters, names, got, rng, tol)
     try:
         for name in ["x", *names]:
-            expect_close(got[name], expected[name], tol["relative"], case.id, f"{GRADIENT_NAMES[name]} from backward")
+            expect_close(got[name], expected[name], tol.relative, case.id, f"{GRADIENT_NAMES[name]} from backward")
     except CheckFailure as failure:  # show the student their own analytic vs numeric derivatives too
         failure.details.setdefault("gradient_table", rows)
         raise
@@ -59,6 +59,6 @@ def finite_differences(case, student, x, dY, parameters, names, got, rng, tol):
     values = {"x": x, **parameters}
     tensors = [(GRADIENT_NAMES[name], values[name], got[name], setter(name)) for name in ["x", *names]]
     try:
-        return directional_derivatives(loss, tensors, rng, tol["step"], tol["finite_differences"], case.id), None
+        return directional_derivatives(loss, tensors, rng, tol.step, tol.finite_differences, case.id), None
     except CheckFailure as failure:
         return failure.details.get("gradient_table", []), failure

@@ -24,12 +24,12 @@ def test_forward_in_order_and_backward_in_reverse(name, api, box, rng, tol):
     log, layers = probe_layers(box, count)
     model = api.Sequential(*layers)
     x = rng.standard_normal((4, 3))
-    expect_close(model(x), expected_forward(x, count), tol["relative"], name, "the output of model(x)")
+    expect_close(model(x), expected_forward(x, count), tol.relative, name, "the output of model(x)")
     order = [f"{layer}.forward" for layer in ("first", "second", "third")[:count]]
     calls = log.entries()
     expect(calls == order, f"model(x) called {calls}, expected {order}: each layer's forward once, in order", name)
     dY = rng.standard_normal((4, 3))
-    expect_close(model.backward(dY), expected_backward(dY, count), tol["relative"], name, "dX from model.backward")
+    expect_close(model.backward(dY), expected_backward(dY, count), tol.relative, name, "dX from model.backward")
     backward = [call.replace("forward", "backward") for call in reversed(order)]
     calls = log.entries()[len(order):]
     expect(calls == backward, f"model.backward(dY) called {calls}, expected {backward}: each layer's backward "

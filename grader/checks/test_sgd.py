@@ -32,7 +32,7 @@ def test_step_updates_in_place_by_lr_times_grad(lr, api, box, rng, tol):
         optimizer.step()
         for index, ((param, _), grad) in enumerate(zip(pairs, grads)):
             label = f"parameter {index} after step {step + 1}"
-            expect_close(box.fetch(param), before[index] - lr * grad, tol["relative"], case,
+            expect_close(box.fetch(param), before[index] - lr * grad, tol.relative, case,
                          f"{label} (update the arrays parameters() returns, in place: param -= lr * grad)")
 
 
