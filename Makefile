@@ -12,7 +12,7 @@ JOBS ?=
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[similarity]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[similarity,test]'
 	touch $@
 
 ## grade: grade SUBMISSION (default: the reference) and write results.json to OUT (default out/)

@@ -11,6 +11,16 @@ sys.path.insert(0, str(ROOT / "scripts"))
 FIGURES = pytest.StashKey[list]()
 
 
+@pytest.fixture
+def chromium():
+    """A Playwright BrowserContext of Debian's chromium for one test (tests/browser.py); skips without it."""
+    from browser import CHROMIUM, NO_CHROMIUM, chromium_context
+    if CHROMIUM is None:
+        pytest.skip(NO_CHROMIUM)
+    with chromium_context() as context:
+        yield context
+
+
 def pytest_configure(config):
     config.stash[FIGURES] = []
 
