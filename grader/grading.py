@@ -83,13 +83,31 @@ def limits_from(rubric, sandbox="auto"):
                   memory_bytes=settings.memory_mb << 20, output_bytes=settings.output_kb << 10, sandbox=sandbox)
 
 
+PYTEST_ENVIRONMENT = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTEST_PLUGINS": None, "PYTEST_ADDOPTS": None}
+
+
+@contextlib.contextmanager
+def only_our_plugins():
+    """No pytest plugin or option from the environment (pytest-playwright, pytest-randomly,
+    PYTEST_ADDOPTS, ...) reaches the checks' run: the variables of PYTEST_ENVIRONMENT are set (or
+    removed) while pytest.main starts, then restored."""
+    saved = {name: os.environ.get(name) for name in PYTEST_ENVIRONMENT}
+    try:
+        for name, value in PYTEST_ENVIRONMENT.items():
+            os.environ.pop(name, None) if value is None else os.environ.__setitem__(name, value)
+        yield
+    finally:
+        for name, value in saved.items():
+            os.environ.pop(name, None) if value is None else os.environ.__setitem__(name, value)
+
+
 def run_checks(ctx):
     """Run the check suite against ctx; the pytest-json-report tests, each with its metadata."""
     plugin = JSONReport()
     args = [str(CHECKS), "--rootdir", str(CHECKS), "-c", os.devnull,  # no ini file of the caller's applies
-            "-qq", "--no-header", "-p", "no:cacheprovider", "-p", "no:randomly", "--json-report-file=none",
+            "-qq", "--no-header", "-p", "no:cacheprovider", "-p", "pytest_jsonreport.plugin", "--json-report-file=none",
             "-W", "ignore"]
-    with contextlib.redirect_stdout(io.StringIO()) as console:  # pytest's own report is not ours to show
+    with contextlib.redirect_stdout(io.StringIO()) as console, only_our_plugins():  # pytest's report is not ours
         status = pytest.main(args, plugins=[plugin, ContextPlugin(ctx)])
     if plugin.report is None:
         raise RuntimeError(f"the checks did not run (pytest exit status {status}): {console.getvalue()[-2000:]}")

@@ -3,6 +3,7 @@ points of the item it breaks and no others, with a message that names the failin
 instructor mode (the live reference, fresh seeds) and in public mode (fixtures recorded from the
 reference, as the student kit's)."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -198,3 +199,13 @@ def test_beyond_the_lesson_is_a_diagnostic_unless_the_rubric_scores_it(tmp_path)
     scored = grade_path(lesson, rubric=rubric, seed=3, train_lenet=False)
     assert set(not_full(scored)) == failed and "beyond_lesson" not in scored.diagnostics
     assert not not_full(grade_path(build("file", tmp_path), rubric=rubric, seed=3, train_lenet=False))
+
+
+def test_pytest_plugins_and_options_of_the_environment_do_not_reach_the_checks(tmp_path, monkeypatch):
+    (tmp_path / "sabotage.py").write_text("def pytest_collection_modifyitems(items):\n    items.clear()\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("PYTEST_PLUGINS", "sabotage")
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-k nothing_matches")
+    result = grade_path(build("file", tmp_path), seed=2, train_lenet=False)
+    assert not not_full(result)
+    assert os.environ["PYTEST_PLUGINS"] == "sabotage"  # restored
