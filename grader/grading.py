@@ -23,6 +23,7 @@ import grader
 from grader.checks.context import ContextPlugin, GradingContext
 from grader.checks.marks import BEYOND_LESSON
 from grader.data import load_mnist
+from grader.failures import Failure, NotJudged
 from grader.lenet_run import LenetRun
 from grader.oracle import FixtureError, default_oracle
 from grader.policy import apply_policy, check_before_running, deduplicate, runtime_findings
@@ -42,8 +43,8 @@ class ItemResult:
     total: int
     hint: str
     visibility: str
-    failures: list = field(default_factory=list)  # [{"case", "message", "details"}]
-    not_judged: list = field(default_factory=list)  # [{"case", "message"}]: skipped, counted neither way
+    failures: list[Failure] = field(default_factory=list)
+    not_judged: list[NotJudged] = field(default_factory=list)  # skipped, counted neither way
     penalty: str = ""  # set when the policy's consequence took the item's points (grader.policy)
 
     @property

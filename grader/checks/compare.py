@@ -4,17 +4,20 @@ Every comparison runs here, on the trusted side, on arrays the worker returned: 
 submission does to numpy inside the sandbox can change a verdict.
 """
 
+from typing import Any
+
 import numpy as np
 
+from grader.failures import FailureDetails
 from grader.numerics import max_abs_error, relative_error, worst_index
 
 
 class CheckFailure(AssertionError):
-    """A failed case. str() is the message; details is JSON-able, for the report."""
+    """A failed case. str() is the message; details (FailureDetails) is JSON-able, for the report."""
 
-    def __init__(self, message, **details):
+    def __init__(self, message: str, **details: Any) -> None:
         super().__init__(message)
-        self.details = details
+        self.details: FailureDetails = FailureDetails(**details)  # type: ignore[typeddict-item]
 
 
 def as_array(value, case, what):
