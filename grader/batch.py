@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import grader
+from grader.gradebook import BatchRow, PolicyCell, gradebook_csv
 from grader.progress import ProgressBar
 from grader.results import write_json, write_text
 from grader.grading import safe_fingerprint
@@ -32,7 +33,6 @@ from grader.sandbox.prepare import SUBMISSION_SUFFIXES
 
 GRADESCOPE_METADATA = "submission_metadata.yml"
 LOCK = ".batch.lock"
-SPREADSHEET_FORMULA = re.compile(r"^[=+\-@\t\r]")
 
 
 class BatchError(Exception):
@@ -146,41 +146,40 @@ def grade_task(entry, settings, out_dir=None):
     sha256 = entry.sha256 or safe_fingerprint(entry.path)  # the original's, even when it travelled as a zip
     if results:
         results["extra_data"]["submission_sha256"] = sha256
-    row = {"student": entry.student, "name": entry.name, "email": entry.email,
-           "score": results["score"] if results else 0.0, "max_score": rubric.total, "status": status,
-           "items": {test["name"]: test["score"] for test in results["tests"]} if results else {},
-           "duration": round(duration, 3), "sandbox": results["extra_data"]["sandbox"] if results else "",
-           "sha256": sha256, "report": f"{entry.student}/report.html" if results else "", "error": error,
-           "key": batch_key(sha256, rubric), "policy": policy_cells(results)}
+    row = BatchRow(student=entry.student, name=entry.name, email=entry.email,
+                   score=results["score"] if results else 0.0, max_score=rubric.total, status=status,
+                   items={test["name"]: test["score"] for test in results["tests"]} if results else {},
+                   duration=round(duration, 3), sandbox=results["extra_data"]["sandbox"] if results else "",
+                   sha256=sha256, report=f"{entry.student}/report.html" if results else "", error=error or "",
+                   key=batch_key(sha256, rubric), policy=policy_cells(results))
     if results:
-        results["extra_data"]["batch"] = row
+        results["extra_data"]["batch"] = row.to_dict()
     submission_path = f"{Path(entry.path).name}"
     return {"row": row, "results": results,
             "report": render_html(results, submission_path=submission_path, out_dir=".") if results else None,
             "summary": render_markdown(results) if results else None}
 
 
-def policy_cells(results):
-    """The import policy's findings of a graded submission, short: [{"name", "where", "rule"}]."""
+def policy_cells(results: "dict | None") -> tuple:
+    """The import policy's findings of a graded submission, short: PolicyCells."""
     findings = ((results or {}).get("extra_data", {}).get("policy") or {}).get("findings", [])
-    return [{"name": f["name"], "where": f["where"], "rule": f["rule"]} for f in findings]
+    return tuple(PolicyCell(f["name"], f["where"], f["rule"]) for f in findings)
 
 
 def failed_outcome(entry, rubric, error):
     """The outcome of an entry whose grading itself failed: a row with status error, no files."""
     sha256 = entry.sha256 or safe_fingerprint(entry.path)
-    row = {"student": entry.student, "name": entry.name, "email": entry.email, "score": 0.0,
-           "max_score": rubric.total, "status": "error", "items": {}, "duration": 0.0, "sandbox": "",
-           "sha256": sha256, "report": "", "error": error, "key": batch_key(sha256, rubric), "policy": []}
+    row = BatchRow(student=entry.student, name=entry.name, email=entry.email, max_score=rubric.total,
+                   status="error", sha256=sha256, error=error, key=batch_key(sha256, rubric))
     return {"row": row, "results": None, "report": None, "summary": None}
 
 
 def write_outcome(outcome, out):
     """Write one graded submission under out/<student>/ (atomically, file by file); results.json
     last, so that its presence means the other two are there."""
-    folder = Path(out) / outcome["row"]["student"]
+    folder = Path(out) / outcome["row"].student
     if outcome["results"] is None:
-        write_json({"row": outcome["row"]}, folder / "row.json")
+        write_json({"row": outcome["row"].to_dict()}, folder / "row.json")
         return
     write_text(outcome["report"], folder / "report.html")
     write_text(outcome["summary"], folder / "summary.md")
@@ -188,11 +187,11 @@ def write_outcome(outcome, out):
 
 
 def existing_row(entry, out):
-    """The row recorded for entry in out (results.json, or row.json for an error), or None."""
+    """The BatchRow recorded for entry in out (results.json, or row.json for an error), or None."""
     folder = Path(out) / entry.student
     for name, extract in (("results.json", lambda d: d["extra_data"]["batch"]), ("row.json", lambda d: d["row"])):
         try:
-            return extract(json.loads((folder / name).read_text()))
+            return BatchRow.from_dict(extract(json.loads((folder / name).read_text())))
         except (OSError, ValueError, KeyError, TypeError):
             continue
     return None
@@ -226,27 +225,6 @@ class OutLock:
         self.handle.close()
 
 
-def csv_cell(value):
-    """A spreadsheet-safe text cell: a leading =, +, -, @ would start a formula."""
-    text = str(value)
-    return "'" + text if SPREADSHEET_FORMULA.match(text) else text
-
-
-def gradebook_csv(rows, rubric):
-    """grades.csv: one row per submission; score and item cells are always numbers."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    item_ids = [item.id for item in rubric.items]
-    writer.writerow(["student", "name", "email", "score", "max_score", "status", *item_ids, "duration_seconds",
-                     "sandbox", "sha256", "policy"])
-    for row in sorted(rows, key=lambda r: r["student"]):
-        items = [row["items"].get(item_id, 0.0) for item_id in item_ids]
-        writer.writerow([csv_cell(row["student"]), csv_cell(row["name"]), csv_cell(row["email"]), row["score"],
-                         row["max_score"], row["status"], *items, row["duration"], row["sandbox"], row["sha256"],
-                         csv_cell("; ".join(f"{f['name']} ({f['where']}): {f['rule']}" for f in row.get("policy") or []))])
-    return buffer.getvalue()
-
-
 def write_class_files(rows, skipped, rubric, out, similarity=None):
     from grader.class_report import render_index
     write_text(gradebook_csv(rows, rubric), Path(out) / "grades.csv")
@@ -273,7 +251,7 @@ def run_batch(directory, out, settings=Settings(), jobs=None, force=False, execu
         entries = [replace(entry, sha256=safe_fingerprint(entry.path)) for entry in entries]
         for entry in entries:
             row = None if force else existing_row(entry, out)
-            if row is not None and row.get("key") == batch_key(entry.sha256, rubric):
+            if row is not None and row.key == batch_key(entry.sha256, rubric):
                 rows[entry.student] = row
             else:
                 todo.append(entry)
@@ -288,7 +266,7 @@ def run_batch(directory, out, settings=Settings(), jobs=None, force=False, execu
                 except Exception as failure:  # noqa: BLE001 - e.g. a grading process killed by the system
                     outcome = failed_outcome(futures[future], rubric, f"the grading process failed: {failure!r}")
                 write_outcome(outcome, out)
-                rows[outcome["row"]["student"]] = outcome["row"]
+                rows[outcome["row"].student] = outcome["row"]
                 bar.update(done, f"{outcome['row']['student']}: {outcome['row']['score']:g} ({outcome['row']['status']})")
         except KeyboardInterrupt:
             interrupted = True

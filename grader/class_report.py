@@ -19,6 +19,7 @@ import base64
 import hashlib
 import math
 import statistics
+from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import PurePosixPath
 from urllib.parse import quote
@@ -26,12 +27,12 @@ from urllib.parse import quote
 from markupsafe import Markup
 
 from grader import __version__
+from grader.gradebook import BatchRow, number
 from grader.report import TEMPLATES
 
 BINS = 10               # histogram bins over 0..rubric.total
 SLOWEST = 10            # submissions listed by duration
 MAX_ERROR_CHARS = 2_000  # of one error text on the page (the student's own report has it all)
-STATUSES = ("graded", "error", "timeout")
 
 # Sorts the rows of table#students by data-order (the name order computed here) or data-score
 # (ties by name), updates aria-sort, the arrows and the caption's status with textContent, and
@@ -105,18 +106,9 @@ SCRIPT_HASH = script_hash(SORT_SCRIPT)
 CSP = f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src '{SCRIPT_HASH}'"
 
 
-def _score(value):
-    """A float, with anything missing or not finite as 0 (a page must render whatever came in)."""
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        return 0.0
-    return value if math.isfinite(value) else 0.0
-
-
-def name_key(row):
+def name_key(row: BatchRow) -> tuple:
     """The table's default order: display name (or student id), case-insensitively, then student id."""
-    return ((row.get("name") or row.get("student") or "").casefold(), str(row.get("student", "")))
+    return ((row.name or row.student).casefold(), row.student)
 
 
 def class_statistics(scores):
@@ -163,7 +155,7 @@ def item_analysis(graded_rows, rubric):
     for item in rubric.items:
         if item.points <= 0:
             continue
-        scores = [_score((row.get("items") or {}).get(item.id, 0.0)) for row in graded_rows]
+        scores = [number((row.get("items") or {}).get(item.id, 0.0)) for row in graded_rows]
         missed = sum(1 for s in scores if s < item.points - 1e-9)
         out.append({"id": item.id, "number": item.number, "points": item.points, "missed": missed, "graded": n,
                     "percent": 100 * missed / n if n else 0.0, "mean": statistics.fmean(scores) if n else None})
@@ -202,16 +194,12 @@ def view(rows, skipped, rubric, generated_at=None, similarity=None):
     """The template's data."""
     students = []
     for row in sorted(rows, key=name_key):
-        status = row.get("status") if row.get("status") in STATUSES else "error"
         students.append({
-            "student": str(row.get("student", "")), "name": str(row.get("name") or ""),
-            "display": str(row.get("name") or row.get("student") or ""), "email": str(row.get("email") or ""),
-            "score": _score(row.get("score")), "max_score": _score(row.get("max_score")) or rubric.total,
-            "status": status, "duration": _score(row.get("duration")), "sandbox": str(row.get("sandbox") or ""),
-            "href": report_href(row.get("report")), "error": _error_text(row.get("error")),
-            "items": dict(row.get("items") or {}), "order": len(students),
-            "policy": [{"name": str(f.get("name", "")), "where": str(f.get("where", "")), "rule": str(f.get("rule", ""))}
-                       for f in row.get("policy") or [] if isinstance(f, dict)],
+            "student": row.student, "name": row.name, "display": row.name or row.student, "email": row.email,
+            "score": row.score, "max_score": row.max_score or rubric.total, "status": row.status,
+            "duration": row.duration, "sandbox": row.sandbox, "href": report_href(row.report),
+            "error": _error_text(row.error), "items": dict(row.items), "order": len(students),
+            "policy": [asdict(cell) for cell in row.policy],
         })
     graded = [s for s in students if s["status"] == "graded"]
     scores = [s["score"] for s in graded]
@@ -245,11 +233,9 @@ def similarity_view(similarity, students):
 
 
 def render_index(rows, skipped, rubric, generated_at=None, similarity=None):
-    """The class overview page (HTML text) of a batch: rows are dicts with student, name, email,
-    score, max_score, status ("graded", "error" or "timeout"), items ({item id: score}), duration
-    (seconds), sandbox, sha256, report (a relative path such as "alice/report.html", not
-    URL-encoded, or "") and error; skipped is a list of (entry name, reason); generated_at a
-    datetime (an aware one is shown in UTC), a string, or None for now; a row's policy lists its
-    import policy findings ({"name", "where", "rule"}); similarity is what
-    grader.similarity_report.write_similarity returned, or {"off": True} (None: off)."""
+    """The class overview page (HTML text) of a batch: rows are BatchRows (grader.gradebook; a row's
+    report is a relative path such as "alice/report.html", not URL-encoded, or ""); skipped is a
+    list of (entry name, reason); generated_at a datetime (an aware one is shown in UTC), a string,
+    or None for now; similarity is what grader.similarity_report.write_similarity returned, or
+    {"off": True} (None: off)."""
     return TEMPLATES.get_template("index.html.j2").render(**view(rows, skipped, rubric, generated_at, similarity))

@@ -22,6 +22,7 @@ import pytest
 
 from browser import assert_quiet, load
 from grader.class_report import SORT_SCRIPT, render_index, report_href
+from grader.gradebook import BatchRow
 from grader.rubric import load_rubric
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +58,11 @@ def failed_row(rubric, student, name, status, error, duration, report=True, emai
             "sandbox": "none", "sha256": "", "report": f"{student}/report.html" if report else "", "error": error}
 
 
+def as_rows(rows):
+    """BatchRows from the dicts a batch writes in JSON (whatever they hold: grader.gradebook)."""
+    return [BatchRow.from_dict(row) for row in rows]
+
+
 def class_rows(rubric):
     """Twelve rows: nine graded, two errors (one hostile, one without a report) and a timeout."""
     rng = random.Random(8)
@@ -90,7 +96,7 @@ SKIPPED = [("notes.txt", "not a submission: a text file"), ("<b>odd</b>", "empty
 
 @pytest.fixture(scope="module")
 def page_text(rows, rubric):
-    return render_index(rows, SKIPPED, rubric, generated_at=WHEN)
+    return render_index(as_rows(rows), SKIPPED, rubric, generated_at=WHEN)
 
 
 class Page(HTMLParser):
@@ -207,7 +213,7 @@ def test_a_full_score_goes_into_the_last_bin(rubric):
     rows = [{"student": "a", "score": rubric.total, "status": "graded", "items": {}},
             {"student": "b", "score": 0.0, "status": "graded", "items": {}},
             {"student": "c", "score": 10.0, "status": "graded", "items": {}}]
-    desc = re.search(r'<desc id="histogram-desc">(.*?)</desc>', render_index(rows, [], rubric), re.S).group(1)
+    desc = re.search(r'<desc id="histogram-desc">(.*?)</desc>', render_index(as_rows(rows), [], rubric), re.S).group(1)
     assert [int(c) for c in re.findall(r": (\d+)[;.]", desc)] == [1, 1, 0, 0, 0, 0, 0, 0, 0, 1]
 
 
@@ -234,7 +240,7 @@ def test_items_without_points_are_left_out(rubric):
     from msgspec.structs import replace
     free = replace(rubric, items=tuple(replace(i, points=0.0) if i.id == "api" else i for i in rubric.items))
     row = {"student": "a", "score": 50.0, "status": "graded", "items": {}}
-    ids = [cells[0] for cells in Page(render_index([row], [], free)).body("items")]
+    ids = [cells[0] for cells in Page(render_index(as_rows([row]), [], free)).body("items")]
     assert "api" not in ids and len(ids) == len(rubric.items) - 1
 
 
@@ -344,7 +350,7 @@ def test_an_empty_class_renders_and_says_so(rubric):
 
 def test_a_class_where_nothing_was_graded_renders(rubric):
     rows = [failed_row(rubric, "a", "A", "error", "boom", 1.0), failed_row(rubric, "b", "", "timeout", "", 9.0)]
-    text = render_index(rows, [], rubric)
+    text = render_index(as_rows(rows), [], rubric)
     page = Page(text)
     assert "No graded submission" in page.all_text and "0 graded" in page.all_text
     assert "svg" not in page.tags and "items" not in page.tables

@@ -11,6 +11,7 @@ import msgspec
 import pytest
 
 from grader.class_report import render_index
+from grader.gradebook import BatchRow
 from grader.policy import apply_policy, classify, runtime_findings, static_findings
 from grader.rubric import DEFAULT_POLICY, RubricError, load_rubric
 from grader.sandbox.import_guard import watching
@@ -147,7 +148,8 @@ def test_the_class_overview_has_an_imports_column_escaped():
     rubric = load_rubric("lesson8")
     row = {"student": "eve", "name": "Eve", "score": 90.0, "max_score": 100.0, "status": "graded", "items": {},
            "report": "eve/report.html", "policy": [{"name": "torch<script>", "where": "a.py, line 2", "rule": FRAMEWORK}]}
-    page = render_index([row, {**row, "student": "bob", "name": "Bob", "policy": []}], [], rubric)
+    rows = [BatchRow.from_dict(row), BatchRow.from_dict({**row, "student": "bob", "name": "Bob", "policy": []})]
+    page = render_index(rows, [], rubric)
     assert "⚠ torch&lt;script&gt;" in page and "torch<script>" not in page and ">ok<" in page
     assert "1 submission imports what the rubric bans" in page
 
