@@ -20,29 +20,28 @@ import shutil
 import signal
 import subprocess
 import sys
-import sysconfig
 import tempfile
 import threading
 import time
-import warnings
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from . import wire
-from .errors import (BadReply, BudgetExceeded, CallTimeout, OutOfMemory, SandboxUnavailable, SubmissionRaised,
-                     WorkerCrashed)
+from . import landlock_tier
+from .errors import BadReply, BudgetExceeded, CallTimeout, NotRun, OutOfMemory, SubmissionRaised, WorkerCrashed
+from .isolation import IN_SANDBOX, SandboxWarning, bubblewrap_command, bubblewrap_problem, choose_mode  # noqa: F401
 from .prepare import prepare
 from .proxy import SubmissionApi, from_wire, to_wire
 
 REQUIRED_NAMES = ("Conv2d", "MaxPool2d", "Linear", "ReLU", "Flatten", "Sequential", "SoftmaxCrossEntropyLoss", "SGD")
 GRADER = Path(__file__).resolve().parent.parent
-WORKER_FILES = {name: Path(__file__).with_name(name) for name in ("__init__.py", "wire.py", "loader.py", "worker.py")}
+WORKER_FILES = {name: Path(__file__).with_name(name)
+                for name in ("__init__.py", "wire.py", "loader.py", "worker.py", "confine.py")}
 WORKER_FILES["lenet.py"] = GRADER / "lenet.py"  # the training loop, run next to the submission's classes
 BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
-IN_SANDBOX = Path("/sandbox")
+SECCOMP_FILE = "seccomp.bpf"
 
 
 @dataclass(frozen=True)
@@ -56,38 +55,6 @@ class Limits:
     output_bytes: int = 64 << 10
     file_bytes: int = 64 << 20
     sandbox: str = "auto"
-
-
-@lru_cache(maxsize=1)
-def bubblewrap_problem():
-    """None when bubblewrap can run a process here, else why not (one line)."""
-    bwrap = shutil.which("bwrap")
-    if bwrap is None:
-        return "bubblewrap (bwrap) is not installed"
-    trial = subprocess.run([bwrap, "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "true"],
-                           capture_output=True, text=True, timeout=30)
-    if trial.returncode != 0:
-        return f"bubblewrap cannot create a sandbox here: {trial.stderr.strip().splitlines()[-1:] or trial.returncode}"
-    return None
-
-
-class SandboxWarning(UserWarning):
-    """Submitted code runs with process limits only: it can read and write what the grader can."""
-
-
-def choose_mode(requested):
-    """'bubblewrap' or 'none' for Limits.sandbox; raises SandboxUnavailable when bubblewrap is
-    required, warns (SandboxWarning) when "auto" falls back to "none"."""
-    if requested == "none":
-        return "none"
-    problem = bubblewrap_problem()
-    if problem is None:
-        return "bubblewrap"
-    if requested == "bubblewrap":
-        raise SandboxUnavailable(f"{problem}; install it (apt-get install bubblewrap) or allow --sandbox none")
-    warnings.warn(SandboxWarning(f"{problem}: submissions run WITHOUT a sandbox, with process limits only "
-                                 "(they can read the grader's files); install bubblewrap"), stacklevel=3)
-    return "none"
 
 
 def numpy_paths():
@@ -111,10 +78,10 @@ def build_runtime(directory):
     return Path(directory)
 
 
-def worker_environment(home):
+def worker_environment(home, tmpdir="/tmp"):
     """A scrubbed environment: no variables of the grader's, single-threaded BLAS."""
     env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
-           "PYTHONHASHSEED": "0", "TMPDIR": "/tmp"}
+           "PYTHONHASHSEED": "0", "TMPDIR": str(tmpdir)}
     env.update(dict.fromkeys(BLAS_THREADS, "1"))
     return env
 
@@ -122,31 +89,6 @@ def worker_environment(home):
 def python_executable():
     """The real interpreter behind sys.executable (a venv's python is a link to it)."""
     return os.path.realpath(sys.executable)
-
-
-def bubblewrap_command(runtime, work):
-    """bwrap arguments: the interpreter and system paths read-only, the submission copy writable."""
-    args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-            "--ro-bind", "/usr", "/usr"]
-    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
-        if os.path.islink(top):
-            args += ["--symlink", os.readlink(top), top]
-        elif os.path.isdir(top):
-            args += ["--ro-bind", top, top]
-    args += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache"]
-    prefix = os.path.realpath(sys.base_prefix)
-    if not prefix.startswith("/usr/"):
-        args += ["--ro-bind", prefix, prefix]
-    for key in ("purelib", "platlib"):  # hide whatever else is installed next to the interpreter
-        hidden = os.path.realpath(sysconfig.get_paths(vars={"base": prefix, "platbase": prefix})[key])
-        if os.path.isdir(hidden):
-            args += ["--tmpfs", hidden]
-    args += ["--ro-bind", str(runtime / "_torcino_sandbox"), str(IN_SANDBOX / "runtime" / "_torcino_sandbox")]
-    for name, path in numpy_paths():
-        args += ["--ro-bind", str(path), str(IN_SANDBOX / "site" / name)]
-    args += ["--bind", str(work), str(IN_SANDBOX / "submission"), "--proc", "/proc", "--dev", "/dev",
-             "--tmpfs", "/tmp", "--remount-ro", "/", "--chdir", str(IN_SANDBOX / "submission"), "--"]
-    return args
 
 
 BOOT = ("import sys; sys.path[:0] = {paths!r}; "
@@ -174,26 +116,35 @@ class OutputDrain(threading.Thread):
 class WorkerProcess:
     """One worker: the process, its request and reply pipes, and the drain of its raw output."""
 
-    def __init__(self, mode, runtime, work, limits):
+    def __init__(self, mode, runtime, work, limits, launch=None):
+        """launch: the landlock tier's landlock_tier.Launch (mode "landlock" only)."""
         self.mode = mode
         request_read, self.request_write = os.pipe()
         self.reply_read, reply_write = os.pipe()
         output_read, output_write = os.pipe()
         for fd in (self.request_write, reply_write):
             wire.enlarge_pipe(fd)
-        if mode == "bubblewrap":
-            prefix, inside = bubblewrap_command(runtime, work), IN_SANDBOX
-            paths, home = [str(inside / "runtime"), str(inside / "site")], inside / "submission"
-        else:
-            prefix, paths, home = [], [str(runtime), str(runtime / "site")], work
         config = {"request_fd": request_read, "reply_fd": reply_write, "memory_bytes": limits.memory_bytes,
                   "output_chars": limits.output_bytes, "file_bytes": limits.file_bytes}
-        command = prefix + [python_executable(), "-I", "-S", "-c", BOOT.format(paths=paths), json.dumps(config)]
+        extra, flags, env_extra = {}, ["-I", "-S"], {}
+        python = python_executable()
+        if mode == "bubblewrap":
+            prefix = bubblewrap_command(runtime, work, numpy_paths())
+            paths, home = [str(IN_SANDBOX / "runtime"), str(IN_SANDBOX / "site")], IN_SANDBOX / "submission"
+        elif mode == "landlock":
+            prefix, paths, home, python = [], launch.paths, work, launch.python
+            flags = ["-s", "-S"]  # not -I, which would ignore PYTHONHOME: the environment is ours alone anyway
+            config["confine"] = launch.confinement(work)
+            extra, env_extra = launch.popen_arguments(), {**launch.env, "TMPDIR": str(work)}  # /tmp is not writable
+        else:
+            prefix, paths, home = [], [str(runtime), str(runtime / "site")], work
+        command = prefix + [python, *flags, "-c", BOOT.format(paths=paths), json.dumps(config)]
+        extra["pass_fds"] = (request_read, reply_write) + extra.get("pass_fds", ())
         self.started = time.monotonic()
         try:
             self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=output_write, stderr=output_write,
-                                            pass_fds=(request_read, reply_write), env=worker_environment(home),
-                                            cwd=work, start_new_session=True)
+                                            env={**worker_environment(home), **env_extra}, cwd=work,
+                                            start_new_session=True, **extra)
         finally:
             for fd in (request_read, reply_write, output_write):
                 os.close(fd)
@@ -255,6 +206,8 @@ class Sandbox:
         self.load_report = {"found": {}, "missing": list(self.names), "notes": []}
         self.elapsed = 0.0
         self.tmp = None
+        self.launch = None  # the landlock tier's landlock_tier.Launch
+        self.failed_methods = {}  # call label -> why later calls to it are not run (fail fast)
 
     def __enter__(self):
         self.start()
@@ -269,6 +222,8 @@ class Sandbox:
         self.tmp = Path(tempfile.mkdtemp(prefix="torcino-sandbox-"))
         self.prepared = prepare(self.submission, self.tmp / "pristine")
         self.runtime = build_runtime(self.tmp / "runtime")
+        if self.mode == "landlock":
+            self.launch = landlock_tier.Launch(self.runtime)
         self.api = SubmissionApi(self)
         self._spawn()
 
@@ -276,6 +231,9 @@ class Sandbox:
         if self.worker is not None:
             self.worker.kill()
             self.worker = None
+        if self.launch is not None:
+            self.launch.close()
+            self.launch = None
         if self.tmp is not None:
             shutil.rmtree(self.tmp, ignore_errors=True)
             self.tmp = None
@@ -287,7 +245,9 @@ class Sandbox:
         self.methods = set()
         work = self.tmp / f"work-{self.generation}"
         shutil.copytree(self.prepared.root, work, symlinks=False)
-        self.worker = WorkerProcess(self.mode, self.runtime, work, self.limits)
+        if self.mode == "landlock":
+            landlock_tier.hand_over(self.tmp, self.runtime, work)
+        self.worker = WorkerProcess(self.mode, self.runtime, work, self.limits, self.launch)
         root = str(IN_SANDBOX / "submission") if self.mode == "bubblewrap" else str(work)
         try:
             report = self._request("load", "loading the submission",
