@@ -2,7 +2,7 @@
 
     torcino-grade grade SUBMISSION --out DIR [--rubric NAME_OR_PATH] [--data DIR] [--seed N]
                   [--mode auto|instructor|public] [--fail-under SCORE]
-                  [--sandbox auto|bubblewrap|none] [--instructor] [--no-step-summary]
+                  [--sandbox auto|bubblewrap|landlock|none] [--instructor] [--no-step-summary]
 
 writes DIR/results.json, DIR/report.html and DIR/summary.md (also appended to $GITHUB_STEP_SUMMARY
 unless --no-step-summary). Instructor mode checks against the reference on fresh inputs; public
@@ -30,7 +30,7 @@ from grader.data import DataError
 from grader.oracle import FixtureError, reference_available
 from grader.rubric import RubricError, load_rubric
 from grader.sandbox.errors import SandboxUnavailable
-from grader.sandbox.runner import SandboxWarning
+from grader.sandbox.isolation import CHOICES, SandboxWarning
 
 CANNOT_GRADE = 2
 
@@ -58,8 +58,9 @@ def build_parser():
                        help="expected values from the reference (instructor) or the public fixtures (public); "
                             "auto: instructor when the reference is installed (default)")
     grade.add_argument("--fail-under", type=float, default=None, help="exit 1 when the score is below this")
-    grade.add_argument("--sandbox", choices=("auto", "bubblewrap", "none"), default="auto",
-                       help="auto: bubblewrap when available (default); bubblewrap: required; none: limits only")
+    grade.add_argument("--sandbox", choices=CHOICES, default="auto",
+                       help="auto: the first tier that works here, bubblewrap then landlock (default); "
+                            "bubblewrap or landlock: that tier, required; none: process limits only")
     grade.add_argument("--instructor", action="store_true",
                        help="render every item's details in report.html, hidden ones included")
     grade.add_argument("--no-step-summary", action="store_true",
@@ -71,7 +72,7 @@ def build_parser():
     batch.add_argument("--rubric", default="lesson8", help="a rubric name from rubrics/ or a path (default lesson8)")
     batch.add_argument("--data", default=None, help="MNIST: the lesson's .npy directory or a mnist.npz (default: bundled)")
     batch.add_argument("--force", action="store_true", help="regrade everything, even unchanged submissions")
-    batch.add_argument("--sandbox", choices=("auto", "bubblewrap", "none"), default="auto")
+    batch.add_argument("--sandbox", choices=CHOICES, default="auto")
     batch.add_argument("--executor", choices=("local", "dask"), default="local",
                        help="local: a pool of processes on this machine; dask: an existing Dask cluster")
     batch.add_argument("--scheduler", default=None, help="with --executor dask: the scheduler, e.g. tcp://host:8786")
