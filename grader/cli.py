@@ -20,7 +20,9 @@ missing, OUT locked by another batch), with a one-line reason; 130 when a batch 
 """
 
 import argparse
+import os
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -30,6 +32,7 @@ from grader.data import DataError
 from grader.oracle import FixtureError, reference_available
 from grader.rubric import RubricError, load_rubric
 from grader.sandbox.errors import SandboxUnavailable
+from grader.sandbox.prepare import path_problem
 from grader.sandbox.isolation import CHOICES, SandboxWarning
 
 CANNOT_GRADE = 2
@@ -79,6 +82,34 @@ def build_parser():
     return parser
 
 
+def check_output_directory(path, option="--out"):
+    """OUT must be a directory that can be written (created if missing): checked once the other
+    arguments are, before grading."""
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as error:
+        raise UsageError(f"{option} {path}: cannot be written ({error.strerror or error})") from None
+
+
+def check_inputs(args):
+    """Every path argument, before anything is graded: a one-line UsageError for the first bad one."""
+    inputs = [(args.submission, ("file", "directory"))] if args.command == "grade" else \
+        [(args.directory, ("directory",))]
+    if args.data is not None:
+        inputs.append((args.data, ("file", "directory")))
+    if os.path.lexists(args.rubric):  # a path, not a name from rubrics/
+        inputs.append((args.rubric, ("file",)))
+    for path, kinds in inputs:
+        problem = path_problem(path, kinds)
+        if problem is not None:
+            raise UsageError(problem)
+    problem = path_problem(args.out, ("directory",))
+    if problem is not None and "no such file" not in problem:
+        raise UsageError(f"--out {problem}")
+
+
 def command_batch(args, stream):
     from grader.batch import Settings, run_batch
     from grader.executors import dask_executor
@@ -92,6 +123,7 @@ def command_batch(args, stream):
         raise UsageError("--jobs must be at least 1")
     if args.executor == "dask" and not args.scheduler:
         raise UsageError("--executor dask needs --scheduler ADDRESS (e.g. tcp://host:8786)")
+    check_output_directory(args.out)
     executor = dask_executor(args.scheduler) if args.executor == "dask" else None
     settings = Settings(rubric=str(args.rubric), data=args.data, sandbox=args.sandbox)
     summary = run_batch(args.directory, args.out, settings, jobs=args.jobs, force=args.force, executor=executor)
@@ -137,13 +169,13 @@ def command_grade(args, stream):
     from grader.report import write_reports
     from grader.results import to_results, write_json
 
-    if not Path(args.submission).exists():
-        raise UsageError(f"{args.submission}: no such file or directory")
     rubric = load_rubric(args.rubric)
+    mode = grading_mode(args.mode)
+    check_output_directory(args.out)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SandboxWarning)
         result = run_grade(args.submission, rubric, seed=args.seed, data=args.data, sandbox=args.sandbox,
-                           mode=grading_mode(args.mode))
+                           mode=mode)
     for warning in caught:
         print(f"WARNING: {warning.message}", file=sys.stderr)
     path = Path(args.out) / "results.json"
@@ -163,6 +195,7 @@ def main(argv=None, stream=None):
     stream = stream or sys.stdout
     try:
         args = build_parser().parse_args(argv)
+        check_inputs(args)
         return command_batch(args, stream) if args.command == "batch" else command_grade(args, stream)
     except (UsageError, RubricError, DataError, SandboxUnavailable, BatchError, FixtureError) as error:
         print(f"torcino-grade: error: {error}", file=sys.stderr)
