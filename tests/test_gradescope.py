@@ -128,6 +128,7 @@ def test_the_autograder_uses_the_best_tier_its_container_allows(autograder, tmp_
     results = run_autograder(root, [build("file", tmp_path)], container)
     assert results["score"] == 100 and results["extra_data"]["sandbox"] == tier
     assert ("WARNING: the submission ran without a sandbox" in results["output"]) == (tier == "none")
+    assert f"<dt>Sandbox</dt><dd>{tier}</dd>" in (root / "results" / "report.html").read_text()
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="setup.sh restricts permissions when it runs as root, as on Gradescope")
