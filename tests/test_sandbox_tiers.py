@@ -85,3 +85,29 @@ def test_the_landlock_tier_denies_what_a_worker_never_needs(escape_attempts, att
 @pytest.mark.skipif(not ROOT, reason="the worker changes user only when the grader runs as root")
 def test_as_root_the_worker_runs_as_nobody(escape_attempts):
     assert (escape_attempts["uid"], escape_attempts["gid"], escape_attempts["groups"]) == (65534, 65534, [])
+
+
+GRANTED = [  # hidden trees (relative to the granted one), the paths granted instead of the whole tree
+    ((), ["ALIAS"]),
+    (("b/c",), ["ALIAS/b/d", "ALIAS/e"]),
+    (("b",), ["ALIAS/e"]),
+    (("b/c", "b/d"), ["ALIAS/e"]),
+    (("../a-sibling", "../b"), ["ALIAS"]),
+]
+
+
+@pytest.mark.parametrize("hidden, expected", GRANTED)
+def test_landlock_grants_a_tree_except_the_installed_packages_within_it(tmp_path, hidden, expected):
+    from grader.sandbox.landlock_tier import granted
+    for folder in ("a/b/c", "a/b/d", "a/e"):
+        (tmp_path / folder).mkdir(parents=True)
+    real = str(tmp_path / "a")
+    assert granted(real, "ALIAS", {os.path.normpath(f"{real}/{h}") for h in hidden}) == expected
+
+
+def test_the_graders_and_the_interpreters_packages_are_hidden():
+    import site
+    from grader.sandbox.landlock_tier import hidden_paths
+    hidden = hidden_paths()
+    assert {os.path.realpath(p) for p in site.getsitepackages()} <= hidden
+    assert os.path.realpath(REPO / "grader") in hidden and os.path.realpath(REPO / "reference") in hidden

@@ -119,6 +119,8 @@ class Launch:
     runtime/fdsite gets links to numpy through the inherited descriptors."""
 
     def __init__(self, runtime: Path):
+        self.seccomp = str(Path(runtime) / SECCOMP_FILE)
+        Path(self.seccomp).write_bytes(seccomp_program())
         hidden = hidden_paths()
         prefix = os.path.realpath(sys.base_prefix)
         trees = {"prefix": prefix, **{tree.name: str(tree) for tree in numpy_trees()}}
@@ -145,8 +147,6 @@ class Launch:
         self.python = f"{via['prefix']}/{relative}"
         self.env = {"PYTHONHOME": via["prefix"], "LD_LIBRARY_PATH": f"{via['prefix']}/lib", "PYTHONSAFEPATH": "1"}
         self.user = UNPRIVILEGED if os.geteuid() == 0 else None
-        self.seccomp = str(Path(runtime) / SECCOMP_FILE)
-        (Path(runtime) / SECCOMP_FILE).write_bytes(seccomp_program())
 
     def confinement(self, work: Path) -> dict:
         """confine.apply's configuration for a worker whose writable copy is work."""
