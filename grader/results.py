@@ -37,7 +37,7 @@ def overall_output(grade):
     lines = [f"Score {grade.score:g} / {grade.max_score:g} (rubric {grade.rubric}, seed {grade.seed}, "
              f"grader {grade.grader_version}, sandbox {grade.sandbox}, {grade.mode} mode)."]
     if grade.sandbox == "none":
-        lines.append("WARNING: the submission ran without a sandbox (bubblewrap is not available).")
+        lines.append("WARNING: the submission ran without a sandbox (no isolation tier could run here: neither bubblewrap nor Landlock).")
     if grade.error:
         lines.append(f"The submission could not be loaded: {grade.error}")
     for note in grade.load.get("notes", []):

@@ -6,19 +6,29 @@ from pathlib import Path
 from bug_bank import BY_NAME
 from submission_formats import build
 
-# hangs only for Linear(..., bias=False), which the checks use and the LeNet does not: it runs out of
-# its time budget without holding the LeNet item's (generous) training budget
+# hangs in four methods, each for configurations the checks use and the LeNet does not (bias=False,
+# in == out, padding, a pooling kernel other than 2): a method that timed out is not called again, so
+# only several of them use up the time budget, without holding the LeNet item's (generous) training budget
 HANGS = """
-_linear_init = Linear.__init__
+_linear_init, _linear_forward = Linear.__init__, Linear.forward
+_conv_forward, _pool_forward = Conv2d.forward, MaxPool2d.forward
+
+
+def _hang():
+    while True:
+        pass
 
 
 def _init(self, in_features, out_features, bias=True):
-    while not bias:
-        pass
+    if not bias:
+        _hang()
     _linear_init(self, in_features, out_features, bias)
 
 
 Linear.__init__ = _init
+Linear.forward = lambda self, x: _hang() if self.weight.shape[0] == self.weight.shape[1] else _linear_forward(self, x)
+Conv2d.forward = lambda self, x: _hang() if tuple(self.padding) != (0, 0) else _conv_forward(self, x)
+MaxPool2d.forward = lambda self, x: _hang() if tuple(self.kernel_size) != (2, 2) else _pool_forward(self, x)
 """
 EXITS = "\nimport os\nFlatten.forward = lambda self, x: os._exit(3)\n"
 

@@ -2,8 +2,12 @@
 
 import io
 import json
+import os
+import socket
+import stat
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -137,13 +141,108 @@ def test_python_dash_m_grader_and_the_console_script_run():
         assert run_.returncode == 0 and "torcino-grader" in run_.stdout
 
 
-def test_without_bubblewrap_the_fallback_is_announced(tmp_path, capsys, monkeypatch):
-    from grader.sandbox import runner
-    monkeypatch.setattr(runner, "bubblewrap_problem", lambda: "bubblewrap (bwrap) is not installed")
+def test_without_an_isolation_tier_the_fallback_is_announced(tmp_path, capsys, monkeypatch):
+    from grader.sandbox import isolation
+    monkeypatch.setattr(isolation, "tier_problem", lambda tier: f"{tier} cannot run here")
     status, text = run("grade", str(ROOT / "reference"), "--out", str(tmp_path))
     results = json.loads((tmp_path / "results.json").read_text())
     error = capsys.readouterr().err
     assert status == 0 and "sandbox none" in text
-    assert "WARNING" in error and "bubblewrap (bwrap) is not installed" in error and "WITHOUT a sandbox" in error
+    assert "WARNING" in error and "bubblewrap cannot run here; landlock cannot run here" in error
+    assert "WITHOUT a sandbox" in error
     assert results["extra_data"]["sandbox"] == "none" and "WARNING: the submission ran without a sandbox" in results["output"]
-    assert run("grade", str(ROOT / "reference"), "--out", str(tmp_path), "--sandbox", "bubblewrap")[0] == 2
+    for tier in ("bubblewrap", "landlock"):
+        assert run("grade", str(ROOT / "reference"), "--out", str(tmp_path), "--sandbox", tier)[0] == 2
+
+
+def bad_input(kind, tmp):
+    """Build one kind of bad input under tmp; the command line's arguments (without the command)."""
+    good, out = str(ROOT / "reference"), str(tmp / "out")
+    if kind in ("fifo", "socket", "symlink loop", "out is a file", "out under a file"):
+        target = tmp / "thing"
+        if kind == "fifo":
+            os.mkfifo(target)
+        elif kind == "socket":
+            with socket.socket(socket.AF_UNIX) as server:
+                server.bind(str(target))
+        elif kind == "symlink loop":
+            os.symlink(tmp / "other", target)
+            os.symlink(target, tmp / "other")
+        else:
+            target.write_text("not a folder")
+        if kind == "out is a file":
+            return [good, "--out", str(target)]
+        if kind == "out under a file":
+            return [good, "--out", str(target / "out")]
+        return [str(target), "--out", out]
+    if kind in ("/dev/zero", "/dev/null"):
+        return [kind, "--out", out]
+    if kind == "out is a device":
+        return [good, "--out", "/dev/null"]
+    if kind == "out cannot be created":
+        return [good, "--out", "/proc/torcino-out"]
+    if kind in ("rubric is a FIFO", "data is a FIFO"):
+        os.mkfifo(tmp / "pipe.toml")
+        return [good, "--out", out, "--rubric" if kind.startswith("rubric") else "--data", str(tmp / "pipe.toml")]
+    if kind == "notebook not JSON":
+        (tmp / "lesson8.ipynb").write_text('{"cells": [')
+        return [str(tmp / "lesson8.ipynb"), "--out", out]
+    if kind == "source not UTF-8":
+        (tmp / "lesson8.py").write_bytes(b'NAME = "\xff\xfe"\n')
+        return [str(tmp / "lesson8.py"), "--out", out]
+    archive = tmp / "lesson8.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        if kind == "zip with a symlink":
+            link = zipfile.ZipInfo("layers.py")
+            link.external_attr = (stat.S_IFLNK | 0o777) << 16
+            zipped.writestr(link, "/etc/passwd")
+        else:
+            zipped.writestr({"zip with an absolute path": "/etc/layers.py", "zip with ..": "../layers.py"}[kind], "x = 1\n")
+    return [str(archive), "--out", out]
+
+
+BAD_INPUTS = [  # kind, how it ends (an error, exit 2, or a grade of 0), words of the one line that says why
+    ("out is a file", "error", "--out"),
+    ("out under a file", "error", "thing/out: Not a directory"),
+    ("out is a device", "error", "--out /dev/null: a character device, not a directory"),
+    ("out cannot be created", "error", "--out /proc/torcino-out: cannot be written"),
+    ("fifo", "error", "a FIFO, not a file or a directory"),
+    ("socket", "error", "a socket, not a file or a directory"),
+    ("symlink loop", "error", "a loop of symbolic links"),
+    ("/dev/zero", "error", "/dev/zero: a character device, not a file or a directory"),
+    ("/dev/null", "error", "/dev/null: a character device"),
+    ("rubric is a FIFO", "error", "pipe.toml: a FIFO, not a file"),
+    ("data is a FIFO", "error", "pipe.toml: a FIFO, not a file or a directory"),
+    ("notebook not JSON", "graded", "not a readable Jupyter notebook"),
+    ("source not UTF-8", "graded", "can't decode byte 0xff"),
+    ("zip with an absolute path", "graded", "unsafe path in archive: '/etc/layers.py'"),
+    ("zip with ..", "graded", "unsafe path in archive: '../layers.py'"),
+    ("zip with a symlink", "graded", "archive contains a symbolic link: 'layers.py'"),
+]
+
+
+@pytest.mark.parametrize("kind, ending, words", BAD_INPUTS, ids=[case[0] for case in BAD_INPUTS])
+def test_bad_input_gets_one_line_and_no_traceback_or_hang(tmp_path, kind, ending, words):
+    """Through the real command line, with a time limit: a hang or a traceback fails the test."""
+    argv = bad_input(kind, tmp_path)
+    ran = subprocess.run([sys.executable, "-m", "grader", "grade", *argv, "--no-step-summary"], capture_output=True,
+                         text=True, timeout=120, cwd=tmp_path)
+    assert "Traceback" not in ran.stderr + ran.stdout
+    if ending == "error":
+        assert ran.returncode == 2 and ran.stderr.startswith("torcino-grade: error: "), ran.stderr
+        assert len(ran.stderr.strip().splitlines()) == 1 and words in ran.stderr, ran.stderr
+        assert not (tmp_path / "out").exists()
+    else:
+        results = json.loads((tmp_path / "out" / "results.json").read_text())
+        assert ran.returncode == 0 and results["score"] == 0
+        assert words in results["output"], results["output"]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "out is a file"])
+def test_batch_checks_its_paths_too(tmp_path, capsys, kind):
+    argv = bad_input(kind, tmp_path)
+    folder = argv[0] if kind == "fifo" else str(tmp_path)
+    out = argv[2] if kind == "out is a file" else str(tmp_path / "out")
+    assert run("batch", folder, "--out", out)[0] == 2
+    error = capsys.readouterr().err
+    assert len(error.strip().splitlines()) == 1 and ("a FIFO, not a directory" in error or "--out" in error), error

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from bug_bank import BY_NAME
+from grader.sandbox.isolation import bubblewrap_problem, landlock_problem
+from test_sandbox_tiers import seccomp_problem
 from make_gradescope import make_gradescope
 from submission_formats import build
 
@@ -54,14 +56,15 @@ def environment(root):
     return {**os.environ, "AUTOGRADER_ROOT": str(root), "PYTHON": sys.executable}
 
 
-def run_autograder(root, submission_files):
-    """Put submission_files into root/submission (replacing it), run run_autograder; results.json."""
+def run_autograder(root, submission_files, container=()):
+    """Put submission_files into root/submission (replacing it), run run_autograder; results.json.
+    container: the command that runs it as a container would (tests/docker_like.py ... --)."""
     shutil.rmtree(root / "submission", ignore_errors=True)
     shutil.rmtree(root / "results", ignore_errors=True)
     (root / "submission").mkdir()
     for path in submission_files:
         shutil.copy(path, root / "submission" / path.name)
-    run = subprocess.run([str(root / "run_autograder")], cwd=root, env=environment(root), capture_output=True,
+    run = subprocess.run([*container, str(root / "run_autograder")], cwd=root, env=environment(root), capture_output=True,
                          text=True, timeout=900)
     assert run.returncode == 0, run.stdout + run.stderr
     return json.loads((root / "results" / "results.json").read_text())
@@ -110,3 +113,34 @@ def test_when_the_grader_cannot_grade_results_json_says_so(autograder, tmp_path)
         rubric.write_text(original)
     assert results["score"] == 0
     assert "could not grade" in results["output"] and "items.api.points" in results["output"]
+
+
+DOCKER_LIKE = [sys.executable, str(ROOT / "tests" / "docker_like.py")]
+NO_SECCOMP = pytest.mark.skipif(seccomp_problem() is not None, reason=f"{seccomp_problem()} (CI installs libseccomp2)")
+CONTAINERS = [  # how the container runs the autograder, the tier results.json must name
+    pytest.param([], "bubblewrap" if bubblewrap_problem() is None else ("landlock" if landlock_problem() is None else "none"),
+                 id="here"),
+    pytest.param([*DOCKER_LIKE, "--"], "landlock" if landlock_problem() is None else "none", id="docker-like",
+                 marks=NO_SECCOMP),
+    pytest.param([*DOCKER_LIKE, "--deny-landlock", "--"], "none", id="docker-like, no Landlock", marks=NO_SECCOMP),
+]
+
+
+@pytest.mark.parametrize("container, tier", CONTAINERS)
+def test_the_autograder_uses_the_best_tier_its_container_allows(autograder, tmp_path, container, tier):
+    root, _ = autograder
+    results = run_autograder(root, [build("file", tmp_path)], container)
+    assert results["score"] == 100 and results["extra_data"]["sandbox"] == tier
+    assert ("WARNING: the submission ran without a sandbox" in results["output"]) == (tier == "none")
+    assert f"<dt>Sandbox</dt><dd>{tier}</dd>" in (root / "results" / "report.html").read_text()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="setup.sh restricts permissions when it runs as root, as on Gradescope")
+def test_the_solution_and_the_rubric_are_readable_by_root_only(autograder):
+    root, _ = autograder
+    site = subprocess.run([str(root / "venv" / "bin" / "python"), "-I", "-c",
+                           "import os, reference, grader; print(os.path.dirname(reference.__file__)); "
+                           "print(os.path.dirname(grader.__file__))"], capture_output=True, text=True, check=True)
+    for top in [root / "source", *map(Path, site.stdout.split())]:
+        for path in [top, *top.rglob("*")]:
+            assert path.stat().st_mode & 0o077 == 0, path

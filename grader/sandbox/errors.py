@@ -7,6 +7,7 @@
     budget     the submission used up its total time; no further calls are made
     protocol   the worker sent something that is not a valid reply; it was killed
     stale      an object from a worker that has since been replaced
+    not-run    not called: the same method timed out or killed its worker on an earlier case
     missing    a required name the submission does not define
 """
 
@@ -50,6 +51,12 @@ class WorkerCrashed(SandboxError):
 
 class BudgetExceeded(SandboxError):
     kind = "budget"
+
+
+class NotRun(SandboxError):
+    """A call not made: the same method timed out or killed the worker on an earlier case."""
+
+    kind = "not-run"
 
 
 class BadReply(SandboxError):

@@ -4,7 +4,9 @@ Runs on the trusted side and executes nothing: it copies or safely extracts the 
 fresh directory that the worker will import from, and fingerprints the submission (SHA-256).
 """
 
+import errno
 import hashlib
+import os
 import shutil
 import stat
 import zipfile
@@ -39,11 +41,35 @@ class Prepared:
     notes: list = field(default_factory=list)
 
 
+SPECIAL_KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a character device",
+                 stat.S_IFBLK: "a block device"}
+
+
+def path_problem(path, kinds=("file", "directory")) -> "str | None":
+    """None when path (links followed) is one of kinds ("file": a regular file, "directory"), else a
+    one-line reason: missing, a link loop, a FIFO, a socket or a device (which would hang or fail
+    when read), or the wrong one of file and directory."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return f"{path}: no such file or directory"
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return f"{path}: a loop of symbolic links"
+        return f"{path}: {error.strerror or error}"
+    kind = "file" if stat.S_ISREG(mode) else "directory" if stat.S_ISDIR(mode) else None
+    if kind in kinds:
+        return None
+    wanted = " or ".join(f"a {k}" for k in kinds)
+    return f"{path}: {SPECIAL_KINDS.get(stat.S_IFMT(mode), f'a {kind}')}, not {wanted}"
+
+
 def prepare(submission, destination):
     """Copy or extract submission into destination (created); returns a Prepared."""
     source = Path(submission)
-    if not source.exists():
-        raise SubmissionError(f"{source}: no such file or directory")
+    problem = path_problem(source)
+    if problem is not None:
+        raise SubmissionError(problem)
     destination = Path(destination)
     destination.mkdir(parents=True)
     notes = []
@@ -100,6 +126,10 @@ def _tree_files(source, notes):
             continue
         if path.is_dir():
             continue
+        problem = path_problem(path, ("file",))
+        if problem is not None:
+            notes.append(f"{relative}: {problem.split(': ', 1)[-1].split(',')[0]}, not copied")
+            continue
         total += path.stat().st_size
         count += 1
         _check_size(total, source)
@@ -122,6 +152,9 @@ def _copy_tree(source, destination, notes):
 def fingerprint(submission):
     """The SHA-256 that prepare() records for a submission, without copying anything."""
     source = Path(submission)
+    problem = path_problem(source)
+    if problem is not None:
+        raise SubmissionError(problem)
     if not source.is_dir():
         return hashlib.sha256(source.read_bytes()).hexdigest()
     digest = hashlib.sha256()

@@ -4,53 +4,38 @@
         api = box.api                      # api.Conv2d, api.Linear, ... (proxies; see proxy.py)
         layer = api.Linear(4, 3)
         y = layer.forward(x)               # runs in the worker; y is a fresh array on this side
-        box.mode                           # "bubblewrap" or "none"
+        box.mode                           # "bubblewrap", "landlock" or "none"
 
 Submitted code only ever runs in the worker process (worker.py), started with a scrubbed
-environment in a private copy of the submission, under resource limits (Limits), and inside
-bubblewrap when it is available: no network, read-only system paths, nothing of the grader,
-the reference or the user's home visible, the copy as the only writable place. A worker that
+environment in a private copy of the submission, under resource limits (Limits), and inside the
+best isolation tier available (isolation.py): bubblewrap, or where namespaces are forbidden, Landlock
+and seccomp as an unprivileged user; either way no network, nothing of the grader, the reference or
+the user's home readable, the copy as the only writable place. A worker that
 times out, dies or misbehaves is killed and replaced for the next call; the failed call raises
 a SandboxError (errors.py) and is kept in `incidents`.
 """
 
-import json
-import os
 import shutil
-import signal
-import subprocess
-import sys
-import sysconfig
 import tempfile
-import threading
 import time
-import warnings
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
-
-from . import wire
-from .errors import (BadReply, BudgetExceeded, CallTimeout, OutOfMemory, SandboxUnavailable, SubmissionRaised,
-                     WorkerCrashed)
+from . import landlock_tier, wire
+from .errors import BadReply, BudgetExceeded, CallTimeout, NotRun, OutOfMemory, SubmissionRaised, WorkerCrashed
+from .isolation import IN_SANDBOX, SandboxWarning, bubblewrap_problem, choose_mode  # noqa: F401 (re-exported)
 from .prepare import prepare
+from .process import WorkerProcess, build_runtime
 from .proxy import SubmissionApi, from_wire, to_wire
 
 REQUIRED_NAMES = ("Conv2d", "MaxPool2d", "Linear", "ReLU", "Flatten", "Sequential", "SoftmaxCrossEntropyLoss", "SGD")
-GRADER = Path(__file__).resolve().parent.parent
-WORKER_FILES = {name: Path(__file__).with_name(name) for name in ("__init__.py", "wire.py", "loader.py", "worker.py",
-                                                                         "import_guard.py")}
-WORKER_FILES["lenet.py"] = GRADER / "lenet.py"  # the training loop, run next to the submission's classes
-WORKER_FILES["probes.py"] = GRADER / "probes.py"  # trusted stand-ins for the sequential and sgd checks
-BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
-IN_SANDBOX = Path("/sandbox")
+FAIL_FAST_OPS = ("call", "call_name")  # calls of the submission's methods and constructors, labelled "Conv2d.forward"
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Per-call and per-submission limits. sandbox: "auto" (bubblewrap if it works, else none),
-    "bubblewrap" (required: fail rather than fall back) or "none"."""
+    """Per-call and per-submission limits. sandbox: "auto" (bubblewrap, else landlock, else none),
+    or a tier's name: "bubblewrap" or "landlock" (required: fail rather than fall back), "none"."""
 
     call_seconds: float = 10.0
     total_seconds: float = 900.0
@@ -58,185 +43,6 @@ class Limits:
     output_bytes: int = 64 << 10
     file_bytes: int = 64 << 20
     sandbox: str = "auto"
-
-
-@lru_cache(maxsize=1)
-def bubblewrap_problem():
-    """None when bubblewrap can run a process here, else why not (one line)."""
-    bwrap = shutil.which("bwrap")
-    if bwrap is None:
-        return "bubblewrap (bwrap) is not installed"
-    trial = subprocess.run([bwrap, "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "true"],
-                           capture_output=True, text=True, timeout=30)
-    if trial.returncode != 0:
-        return f"bubblewrap cannot create a sandbox here: {trial.stderr.strip().splitlines()[-1:] or trial.returncode}"
-    return None
-
-
-class SandboxWarning(UserWarning):
-    """Submitted code runs with process limits only: it can read and write what the grader can."""
-
-
-def choose_mode(requested):
-    """'bubblewrap' or 'none' for Limits.sandbox; raises SandboxUnavailable when bubblewrap is
-    required, warns (SandboxWarning) when "auto" falls back to "none"."""
-    if requested == "none":
-        return "none"
-    problem = bubblewrap_problem()
-    if problem is None:
-        return "bubblewrap"
-    if requested == "bubblewrap":
-        raise SandboxUnavailable(f"{problem}; install it (apt-get install bubblewrap) or allow --sandbox none")
-    warnings.warn(SandboxWarning(f"{problem}: submissions run WITHOUT a sandbox, with process limits only "
-                                 "(they can read the grader's files); install bubblewrap"), stacklevel=3)
-    return "none"
-
-
-def numpy_paths():
-    """The installed numpy package and its bundled libraries (numpy.libs), as (name, path) pairs."""
-    package = Path(np.__file__).resolve().parent
-    libs = package.parent / "numpy.libs"
-    return [("numpy", package)] + ([("numpy.libs", libs)] if libs.is_dir() else [])
-
-
-def build_runtime(directory):
-    """The worker's code (this package's worker files) in directory/_torcino_sandbox, and
-    directory/site with links to numpy for the unsandboxed mode."""
-    package = Path(directory) / "_torcino_sandbox"
-    package.mkdir(parents=True)
-    for name, source in WORKER_FILES.items():
-        shutil.copyfile(source, package / name)
-    site = Path(directory) / "site"
-    site.mkdir()
-    for name, path in numpy_paths():
-        (site / name).symlink_to(path)
-    return Path(directory)
-
-
-def worker_environment(home):
-    """A scrubbed environment: no variables of the grader's, single-threaded BLAS."""
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
-           "PYTHONHASHSEED": "0", "TMPDIR": "/tmp"}
-    env.update(dict.fromkeys(BLAS_THREADS, "1"))
-    return env
-
-
-def python_executable():
-    """The real interpreter behind sys.executable (a venv's python is a link to it)."""
-    return os.path.realpath(sys.executable)
-
-
-def bubblewrap_command(runtime, work):
-    """bwrap arguments: the interpreter and system paths read-only, the submission copy writable."""
-    args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-            "--ro-bind", "/usr", "/usr"]
-    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
-        if os.path.islink(top):
-            args += ["--symlink", os.readlink(top), top]
-        elif os.path.isdir(top):
-            args += ["--ro-bind", top, top]
-    args += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache"]
-    prefix = os.path.realpath(sys.base_prefix)
-    if not prefix.startswith("/usr/"):
-        args += ["--ro-bind", prefix, prefix]
-    for key in ("purelib", "platlib"):  # hide whatever else is installed next to the interpreter
-        hidden = os.path.realpath(sysconfig.get_paths(vars={"base": prefix, "platbase": prefix})[key])
-        if os.path.isdir(hidden):
-            args += ["--tmpfs", hidden]
-    args += ["--ro-bind", str(runtime / "_torcino_sandbox"), str(IN_SANDBOX / "runtime" / "_torcino_sandbox")]
-    for name, path in numpy_paths():
-        args += ["--ro-bind", str(path), str(IN_SANDBOX / "site" / name)]
-    args += ["--bind", str(work), str(IN_SANDBOX / "submission"), "--proc", "/proc", "--dev", "/dev",
-             "--tmpfs", "/tmp", "--remount-ro", "/", "--chdir", str(IN_SANDBOX / "submission"), "--"]
-    return args
-
-
-BOOT = ("import sys; sys.path[:0] = {paths!r}; "
-        "from _torcino_sandbox.worker import main; main()")
-
-
-class OutputDrain(threading.Thread):
-    """Reads what the worker writes to its file descriptors 1 and 2: keeps the first `cap` bytes."""
-
-    def __init__(self, fd, cap):
-        super().__init__(daemon=True)
-        self.fd, self.cap, self.kept, self.dropped = fd, cap, bytearray(), 0
-
-    def run(self):
-        with open(self.fd, "rb", buffering=0) as pipe:
-            while chunk := pipe.read(1 << 16):
-                room = self.cap - len(self.kept)
-                self.kept += chunk[:max(room, 0)]
-                self.dropped += max(0, len(chunk) - max(room, 0))
-
-    def text(self):
-        return self.kept.decode(errors="replace") + (f"\n[{self.dropped} more bytes dropped]" if self.dropped else "")
-
-
-class WorkerProcess:
-    """One worker: the process, its request and reply pipes, and the drain of its raw output."""
-
-    def __init__(self, mode, runtime, work, limits):
-        self.mode = mode
-        request_read, self.request_write = os.pipe()
-        self.reply_read, reply_write = os.pipe()
-        output_read, output_write = os.pipe()
-        for fd in (self.request_write, reply_write):
-            wire.enlarge_pipe(fd)
-        if mode == "bubblewrap":
-            prefix, inside = bubblewrap_command(runtime, work), IN_SANDBOX
-            paths, home = [str(inside / "runtime"), str(inside / "site")], inside / "submission"
-        else:
-            prefix, paths, home = [], [str(runtime), str(runtime / "site")], work
-        config = {"request_fd": request_read, "reply_fd": reply_write, "memory_bytes": limits.memory_bytes,
-                  "output_chars": limits.output_bytes, "file_bytes": limits.file_bytes}
-        command = prefix + [python_executable(), "-I", "-S", "-c", BOOT.format(paths=paths), json.dumps(config)]
-        self.started = time.monotonic()
-        try:
-            self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=output_write, stderr=output_write,
-                                            pass_fds=(request_read, reply_write), env=worker_environment(home),
-                                            cwd=work, start_new_session=True)
-        finally:
-            for fd in (request_read, reply_write, output_write):
-                os.close(fd)
-        self.drain = OutputDrain(output_read, limits.output_bytes)
-        self.drain.start()
-
-    def request(self, header, arrays, seconds):
-        """Send one request; (reply header, arrays). Raises wire errors; BrokenPipe when the worker is gone."""
-        try:
-            wire.write_frame(self.request_write, header, arrays)
-        except (BrokenPipeError, OSError) as error:
-            raise wire.ChannelClosed(str(error)) from None
-        return wire.read_frame(self.reply_read, deadline=time.monotonic() + seconds)
-
-    def kill(self):
-        """Kill the worker and everything it started; wait for it."""
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        self.process.wait()
-        for fd in (self.request_write, self.reply_read):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        self.drain.join(timeout=5)
-
-    def exit_description(self):
-        """How the worker ended, once it has: 'exit code 3', 'signal 9 (SIGKILL)'."""
-        try:
-            code = self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            code = self.process.returncode
-        if self.mode == "bubblewrap" and code > 128:  # bwrap reports a child killed by a signal as 128 + signal
-            code = -(code - 128)
-        if code < 0:
-            return f"signal {-code} ({signal.Signals(-code).name})" if -code in signal.valid_signals() else f"signal {-code}"
-        return f"exit code {code}"
 
 
 class Sandbox:
@@ -257,6 +63,8 @@ class Sandbox:
         self.load_report = {"found": {}, "missing": list(self.names), "notes": []}
         self.elapsed = 0.0
         self.tmp = None
+        self.launch = None  # the landlock tier's landlock_tier.Launch
+        self.failed_methods = {}  # call label -> why later calls to it are not run (fail fast)
 
     def __enter__(self):
         self.start()
@@ -271,6 +79,8 @@ class Sandbox:
         self.tmp = Path(tempfile.mkdtemp(prefix="torcino-sandbox-"))
         self.prepared = prepare(self.submission, self.tmp / "pristine")
         self.runtime = build_runtime(self.tmp / "runtime")
+        if self.mode == "landlock":
+            self.launch = landlock_tier.Launch(self.runtime)
         self.api = SubmissionApi(self)
         self._spawn()
 
@@ -278,6 +88,9 @@ class Sandbox:
         if self.worker is not None:
             self.worker.kill()
             self.worker = None
+        if self.launch is not None:
+            self.launch.close()
+            self.launch = None
         if self.tmp is not None:
             shutil.rmtree(self.tmp, ignore_errors=True)
             self.tmp = None
@@ -289,7 +102,9 @@ class Sandbox:
         self.methods = set()
         work = self.tmp / f"work-{self.generation}"
         shutil.copytree(self.prepared.root, work, symlinks=False)
-        self.worker = WorkerProcess(self.mode, self.runtime, work, self.limits)
+        if self.mode == "landlock":
+            landlock_tier.hand_over(self.tmp, self.runtime, work)
+        self.worker = WorkerProcess(self.mode, self.runtime, work, self.limits, self.launch)
         root = str(IN_SANDBOX / "submission") if self.mode == "bubblewrap" else str(work)
         try:
             report = self._request("load", "loading the submission",
@@ -337,11 +152,13 @@ class Sandbox:
             reply, reply_arrays = worker.request(header, arrays, seconds)
         except wire.ReadTimeout:
             self._retire()
+            self._fail_fast(op, label, "timed out")
             raise self._incident(CallTimeout(f"took longer than {seconds:g} s; stopped", label))
         except wire.ChannelClosed:
             how = worker.exit_description()
             output = worker.drain.text() if worker.drain.join(timeout=2) is None else ""
             self._retire()
+            self._fail_fast(op, label, f"killed its worker ({how})")
             detail = f"the worker died ({how})" + (f"; its last output: {output[-500:]}" if output.strip() else "")
             raise self._incident(WorkerCrashed(detail, label))
         except wire.ProtocolError as error:
@@ -371,8 +188,17 @@ class Sandbox:
         self.incidents.append({"kind": error.kind, "call": error.call, "detail": error.detail})
         return error
 
+    def _fail_fast(self, op, label, what):
+        """Remember a method (or constructor) that timed out or killed its worker: later calls to it
+        fail at once (NotRun) instead of each waiting out its own time-out."""
+        if op in FAIL_FAST_OPS:
+            self.failed_methods.setdefault(label, f"not run: it {what} on an earlier case")
+
     def request(self, op, label, timeout=None, **arguments):
-        """Public entry for the proxies: start a worker if the last one died, then send."""
+        """Public entry for the proxies: fail at once for a method that already timed out or
+        crashed (NotRun); else start a worker if the last one died, then send."""
+        if op in FAIL_FAST_OPS and label in self.failed_methods:
+            raise NotRun(self.failed_methods[label], label)
         self._ensure_worker()
         return self._request(op, label, arguments, timeout)
 

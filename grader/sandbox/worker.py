@@ -289,6 +289,9 @@ def serve(worker, request_fd, reply_fd, output):
 def main():
     config = json.loads(sys.argv[1])
     set_limits(config)
+    if "confine" in config:  # the landlock tier: confine.py
+        from . import confine
+        confine.apply(config["confine"])
     output = CappedStream(config["output_chars"])
     sys.stdout = sys.stderr = output
     serve(Worker(os.getcwd()), config["request_fd"], config["reply_fd"], output)

@@ -1,8 +1,8 @@
-"""Hostile: writes into the user's home and next to the submission."""
+"""Hostile: writes into the user's home, next to the submission and in /tmp."""
 import os
 
 TARGETS = ["__HOME__/__MARKER__", "__PARENT__/__MARKER__", os.path.expanduser("~/../__MARKER__"),
-           "../__MARKER__"]
+           "../__MARKER__", "/tmp/__MARKER__", "/dev/shm/__MARKER__"]
 
 
 def probe():

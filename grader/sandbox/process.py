@@ -1,0 +1,155 @@
+"""One worker process: its runtime directory, its command line in each isolation tier, its pipes
+and the drain of its raw output (runner.Sandbox drives it)."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import wire
+from .isolation import IN_SANDBOX, bubblewrap_command
+
+GRADER = Path(__file__).resolve().parent.parent
+WORKER_FILES = {name: Path(__file__).with_name(name)
+                for name in ("__init__.py", "wire.py", "loader.py", "worker.py", "confine.py", "import_guard.py")}
+WORKER_FILES["lenet.py"] = GRADER / "lenet.py"  # the training loop, run next to the submission's classes
+WORKER_FILES["probes.py"] = GRADER / "probes.py"  # trusted stand-ins for the sequential and sgd checks
+BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+
+def numpy_paths():
+    """The installed numpy package and its bundled libraries (numpy.libs), as (name, path) pairs."""
+    package = Path(np.__file__).resolve().parent
+    libs = package.parent / "numpy.libs"
+    return [("numpy", package)] + ([("numpy.libs", libs)] if libs.is_dir() else [])
+
+
+def build_runtime(directory):
+    """The worker's code (this package's worker files) in directory/_torcino_sandbox, and
+    directory/site with links to numpy for the unsandboxed mode."""
+    package = Path(directory) / "_torcino_sandbox"
+    package.mkdir(parents=True)
+    for name, source in WORKER_FILES.items():
+        shutil.copyfile(source, package / name)
+    site = Path(directory) / "site"
+    site.mkdir()
+    for name, path in numpy_paths():
+        (site / name).symlink_to(path)
+    return Path(directory)
+
+
+def worker_environment(home, tmpdir="/tmp"):
+    """A scrubbed environment: no variables of the grader's, single-threaded BLAS."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
+           "PYTHONHASHSEED": "0", "TMPDIR": str(tmpdir)}
+    env.update(dict.fromkeys(BLAS_THREADS, "1"))
+    return env
+
+
+def python_executable():
+    """The real interpreter behind sys.executable (a venv's python is a link to it)."""
+    return os.path.realpath(sys.executable)
+
+
+BOOT = ("import sys; sys.path[:0] = {paths!r}; "
+        "from _torcino_sandbox.worker import main; main()")
+
+
+class OutputDrain(threading.Thread):
+    """Reads what the worker writes to its file descriptors 1 and 2: keeps the first `cap` bytes."""
+
+    def __init__(self, fd, cap):
+        super().__init__(daemon=True)
+        self.fd, self.cap, self.kept, self.dropped = fd, cap, bytearray(), 0
+
+    def run(self):
+        with open(self.fd, "rb", buffering=0) as pipe:
+            while chunk := pipe.read(1 << 16):
+                room = self.cap - len(self.kept)
+                self.kept += chunk[:max(room, 0)]
+                self.dropped += max(0, len(chunk) - max(room, 0))
+
+    def text(self):
+        return self.kept.decode(errors="replace") + (f"\n[{self.dropped} more bytes dropped]" if self.dropped else "")
+
+
+class WorkerProcess:
+    """One worker: the process, its request and reply pipes, and the drain of its raw output."""
+
+    def __init__(self, mode, runtime, work, limits, launch=None):
+        """launch: the landlock tier's landlock_tier.Launch (mode "landlock" only)."""
+        self.mode = mode
+        request_read, self.request_write = os.pipe()
+        self.reply_read, reply_write = os.pipe()
+        output_read, output_write = os.pipe()
+        for fd in (self.request_write, reply_write):
+            wire.enlarge_pipe(fd)
+        config = {"request_fd": request_read, "reply_fd": reply_write, "memory_bytes": limits.memory_bytes,
+                  "output_chars": limits.output_bytes, "file_bytes": limits.file_bytes}
+        extra, flags, env_extra = {}, ["-I", "-S"], {}
+        python = python_executable()
+        if mode == "bubblewrap":
+            prefix = bubblewrap_command(runtime, work, numpy_paths())
+            paths, home = [str(IN_SANDBOX / "runtime"), str(IN_SANDBOX / "site")], IN_SANDBOX / "submission"
+        elif mode == "landlock":
+            prefix, paths, home, python = [], launch.paths, work, launch.python
+            flags = ["-s", "-S"]  # not -I, which would ignore PYTHONHOME: the environment is ours alone anyway
+            config["confine"] = launch.confinement(work)
+            extra, env_extra = launch.popen_arguments(), {**launch.env, "TMPDIR": str(work)}  # /tmp is not writable
+        else:
+            prefix, paths, home = [], [str(runtime), str(runtime / "site")], work
+        command = prefix + [python, *flags, "-c", BOOT.format(paths=paths), json.dumps(config)]
+        extra["pass_fds"] = (request_read, reply_write) + extra.get("pass_fds", ())
+        self.started = time.monotonic()
+        try:
+            self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=output_write, stderr=output_write,
+                                            env={**worker_environment(home), **env_extra}, cwd=work,
+                                            start_new_session=True, **extra)
+        finally:
+            for fd in (request_read, reply_write, output_write):
+                os.close(fd)
+        self.drain = OutputDrain(output_read, limits.output_bytes)
+        self.drain.start()
+
+    def request(self, header, arrays, seconds):
+        """Send one request; (reply header, arrays). Raises wire errors; BrokenPipe when the worker is gone."""
+        try:
+            wire.write_frame(self.request_write, header, arrays)
+        except (BrokenPipeError, OSError) as error:
+            raise wire.ChannelClosed(str(error)) from None
+        return wire.read_frame(self.reply_read, deadline=time.monotonic() + seconds)
+
+    def kill(self):
+        """Kill the worker and everything it started; wait for it."""
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.process.wait()
+        for fd in (self.request_write, self.reply_read):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.drain.join(timeout=5)
+
+    def exit_description(self):
+        """How the worker ended, once it has: 'exit code 3', 'signal 9 (SIGKILL)'."""
+        try:
+            code = self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            code = self.process.returncode
+        if self.mode == "bubblewrap" and code > 128:  # bwrap reports a child killed by a signal as 128 + signal
+            code = -(code - 128)
+        if code < 0:
+            return f"signal {-code} ({signal.Signals(-code).name})" if -code in signal.valid_signals() else f"signal {-code}"
+        return f"exit code {code}"
