@@ -21,10 +21,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO), str(REPO / "tests")]
+sys.path.insert(0, str(REPO))
 
-from bug_bank import BY_NAME  # noqa: E402
-from submission_formats import build  # noqa: E402
+from tests.helpers.bug_bank import BY_NAME  # noqa: E402
+from tests.helpers.submission_formats import build  # noqa: E402
 
 KINDS = ["file", "package", "notebook", "zip-package"]
 BUGS = ["col2im_assigns", "sgd_ignores_lr", "relu_in_place", "loss_sum_not_mean"]

@@ -16,14 +16,14 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO), str(REPO / "tests")]
+sys.path.insert(0, str(REPO))
 
 import reference  # noqa: E402
 from grader.data import load_mnist  # noqa: E402
 from grader.grading import grade  # noqa: E402
 from grader.lenet import Protocol, train_lenet  # noqa: E402
 from grader.rubric import load_rubric  # noqa: E402
-from submission_formats import build  # noqa: E402
+from tests.helpers.submission_formats import build  # noqa: E402
 
 TARGET = 2.0
 

@@ -19,9 +19,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO), str(REPO / "tests")]
+sys.path.insert(0, str(REPO))
 
-from submission_formats import module_sources, single_source  # noqa: E402
+from tests.helpers.submission_formats import module_sources, single_source  # noqa: E402
 
 HOSTILE = REPO / "tests" / "hostile"
 TARGET_SECONDS = 60.0

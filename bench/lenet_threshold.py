@@ -9,7 +9,7 @@ which are [lenet].seed + 0, 1, ...), evaluated at the checkpoints the grader eva
 low enough, and at the end). A run's score is its best evaluated checkpoint: the grader stops an
 attempt at the first checkpoint that reaches the threshold, so the attempt passes exactly when that
 best reaches it. The scores' distribution is printed, with the runs that stayed near chance (< 0.3:
-lr 0.1 now and then blows up in the first steps). --also-loops does the same for bench/lesson_loops.py, a second correct implementation in the
+lr 0.1 now and then blows up in the first steps). --also-loops does the same for tests/styles/loop_per_sample.py, a second correct implementation in the
 lesson's loop style (about 5x slower), on the seeds that follow the reference's so that its runs are
 independent of them.
 
@@ -37,11 +37,13 @@ sys.path.insert(0, REPO)
 
 import numpy as np  # noqa: E402
 
-import lesson_loops  # noqa: E402  (bench/ is the script's directory, first on sys.path)
 import reference  # noqa: E402
 from grader.data import load_mnist  # noqa: E402
+from tests.helpers.submission_formats import load_style  # noqa: E402
 from grader.lenet import Protocol, Trainer, accuracy, batch_order, checkpoint_due, preprocess  # noqa: E402
 from grader.rubric import load_rubric  # noqa: E402
+
+lesson_loops = load_style("loop_per_sample")  # the loop-per-sample style, the baseline
 
 TARGET = 1e-3          # the largest acceptable chance that a correct submission fails the item
 CONFIDENCE = 0.95      # of the one-sided upper bound on the per-run failure rate
@@ -167,7 +169,7 @@ def suggestion(accs, settings):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=100, help=f"runs per implementation (at least {MIN_SEEDS})")
-    parser.add_argument("--also-loops", action="store_true", help="also train bench/lesson_loops.py (about 5x slower)")
+    parser.add_argument("--also-loops", action="store_true", help="also train tests/styles/loop_per_sample.py (about 5x slower)")
     parser.add_argument("--loops-seeds", type=int, help="runs of the loops (default: --seeds)")
     parser.add_argument("--rubric", default="lesson8", help="rubric name or path (default: lesson8)")
     args = parser.parse_args()
@@ -192,7 +194,7 @@ def main():
     if args.also_loops:
         loop_seeds = list(range(seeds[-1] + 1, seeds[-1] + 1 + loops_seeds))
         loop_accs = accuracies(lesson_loops, data, settings, loop_seeds, "loops")
-        ok = report("loops (bench/lesson_loops.py)", loop_accs, loop_seeds, settings) and ok
+        ok = report("loops (tests/styles/loop_per_sample.py)", loop_accs, loop_seeds, settings) and ok
         pooled = np.concatenate([ref_accs, loop_accs])
         ok = report("pooled (reference + loops)", pooled, seeds + loop_seeds, settings) and ok
         lines.append(summary("loops:     ", loop_accs, settings)[0])

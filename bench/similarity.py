@@ -3,7 +3,7 @@
     python bench/similarity.py [--students 300] [--seed 0]
 
 The class is synthetic: each submission is one of three independent correct solutions (the
-reference, bench/lesson_loops.py, tests/solutions/windows.py), perturbed at random: some disguised
+reference, tests/styles/loop_per_sample.py, tests/solutions/windows.py), perturbed at random: some disguised
 (names renamed, comments dropped, classes shuffled, tests/disguise.py), the others with a few names
 renamed, comment lines added and dropped, and a helper of their own. Similarity alone (no grading):
 grader.similarity.class_similarity with lesson8's settings and the student template excluded.
@@ -20,16 +20,16 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO), str(REPO / "tests")]
+sys.path.insert(0, str(REPO))
 
-from disguise import disguise  # noqa: E402
+from tests.helpers.disguise import disguise  # noqa: E402
 from grader.rubric import load_rubric  # noqa: E402
 from grader.sandbox.prepare import fingerprint  # noqa: E402
 from grader.similarity import class_similarity  # noqa: E402
 from grader.similarity_report import similarity_plan  # noqa: E402
-from submission_formats import module_sources, single_source  # noqa: E402
+from tests.helpers.submission_formats import module_sources, single_source  # noqa: E402
 
-SOLUTIONS = [single_source(module_sources()), (REPO / "bench" / "lesson_loops.py").read_text(),
+SOLUTIONS = [single_source(module_sources()), (REPO / "tests" / "styles" / "loop_per_sample.py").read_text(),
              (REPO / "tests" / "solutions" / "windows.py").read_text()]
 NAMES = re.compile(r"\b(x|dY|cols|out|grad|mask|N|C|H|W|kH|kW|sH|sW|layer|params)\b")
 

@@ -8,7 +8,7 @@ seed 0) on the bundled 4,000 / 1,000 MNIST subset, preprocessing and test evalua
 - torch:     the identical protocol in PyTorch on the CPU (same architecture, same initial weights
              copied from the reference model built under the same seed, same preprocessing, same batch
              order, plain SGD, mean cross-entropy), best of --repeats; skipped if torch is missing;
-- loops:     train_lenet(bench/lesson_loops.py, ...), the lesson's loop-per-sample style, run once.
+- loops:     train_lenet(tests/styles/loop_per_sample.py, ...), the lesson's loop-per-sample style, run once.
 Target: reference / torch <= 2.0. Torch reproduces the reference's losses up to float32 rounding,
 which SGD at lr 0.1 amplifies over 126 steps, so their accuracies are close, not equal. The loops
 give the gradient to every tied maximum (the lesson's rule), so their accuracy differs a little more.
@@ -35,10 +35,12 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-import lesson_loops  # noqa: E402  (bench/ is the script's directory, first on sys.path)
 import reference  # noqa: E402
 from grader.data import load_mnist  # noqa: E402
+from tests.helpers.submission_formats import load_style  # noqa: E402
 from grader.lenet import Protocol, build_lenet, preprocess, train_lenet  # noqa: E402
+
+lesson_loops = load_style("loop_per_sample")  # the loop-per-sample style, the baseline
 
 TARGET = 2.0
 
@@ -122,7 +124,7 @@ def main():
 
     if not ARGS.no_loops:
         loop_s, loop_acc = time_numpy(lesson_loops, data, protocol, 1)
-        print(f"loops      {loop_s:7.2f} s  accuracy {loop_acc:.4f}  (bench/lesson_loops.py, 1 run)")
+        print(f"loops      {loop_s:7.2f} s  accuracy {loop_acc:.4f}  (tests/styles/loop_per_sample.py, 1 run)")
         summary += [f"loops {loop_s:.2f} s (acc {loop_acc:.4f})", f"loops/reference {loop_s / ref_s:.1f}x"]
 
     print("\nsummary: " + " | ".join(summary))

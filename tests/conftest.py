@@ -1,20 +1,14 @@
 """Shared fixtures; `report` lets a test print figures in the summary at the end of the run."""
 
-import sys
-from pathlib import Path
-
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
 
 FIGURES = pytest.StashKey[list]()
 
 
 @pytest.fixture
 def chromium():
-    """A Playwright BrowserContext of Debian's chromium for one test (tests/browser.py); skips without it."""
-    from browser import CHROMIUM, NO_CHROMIUM, chromium_context
+    """A Playwright BrowserContext of Debian's chromium for one test (tests/helpers/browser.py); skips without it."""
+    from tests.helpers.browser import CHROMIUM, NO_CHROMIUM, chromium_context
     if CHROMIUM is None:
         pytest.skip(NO_CHROMIUM)
     with chromium_context() as context:

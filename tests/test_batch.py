@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from class_fixture import SKIPPED, make_class, make_gradescope_export
+from tests.helpers.class_fixture import SKIPPED, make_class, make_gradescope_export
 from grader.batch import OutLock, discover
 from grader.cli import main
 from grader.rubric import ITEM_IDS
-from grading_support import rubric_with
+from tests.helpers.grading_support import rubric_with
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = dict(call_seconds="2", total_seconds="8")  # a hang costs little; a correct grade needs about 1 s
@@ -192,7 +192,7 @@ def test_ctrl_c_stops_cleanly_and_writes_what_is_done(tmp_path):
 
 
 def test_the_class_overview_renders_in_chromium(graded_class, chromium):
-    from browser import assert_quiet, load
+    from tests.helpers.browser import assert_quiet, load
     tmp, expected, *_ = graded_class
     page = load(chromium, tmp / "out" / "index.html", ROOT / "out" / "screenshots" / "batch-index.png")
     assert_quiet(page)

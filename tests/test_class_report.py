@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from browser import assert_quiet, load
+from tests.helpers.browser import assert_quiet, load
 from grader.class_report import SORT_SCRIPT, render_index, report_href
 from grader.gradebook import BatchRow
 from grader.rubric import load_rubric

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from grader.cli import main
-from submission_formats import build
+from tests.helpers.submission_formats import build
 
 ROOT = Path(__file__).resolve().parent.parent
 GRADESCOPE_TEST_KEYS = {"name", "number", "score", "max_score", "status", "output", "visibility", "tags"}
@@ -27,7 +27,7 @@ def run(*argv):
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """A buggy submission graded once through the CLI: (exit status, terminal text, results.json)."""
-    from bug_bank import BY_NAME
+    from tests.helpers.bug_bank import BY_NAME
     tmp = tmp_path_factory.mktemp("cli")
     path = build("file", tmp, BY_NAME["relu_grad_one_at_zero"].sources())
     status, text = run("grade", str(path), "--out", str(tmp / "out"), "--seed", "7")
@@ -97,7 +97,7 @@ def test_the_summary_goes_to_the_github_job_summary_unless_told_not_to(tmp_path,
 
 
 def test_fail_under_exits_1_below_the_score(tmp_path):
-    path = build("file", tmp_path, __import__("bug_bank").BY_NAME["sgd_ignores_lr"].sources())
+    path = build("file", tmp_path, __import__("tests.helpers.bug_bank", fromlist=["BY_NAME"]).BY_NAME["sgd_ignores_lr"].sources())
     status, text = run("grade", str(path), "--out", str(tmp_path / "out"), "--fail-under", "99")
     assert status == 1 and "below --fail-under 99" in text
 

@@ -12,8 +12,8 @@ import pytest
 import reference
 from grader.numerics import relative_error
 from grader.oracle import FIXTURES, PUBLIC_SEED, REFERENCE_MARKER, FixtureError, Recording, Replay, reference_available
-from grading_support import grade_path, items_of
-from make_fixtures import record
+from tests.helpers.grading_support import grade_path, items_of
+from scripts.make_fixtures import record
 
 CHEATER = Path(__file__).resolve().parent / "cheaters" / "hardcoded_fixtures.py"
 RESULT_RTOL = 1e-9  # float64 results of the same code: only the last bits may differ between machines

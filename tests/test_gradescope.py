@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from bug_bank import BY_NAME
+from tests.helpers.bug_bank import BY_NAME
 from grader.sandbox.isolation import bubblewrap_problem, landlock_problem
-from test_sandbox_tiers import seccomp_problem
-from make_gradescope import make_gradescope
-from submission_formats import build
+from tests.test_sandbox_tiers import seccomp_problem
+from scripts.make_gradescope import make_gradescope
+from tests.helpers.submission_formats import build
 
 ROOT = Path(__file__).resolve().parent.parent
 VISIBILITIES = {"cache": "hidden", "lenet": "after_due_date", "sgd": "after_published"}
@@ -58,7 +58,7 @@ def environment(root):
 
 def run_autograder(root, submission_files, container=()):
     """Put submission_files into root/submission (replacing it), run run_autograder; results.json.
-    container: the command that runs it as a container would (tests/docker_like.py ... --)."""
+    container: the command that runs it as a container would (tests/helpers/docker_like.py ... --)."""
     shutil.rmtree(root / "submission", ignore_errors=True)
     shutil.rmtree(root / "results", ignore_errors=True)
     (root / "submission").mkdir()

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from bug_bank import BUGS
-from grading_support import grade_path, items_of, lost, rubric_with
-from make_fixtures import record
+from tests.helpers.bug_bank import BUGS
+from tests.helpers.grading_support import grade_path, items_of, lost, rubric_with
+from scripts.make_fixtures import record
 from grader.oracle import Replay
 from grader.report import render_html
 from grader.results import to_results
-from submission_formats import build, float64_sources
+from tests.helpers.submission_formats import build, float64_sources
 
 ROOT = Path(__file__).resolve().parent.parent
 STYLES = Path(__file__).resolve().parent / "styles"
@@ -22,7 +22,7 @@ CORRECT = {  # style -> (build(tmp_path) -> path, the MaxPool2d tie rule it foll
     "reference-package": (lambda tmp: build("package", tmp), "first maximum"),
     "vectorised-single-file": (lambda tmp: build("file", tmp), "first maximum"),
     "float64-reference": (lambda tmp: build("file", tmp, float64_sources()), "first maximum"),
-    "loop-per-sample": (lambda tmp: ROOT / "bench" / "lesson_loops.py", "all maxima"),
+    "loop-per-sample": (lambda tmp: ROOT / "tests" / "styles" / "loop_per_sample.py", "all maxima"),
     "lesson-transcript": (lambda tmp: STYLES / "lesson_transcript.py", "all maxima"),
     "per-window-loops": (lambda tmp: STYLES / "per_window_loops.py", "first maximum"),
     "strided-einsum": (lambda tmp: STYLES / "strided_einsum.py", "first maximum"),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from grading_support import grade_path
+from tests.helpers.grading_support import grade_path
 
 ROOT = Path(__file__).resolve().parent.parent
 HELPERS = ("pad", "crop")  # layers.py's module-level helpers, written in earlier lessons

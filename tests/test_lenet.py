@@ -50,7 +50,7 @@ def test_accuracy_over_20_seeds(data, report):
 def test_training_through_the_sandbox_matches_training_in_process(data):
     """Sequential(conv, relu, ...) and SGD(model) across the sandbox boundary, with the reference."""
     from grader.sandbox.runner import Limits, Sandbox
-    from submission_formats import build
+    from tests.helpers.submission_formats import build
     import tempfile
     protocol = Protocol(epochs=1)
     in_process = train_lenet(reference, data, protocol)

@@ -16,8 +16,8 @@ from grader.policy import apply_policy, classify, runtime_findings, static_findi
 from grader.rubric import DEFAULT_POLICY, RubricError, load_rubric
 from grader.sandbox.import_guard import watching
 from grader.sources import SourceFile
-from grading_support import DEFAULT_RUBRIC, grade_path
-from submission_formats import build
+from tests.helpers.grading_support import DEFAULT_RUBRIC, grade_path
+from tests.helpers.submission_formats import build
 
 FRAMEWORK, SCIPY = "banned: a deep-learning framework", "banned: scipy's convolution and correlation"
 PROCESSES, NETWORK = "banned: starting processes", "banned: network access"

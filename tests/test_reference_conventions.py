@@ -8,7 +8,7 @@ import pytest
 
 import reference
 from grader.cases import LAYER_CASES
-from support import backward_gradients, parameter_names
+from tests.helpers.support import backward_gradients, parameter_names
 
 case_ids = lambda case: case.id  # noqa: E731
 

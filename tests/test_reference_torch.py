@@ -6,7 +6,7 @@ import pytest
 import reference
 from grader.cases import LAYER_CASES
 from grader.numerics import relative_error
-from support import backward_gradients, parameter_names, to_float64
+from tests.helpers.support import backward_gradients, parameter_names, to_float64
 
 torch = pytest.importorskip("torch", reason="PyTorch is not installed (optional: pip install torch)")
 F = torch.nn.functional

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bug_bank import BY_NAME
+from tests.helpers.bug_bank import BY_NAME
 from grader.cli import main
 from grader.report import md_escape, render_html, render_markdown
-from submission_formats import build
+from tests.helpers.submission_formats import build
 
 ROOT = Path(__file__).resolve().parent.parent
 

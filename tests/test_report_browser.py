@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from browser import assert_quiet, drawn_fraction, is_blank, load
+from tests.helpers.browser import assert_quiet, drawn_fraction, is_blank, load
 from grader.cli import main
 from grader.report import number
-from submission_formats import build
+from tests.helpers.submission_formats import build
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "out" / "screenshots"
@@ -56,7 +56,7 @@ def template(tmp_path):
 
 
 def col2im_assigns(tmp_path):
-    from bug_bank import BY_NAME
+    from tests.helpers.bug_bank import BY_NAME
     return build("file", tmp_path / "submission", BY_NAME["col2im_assigns"].sources())
 
 

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from grader.rubric import ITEM_IDS, RubricError, load_rubric
-from grading_support import DEFAULT_RUBRIC
+from tests.helpers.grading_support import DEFAULT_RUBRIC
 
 
 def test_the_lesson8_rubric_is_valid_and_adds_up_to_100():

@@ -6,7 +6,7 @@ compared with the reference on the trusted side.
 
 The module runs in three environments:
 - here, with bubblewrap (the isolating tier) and none;
-- Docker-like (TORCINO_TEST_ENV=docker-like, run by test_sandbox_tiers.py under tests/docker_like.py):
+- Docker-like (TORCINO_TEST_ENV=docker-like, run by test_sandbox_tiers.py under tests/helpers/docker_like.py):
   namespaces are denied as Docker denies them, so bubblewrap fails and the landlock tier isolates;
 - none: the cases that need no isolation hold without a sandbox (the `none` runs here).
 """

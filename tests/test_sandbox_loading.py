@@ -9,7 +9,7 @@ import reference
 from grader.sandbox.errors import BadReply, BudgetExceeded, MissingName, StaleObject, SubmissionRaised
 from grader.sandbox.prepare import SubmissionError, fingerprint, prepare
 from grader.sandbox.runner import REQUIRED_NAMES, Limits, Sandbox
-from submission_formats import KINDS, build
+from tests.helpers.submission_formats import KINDS, build
 
 LIMITS = Limits(call_seconds=3.0)
 

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 
 from grader.sandbox.isolation import landlock_problem
-from test_sandbox_hostile import REPO, run, write_submission
+from tests.test_sandbox_hostile import REPO, run, write_submission
 
-DOCKER_LIKE = [sys.executable, str(Path(__file__).with_name("docker_like.py"))]
+DOCKER_LIKE = [sys.executable, str(Path(__file__).parent / "helpers" / "docker_like.py")]
 needs_landlock = pytest.mark.skipif(landlock_problem() is not None, reason=f"{landlock_problem()} (CI installs libseccomp2)")
 
 
 def seccomp_problem():
-    """None when tests/docker_like.py can install its filter here (it needs libseccomp)."""
+    """None when tests/helpers/docker_like.py can install its filter here (it needs libseccomp)."""
     from grader.sandbox.landlock_tier import TierUnavailable, seccomp_program
     try:
         seccomp_program()

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from browser import assert_quiet, load
+from tests.helpers.browser import assert_quiet, load
 from grader.batch import Entry
 from grader.rubric import load_rubric
 from grader.sandbox.prepare import fingerprint
 from grader.similarity import Settings, class_similarity, kgram_hashes
 from grader.similarity_report import similarity_plan, write_similarity
-from similarity_class import COPY, INDEPENDENT, ORIGINAL, TEMPLATE_PAIR, class_entries, formats_entries
+from tests.helpers.similarity_class import COPY, INDEPENDENT, ORIGINAL, TEMPLATE_PAIR, class_entries, formats_entries
 
 ROOT = Path(__file__).resolve().parent.parent
 

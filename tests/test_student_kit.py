@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-import make_template
-import workflow_runner
-from make_student_kit import make_student_kit
+from scripts import make_template
+from tests.helpers import workflow_runner
+from scripts.make_student_kit import make_student_kit
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "reference"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-import make_template
-from make_template import TemplateError, solution_regions, stale_files, strip_solutions
+from scripts import make_template
+from scripts.make_template import TemplateError, solution_regions, stale_files, strip_solutions
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "student_template"

@@ -1,4 +1,4 @@
-# Lesson 8 in one file, written independently of the reference and of bench/lesson_loops.py:
+# Lesson 8 in one file, written independently of the reference and of tests/styles/loop_per_sample.py:
 # convolution and pooling through strided window views and einsum, no im2col in the layers.
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view

@@ -3,7 +3,7 @@ two submissions that share only the student template, and one solution in every 
 
     class_entries(directory) -> {student: path}
 
-Independent: the reference (vectorised, im2col; as a package), bench/lesson_loops.py (one image at
+Independent: the reference (vectorised, im2col; as a package), tests/styles/loop_per_sample.py (one image at
 a time, as the lesson's slides; a .py) and tests/solutions/windows.py (strided windows and einsum;
 a notebook). The copy: the reference disguised by tests/disguise.py (every local name, parameter and
 helper renamed, comments and docstrings dropped, classes shuffled, reformatted), as a .py. The
@@ -13,10 +13,10 @@ template pair: the student template, each with a few methods of its own written 
 import json
 from pathlib import Path
 
-from disguise import disguise
-from submission_formats import build, module_sources, single_source
+from tests.helpers.disguise import disguise
+from tests.helpers.submission_formats import build, module_sources, single_source
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "student_template" / "torcino"
 
 OWN_CODE = {
@@ -71,7 +71,7 @@ def class_entries(directory) -> "dict[str, Path]":
     directory.mkdir(parents=True)
     entries = {"ref": build("package", directory / "build-ref")}
     entries["loops"] = directory / "loops.py"
-    entries["loops"].write_text((ROOT / "bench" / "lesson_loops.py").read_text())
+    entries["loops"].write_text((ROOT / "tests" / "styles" / "loop_per_sample.py").read_text())
     entries["windows"] = notebook(directory / "windows.ipynb", (ROOT / "tests" / "solutions" / "windows.py").read_text())
     entries[COPY] = directory / "copy.py"
     entries[COPY].write_text(disguise(single_source(module_sources()), seed=1))

@@ -1,6 +1,6 @@
 """Run a command the way Docker's default seccomp profile would: no new namespaces.
 
-    python tests/docker_like.py [--deny-landlock] -- COMMAND [ARGS...]
+    python tests/helpers/docker_like.py [--deny-landlock] -- COMMAND [ARGS...]
 
 Installs a seccomp filter on this process (with no_new_privs) and execs COMMAND under it:
 unshare, setns and clone with any CLONE_NEW* flag fail with EPERM, clone3 with ENOSYS (as Docker
@@ -36,7 +36,7 @@ def install(deny_landlock: bool) -> None:
 
 def main(argv: list) -> None:
     if "--" not in argv or argv.index("--") == len(argv) - 1:
-        sys.exit("usage: python tests/docker_like.py [--deny-landlock] -- COMMAND [ARGS...]")
+        sys.exit("usage: python tests/helpers/docker_like.py [--deny-landlock] -- COMMAND [ARGS...]")
     split = argv.index("--")
     options, command = argv[:split], argv[split + 1:]
     unknown = set(options) - {"--deny-landlock"}

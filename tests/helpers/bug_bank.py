@@ -21,7 +21,7 @@ which is how they slip past a student's own tests.
 
 from dataclasses import dataclass
 
-from submission_formats import module_sources
+from tests.helpers.submission_formats import module_sources
 
 
 @dataclass(frozen=True)

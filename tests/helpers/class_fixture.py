@@ -3,8 +3,8 @@ export, with the status and score each must get."""
 
 from pathlib import Path
 
-from bug_bank import BY_NAME
-from submission_formats import build
+from tests.helpers.bug_bank import BY_NAME
+from tests.helpers.submission_formats import build
 
 # hangs in four methods, each for configurations the checks use and the LeNet does not (bias=False,
 # in == out, padding, a pooling kernel other than 2): a method that timed out is not called again, so

@@ -89,3 +89,16 @@ def float64_sources(sources=None):
     sources["layers"] = sources["layers"].replace("np.float32", "np.float64")
     assert "np.float32" not in sources["functional"] + sources["layers"]
     return sources
+
+
+STYLES = Path(__file__).resolve().parent.parent / "styles"
+
+
+def load_style(name):
+    """A correct style of tests/styles/ (e.g. "loop_per_sample") imported as a module, for the
+    benchmarks that train it in-process."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(f"torcino_style_{name}", STYLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

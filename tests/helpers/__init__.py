@@ -1,0 +1,3 @@
+"""Shared helpers of the test suite: submission builders, the bug bank, the browser harness, ...
+
+Imported as tests.helpers.<module>; nothing here is collected as tests."""
