@@ -30,6 +30,9 @@ from pathlib import Path
 
 from grader import __version__
 from grader.batch import BatchError
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 from grader.data import DataError
 from grader.oracle import FixtureError, reference_available
 from grader.rubric import RubricError, load_rubric
@@ -147,21 +150,25 @@ def command_batch(args, stream):
     return 130 if summary["interrupted"] else 0
 
 
-def print_table(grade, stream):
-    """The per-item table and the total."""
-    width = max(len(item.id) for item in grade.items) + 2
-    print(f"torcino-grader {grade.grader_version} | rubric {grade.rubric} | {grade.mode} mode | "
-          f"seed {grade.seed} | sandbox {grade.sandbox} | {grade.seconds:.1f} s", file=stream)
+def print_table(grade, stream) -> None:
+    """The per-item table and the total (rich, without colour where the stream is not a terminal)."""
+    console = Console(file=stream, highlight=False, width=max(Console(file=stream).width, 100))
+    console.print(f"torcino-grader {grade.grader_version} | rubric {grade.rubric} | {grade.mode} mode | "
+                  f"seed {grade.seed} | sandbox {grade.sandbox} | {grade.seconds:.1f} s", markup=False, soft_wrap=True)
     if grade.error:
-        print(f"could not load the submission: {grade.error}", file=stream)
+        console.print(f"could not load the submission: {grade.error}", markup=False, soft_wrap=True)
+    table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
+    for justify in ("left", "left", "right", "left"):
+        table.add_column(justify=justify, overflow="fold")
     for item in grade.items:
-        mark = "ok  " if item.status == "passed" else "FAIL"
-        line = f"  {mark} {item.id:<{width}} {item.score:>5g} / {item.max_score:<4g}"
-        if item.status != "passed" and item.failures:
-            first = item.failures[0]["message"].splitlines()[0]
-            line += f"  {item.passed}/{item.total} cases; {first[:110]}"
-        print(line, file=stream)
-    print(f"  {'total':<{width + 5}} {grade.score:>5g} / {grade.max_score:g}", file=stream)
+        passed = item.status == "passed"
+        why = ""
+        if not passed and item.failures:
+            why = f"{item.passed}/{item.total} cases; {item.failures[0]['message'].splitlines()[0][:110]}"
+        table.add_row(Text("ok" if passed else "FAIL", style="green" if passed else "bold red"), item.id,
+                      f"{item.score:g} / {item.max_score:g}", Text(why))
+    table.add_row("", Text("total", style="bold"), f"{grade.score:g} / {grade.max_score:g}", "")
+    console.print(table)
 
 
 def grading_mode(requested):

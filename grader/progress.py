@@ -1,46 +1,42 @@
-"""A dependency-free progress bar: redrawn in place on a terminal, periodic plain lines elsewhere."""
+"""Progress bars on rich: redrawn in place on a terminal, periodic plain lines elsewhere (CI logs,
+pipes), so that a long batch or training run shows it is alive either way."""
 
 import sys
 import time
+from typing import TextIO
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 
 class ProgressBar:
-    """bar = ProgressBar(total, label); bar.update(done, note); bar.close().
+    """bar = ProgressBar(total, label); bar.update(done, note); bar.close(note).
 
-    On a TTY the bar is redrawn on one line with an ETA; on anything else (CI logs, pipes) a plain
-    line is printed at most every `every_seconds`, and always at the end.
+    On a terminal, rich's live bar with the elapsed time and an ETA; on anything else the same line
+    printed at most every `every_seconds`, and always at the end.
     """
 
-    def __init__(self, total, label="", stream=None, width=30, every_seconds=5.0):
-        self.total = max(int(total), 1)
-        self.label = label
-        self.stream = sys.stderr if stream is None else stream
-        self.width = width
-        self.every_seconds = every_seconds
-        self.started = time.perf_counter()
-        self.last_line = float("-inf")
-        self.interactive = getattr(self.stream, "isatty", lambda: False)()
-
-    def render(self, done, note=""):
-        """One line: label [#####.....] done/total elapsed ETA note."""
-        elapsed = time.perf_counter() - self.started
-        filled = int(self.width * done / self.total)
-        eta = elapsed / done * (self.total - done) if done else float("nan")
-        bar = "#" * filled + "." * (self.width - filled)
-        timing = f"{elapsed:5.1f}s" + (f" ETA {eta:5.1f}s" if done < self.total and done else "")
-        return f"{self.label} [{bar}] {done}/{self.total} {timing} {note}".rstrip()
-
-    def update(self, done, note=""):
-        now = time.perf_counter()
+    def __init__(self, total: int, label: str = "", stream: "TextIO | None" = None, every_seconds: float = 5.0) -> None:
+        self.console = Console(file=sys.stderr if stream is None else stream, highlight=False)
+        self.interactive = self.console.is_terminal
+        self.every_seconds, self.last_line = every_seconds, float("-inf")
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), TimeRemainingColumn(), TextColumn("{task.fields[note]}"),
+                                 console=self.console, auto_refresh=self.interactive)
+        self.task = self.progress.add_task(label, total=max(int(total), 1), note="")
         if self.interactive:
-            self.stream.write("\r" + self.render(done, note))
-            self.stream.flush()
-        elif now - self.last_line >= self.every_seconds or done >= self.total:
-            self.stream.write(self.render(done, note) + "\n")
-            self.last_line = now
+            self.progress.start()
 
-    def close(self, note=""):
-        """Finish the bar: the last redraw is kept on a terminal."""
+    def update(self, done: int, note: str = "") -> None:
+        self.progress.update(self.task, completed=done, note=note)
+        if not self.interactive:
+            now = time.perf_counter()
+            if now - self.last_line >= self.every_seconds or done >= self.progress.tasks[0].total:
+                self.console.print(self.progress.make_tasks_table(self.progress.tasks))
+                self.last_line = now
+
+    def close(self, note: str = "") -> None:
+        """Finish the bar: its last state stays on a terminal."""
+        self.progress.update(self.task, completed=self.progress.tasks[0].total, note=note)
         if self.interactive:
-            self.stream.write("\r" + self.render(self.total, note) + "\n")
-            self.stream.flush()
+            self.progress.stop()

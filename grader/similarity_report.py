@@ -56,7 +56,7 @@ def write_similarity(plan: Plan, entries, rows, out) -> dict:
     out = Path(out)
     result = class_similarity([(e.student, e.path, e.sha256) for e in entries], plan.settings, plan.base,
                               cache=out / CACHE)
-    names = {row["student"]: row.get("name") or "" for row in rows}
+    names = {row.student: row.name for row in rows}
     pages = {}
     folder = out / PAGES
     for stale in folder.glob("*.html") if folder.is_dir() else []:
