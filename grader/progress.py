@@ -2,6 +2,7 @@
 
 import sys
 import time
+from typing import TextIO
 
 
 class ProgressBar:
@@ -11,7 +12,8 @@ class ProgressBar:
     line is printed at most every `every_seconds`, and always at the end.
     """
 
-    def __init__(self, total, label="", stream=None, width=30, every_seconds=5.0):
+    def __init__(self, total: int, label: str = "", stream: TextIO | None = None, width: int = 30,
+                 every_seconds: float = 5.0) -> None:
         self.total = max(int(total), 1)
         self.label = label
         self.stream = sys.stderr if stream is None else stream
@@ -21,7 +23,7 @@ class ProgressBar:
         self.last_line = float("-inf")
         self.interactive = getattr(self.stream, "isatty", lambda: False)()
 
-    def render(self, done, note=""):
+    def render(self, done: int, note: str = "") -> str:
         """One line: label [#####.....] done/total elapsed ETA note."""
         elapsed = time.perf_counter() - self.started
         filled = int(self.width * done / self.total)
@@ -30,7 +32,7 @@ class ProgressBar:
         timing = f"{elapsed:5.1f}s" + (f" ETA {eta:5.1f}s" if done < self.total and done else "")
         return f"{self.label} [{bar}] {done}/{self.total} {timing} {note}".rstrip()
 
-    def update(self, done, note=""):
+    def update(self, done: int, note: str = "") -> None:
         now = time.perf_counter()
         if self.interactive:
             self.stream.write("\r" + self.render(done, note))
@@ -39,7 +41,7 @@ class ProgressBar:
             self.stream.write(self.render(done, note) + "\n")
             self.last_line = now
 
-    def close(self, note=""):
+    def close(self, note: str = "") -> None:
         """Finish the bar: the last redraw is kept on a terminal."""
         if self.interactive:
             self.stream.write("\r" + self.render(self.total, note) + "\n")
