@@ -267,7 +267,7 @@ def run_batch(directory, out, settings=Settings(), jobs=None, force=False, execu
                     outcome = failed_outcome(futures[future], rubric, f"the grading process failed: {failure!r}")
                 write_outcome(outcome, out)
                 rows[outcome["row"].student] = outcome["row"]
-                bar.update(done, f"{outcome['row']['student']}: {outcome['row']['score']:g} ({outcome['row']['status']})")
+                bar.update(done, f"{outcome['row'].student}: {outcome['row'].score:g} ({outcome['row'].status})")
         except KeyboardInterrupt:
             interrupted = True
         finally:
@@ -279,7 +279,7 @@ def run_batch(directory, out, settings=Settings(), jobs=None, force=False, execu
         except KeyboardInterrupt:
             interrupted = True
         write_class_files(ordered, skipped, rubric, out, similar or {"off": True, "interrupted": interrupted})
-    counts = {status: sum(r["status"] == status for r in ordered) for status in ("graded", "error", "timeout")}
+    counts = {status: sum(r.status == status for r in ordered) for status in ("graded", "error", "timeout")}
     return {"submissions": len(entries), "written": len(ordered), "graded_now": len(todo) if not interrupted else None,
             "kept": len(entries) - len(todo), "skipped": len(skipped), "interrupted": interrupted,
             "seconds": time.perf_counter() - started, "similarity": similar, **counts}

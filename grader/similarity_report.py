@@ -56,7 +56,7 @@ def write_similarity(plan: Plan, entries, rows, out) -> dict:
     out = Path(out)
     result = class_similarity([(e.student, e.path, e.sha256) for e in entries], plan.settings, plan.base,
                               cache=out / CACHE)
-    names = {row["student"]: row.get("name") or "" for row in rows}
+    names = {row.student: row.name for row in rows}
     pages = {}
     folder = out / PAGES
     for stale in folder.glob("*.html") if folder.is_dir() else []:
@@ -75,7 +75,7 @@ def write_similarity(plan: Plan, entries, rows, out) -> dict:
 
 def similarity_csv(pairs, names, pages) -> str:
     """similarity.csv: one row per pair above the floor, most similar first."""
-    from grader.batch import csv_cell
+    from grader.gradebook import csv_cell
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["student_a", "name_a", "student_b", "name_b", "similarity_a_in_b", "similarity_b_in_a",

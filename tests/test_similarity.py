@@ -15,6 +15,7 @@ import pytest
 
 from browser import assert_quiet, load
 from grader.batch import Entry
+from grader.gradebook import BatchRow
 from grader.rubric import load_rubric
 from grader.sandbox.prepare import fingerprint
 from grader.similarity import Settings, class_similarity, kgram_hashes
@@ -106,7 +107,7 @@ def written(tmp_path_factory, entries, plan):
     copied = Path(dict((s, p) for s, p, _ in entries)[COPY]).read_text()
     hostile.write_text(HOSTILE + copied)
     batch = [Entry(s, str(p), sha256=h) for s, p, h in entries] + [Entry("evil", str(hostile), sha256=fingerprint(hostile))]
-    rows = [{"student": e.student, "name": f"Name of {e.student}"} for e in batch]
+    rows = [BatchRow(student=e.student, name=f"Name of {e.student}") for e in batch]
     view = write_similarity(plan, batch, rows, out)
     return out, view
 
