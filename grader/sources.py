@@ -11,8 +11,8 @@ Tool folders and hidden entries are left out as prepare leaves them out.
 
 import json
 import tempfile
-from dataclasses import dataclass
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from grader.sandbox.prepare import ignored, prepare
