@@ -6,6 +6,7 @@ judged: it is skipped with the reason, and the exception costs the item of the m
 is different: it earns nothing, so the case fails.
 """
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
@@ -15,7 +16,7 @@ from grader.sandbox.errors import SubmissionRaised
 
 
 @contextmanager
-def baseline(item: str):
+def baseline(item: str) -> Iterator[None]:
     """Run the baseline of a check of item; a SubmissionRaised other than NotImplementedError
     skips the case as not judged, naming the item the exception belongs to."""
     try:
