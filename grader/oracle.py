@@ -31,6 +31,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "public.npz"
 PUBLIC_SEED = 8
 FORMAT = 1
 INPUT_RTOL = 1e-12  # arguments are the checks' own inputs: equal up to the last bits
+Event = dict[str, Any]  # one interaction of a check with the reference (see "Events" below)
 
 
 class FixtureError(Exception):
@@ -151,7 +152,6 @@ def default_oracle(mode: str) -> Oracle:
 # Events: {"op": "construct" | "getattr" | "setattr" | "call", "target": handle or None,
 #          "name": str, "args": [...], "kwargs": {...}, "result": ...}; values are plain data, arrays,
 #          {"object": handle} for reference objects and {"method": name} for bound methods.
-Event = dict[str, Any]
 
 @dataclass(frozen=True)
 class _Object:
