@@ -21,8 +21,11 @@ import json
 import os
 import re
 import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO, TypedDict
 
 import grader
 from grader.gradebook import BatchRow, PolicyCell, gradebook_csv
@@ -30,6 +33,9 @@ from grader.progress import ProgressBar
 from grader.results import write_json, write_text
 from grader.grading import safe_fingerprint
 from grader.sandbox.prepare import SUBMISSION_SUFFIXES
+
+if TYPE_CHECKING:
+    from grader.rubric import Rubric
 
 GRADESCOPE_METADATA = "submission_metadata.yml"
 LOCK = ".batch.lock"
@@ -55,24 +61,37 @@ class Settings:
     """What every grading of the batch shares (picklable, sent to the workers)."""
 
     rubric: str = "lesson8"
-    data: str = None
+    data: str | None = None
     sandbox: str = "auto"
-    seed: int = None
+    seed: int | None = None
 
 
-def safe_id(text):
+class Outcome(TypedDict):
+    """What grade_task sends back: the row, and the files of a graded submission (None otherwise)."""
+
+    row: BatchRow
+    results: dict[str, Any] | None
+    report: str | None
+    summary: str | None
+
+
+Skipped = list[tuple[str, str]]  # (entry name, reason) of what is not a submission
+
+
+def safe_id(text: str) -> str:
     """A folder name from a student's name or file: letters, digits, '.', '-', '_'."""
     return re.sub(r"[^\w.-]+", "_", text).strip("._") or "submission"
 
 
-def discover(directory):
+def discover(directory: str | Path) -> tuple[list[Entry], Skipped]:
     """(entries, skipped): the submissions in directory and the (name, reason) of everything else."""
     directory = Path(directory)
     if not directory.is_dir():
         raise BatchError(f"{directory}: not a directory of submissions")
     if (directory / GRADESCOPE_METADATA).is_file():
         return _gradescope_entries(directory)
-    entries, skipped = [], []
+    entries: list[Entry] = []
+    skipped: Skipped = []
     for child in sorted(directory.iterdir()):
         if child.name.startswith("."):
             skipped.append((child.name, "hidden"))
@@ -84,13 +103,14 @@ def discover(directory):
     return _unique(entries), skipped
 
 
-def _gradescope_entries(directory):
+def _gradescope_entries(directory: Path) -> tuple[list[Entry], Skipped]:
     import yaml
     try:
         metadata = yaml.safe_load((directory / GRADESCOPE_METADATA).read_text()) or {}
     except yaml.YAMLError as error:
         raise BatchError(f"{directory / GRADESCOPE_METADATA}: not valid YAML ({error})") from None
-    entries, skipped = [], []
+    entries: list[Entry] = []
+    skipped: Skipped = []
     for child in sorted(directory.iterdir()):
         if child.name == GRADESCOPE_METADATA:
             continue
@@ -108,20 +128,20 @@ def _gradescope_entries(directory):
     return _unique(entries), skipped
 
 
-def _unique(entries):
+def _unique(entries: list[Entry]) -> list[Entry]:
     """Entries with distinct student ids: clashes (alice.py and alice.zip) get their file name."""
-    counts = {}
+    counts: dict[str, int] = {}
     for entry in entries:
         counts[entry.student] = counts.get(entry.student, 0) + 1
     return [Entry(safe_id(Path(e.path).name if counts[e.student] > 1 else e.student), e.path, e.name, e.email)
             for e in entries]
 
 
-def batch_key(submission_sha256, rubric):
+def batch_key(submission_sha256: str, rubric: "Rubric") -> str:
     return f"{submission_sha256}:{rubric.sha256}:{grader.__version__}"
 
 
-def grade_task(entry, settings, out_dir=None):
+def grade_task(entry: Entry, settings: Settings, out_dir: str | None = None) -> Outcome:
     """Grade one entry (in a worker process); returns {"row", "results", "report", "summary"}.
 
     Never raises for the submission: a submission that cannot be graded comes back as a row with
@@ -133,6 +153,7 @@ def grade_task(entry, settings, out_dir=None):
     from grader.rubric import load_rubric
     started = time.perf_counter()
     rubric = load_rubric(settings.rubric)
+    results: dict[str, Any] | None
     try:
         result = grade(entry.path, rubric, seed=settings.seed, data=settings.data, sandbox=settings.sandbox,
                        concurrent_lenet=False)
@@ -160,13 +181,13 @@ def grade_task(entry, settings, out_dir=None):
             "summary": render_markdown(results) if results else None}
 
 
-def policy_cells(results: "dict | None") -> tuple:
+def policy_cells(results: dict[str, Any] | None) -> tuple[PolicyCell, ...]:
     """The import policy's findings of a graded submission, short: PolicyCells."""
     findings = ((results or {}).get("extra_data", {}).get("policy") or {}).get("findings", [])
     return tuple(PolicyCell(f["name"], f["where"], f["rule"]) for f in findings)
 
 
-def failed_outcome(entry, rubric, error):
+def failed_outcome(entry: Entry, rubric: "Rubric", error: str) -> Outcome:
     """The outcome of an entry whose grading itself failed: a row with status error, no files."""
     sha256 = entry.sha256 or safe_fingerprint(entry.path)
     row = BatchRow(student=entry.student, name=entry.name, email=entry.email, max_score=rubric.total,
@@ -174,19 +195,20 @@ def failed_outcome(entry, rubric, error):
     return {"row": row, "results": None, "report": None, "summary": None}
 
 
-def write_outcome(outcome, out):
+def write_outcome(outcome: Outcome, out: str | Path) -> None:
     """Write one graded submission under out/<student>/ (atomically, file by file); results.json
     last, so that its presence means the other two are there."""
     folder = Path(out) / outcome["row"].student
-    if outcome["results"] is None:
+    results, report, summary = outcome["results"], outcome["report"], outcome["summary"]
+    if results is None or report is None or summary is None:  # graded, a submission has all three
         write_json({"row": outcome["row"].to_dict()}, folder / "row.json")
         return
-    write_text(outcome["report"], folder / "report.html")
-    write_text(outcome["summary"], folder / "summary.md")
-    write_json(outcome["results"], folder / "results.json")
+    write_text(report, folder / "report.html")
+    write_text(summary, folder / "summary.md")
+    write_json(results, folder / "results.json")
 
 
-def existing_row(entry, out):
+def existing_row(entry: Entry, out: str | Path) -> BatchRow | None:
     """The BatchRow recorded for entry in out (results.json, or row.json for an error), or None."""
     folder = Path(out) / entry.student
     for name, extract in (("results.json", lambda d: d["extra_data"]["batch"]), ("row.json", lambda d: d["row"])):
@@ -200,10 +222,10 @@ def existing_row(entry, out):
 class OutLock:
     """An exclusive lock on OUT (flock on OUT/.batch.lock): released by the kernel even if killed."""
 
-    def __init__(self, out):
+    def __init__(self, out: str | Path) -> None:
         self.path = Path(out) / LOCK
 
-    def __enter__(self):
+    def __enter__(self) -> "OutLock":
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.handle = open(self.path, "a+")
         try:
@@ -220,19 +242,21 @@ class OutLock:
         self.handle.flush()
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         fcntl.flock(self.handle, fcntl.LOCK_UN)
         self.handle.close()
 
 
-def write_class_files(rows, skipped, rubric, out, similarity=None):
+def write_class_files(rows: list[BatchRow], skipped: Skipped, rubric: "Rubric", out: str | Path,
+                      similarity: dict[str, Any] | None = None) -> None:
     from grader.class_report import render_index
     write_text(gradebook_csv(rows, rubric), Path(out) / "grades.csv")
     write_text(render_index(rows, skipped, rubric, similarity=similarity), Path(out) / "index.html")
 
 
-def run_batch(directory, out, settings=Settings(), jobs=None, force=False, executor=None, stream=None,
-              similarity=True, similarity_threshold=None):
+def run_batch(directory: str | Path, out: str | Path, settings: Settings = Settings(), jobs: int | None = None,
+              force: bool = False, executor: Any = None, stream: TextIO | None = None, similarity: bool = True,
+              similarity_threshold: float | None = None) -> dict[str, Any]:
     """Grade a class directory into out; returns a summary dict. executor: an Executor-like object
     with submit(fn, *args) -> future (default: a local process pool of `jobs` workers). similarity:
     compare every pair's code afterwards (the rubric's threshold, or similarity_threshold)."""
@@ -247,7 +271,8 @@ def run_batch(directory, out, settings=Settings(), jobs=None, force=False, execu
     except SimilarityError as error:
         raise BatchError(str(error)) from None
     with OutLock(out):
-        rows, todo = {}, []
+        rows: dict[str, BatchRow] = {}
+        todo: list[Entry] = []
         entries = [replace(entry, sha256=safe_fingerprint(entry.path)) for entry in entries]
         for entry in entries:
             row = None if force else existing_row(entry, out)
@@ -285,19 +310,18 @@ def run_batch(directory, out, settings=Settings(), jobs=None, force=False, execu
             "seconds": time.perf_counter() - started, "similarity": similar, **counts}
 
 
-def _local_pool(jobs):
+def _local_pool(jobs: int | None) -> ProcessPoolExecutor:
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
     return ProcessPoolExecutor(max_workers=jobs or os.cpu_count(), mp_context=multiprocessing.get_context("spawn"))
 
 
-def _as_completed(pool, futures):
+def _as_completed(pool: Any, futures: Iterable[Future[Outcome]]) -> Iterator[Future[Outcome]]:
     if hasattr(pool, "as_completed"):
         return pool.as_completed(futures)
     from concurrent.futures import as_completed
     return as_completed(futures)
 
 
-def _shutdown(pool, interrupted):
+def _shutdown(pool: Any, interrupted: bool) -> None:
     if hasattr(pool, "shutdown"):
         pool.shutdown(wait=not interrupted, cancel_futures=True)

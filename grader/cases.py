@@ -11,8 +11,10 @@ lesson asks: the checks run them as unscored diagnostics unless the rubric's
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 
 SPACING = 0.01
@@ -27,23 +29,23 @@ class LayerCase:
     """
 
     layer: str
-    args: tuple
-    input_shape: tuple
-    kwargs: tuple = ()
+    args: tuple[Any, ...]
+    input_shape: tuple[int, ...]
+    kwargs: tuple[tuple[str, Any], ...] = ()
     positive: bool = False
     beyond_lesson: bool = False
 
     @property
-    def id(self):
+    def id(self) -> str:
         """A readable name, e.g. 'MaxPool2d(3, stride=2) x(2, 2, 9, 7)'."""
         arguments = [repr(a) for a in self.args] + [f"{k}={v!r}" for k, v in self.kwargs]
         return f"{self.layer}({', '.join(arguments)}) x{self.input_shape}"
 
-    def build(self, api):
+    def build(self, api: Any) -> Any:
         """The layer, constructed from the namespace api (reference, a submission, ...)."""
         return getattr(api, self.layer)(*self.args, **dict(self.kwargs))
 
-    def input(self, rng, dtype=np.float64):
+    def input(self, rng: np.random.Generator, dtype: DTypeLike = np.float64) -> np.ndarray:
         """A random input of distinct values SPACING apart, shuffled, none closer than SPACING / 2 to 0:
         no ties, no exact zeros, and no kink (of ReLU or max) within a finite-difference step."""
         size = int(np.prod(self.input_shape))
@@ -52,7 +54,8 @@ class LayerCase:
         return values.reshape(self.input_shape).astype(dtype)
 
 
-def _case(layer, *args, shape, positive=False, beyond_lesson=False, **kwargs):
+def _case(layer: str, *args: Any, shape: tuple[int, ...], positive: bool = False, beyond_lesson: bool = False,
+          **kwargs: Any) -> LayerCase:
     return LayerCase(layer, args, shape, tuple(kwargs.items()), positive, beyond_lesson)
 
 
@@ -99,7 +102,7 @@ FLATTEN_CASES = [
 LAYER_CASES = CONV2D_CASES + MAXPOOL2D_CASES + LINEAR_CASES + RELU_CASES + FLATTEN_CASES
 
 
-def within_lesson(cases):
+def within_lesson(cases: list[LayerCase]) -> list[LayerCase]:
     """The cases of a table that stay within the lesson's contract."""
     return [case for case in cases if not case.beyond_lesson]
 
@@ -112,19 +115,19 @@ class LossCase:
     and above 88 in float32); a spread in the thousands needs log-sum-exp, beyond the lesson.
     """
 
-    shape: tuple
+    shape: tuple[int, int]
     spread: float
     offset: float = 0.0
     dtype: str = "float64"
     beyond_lesson: bool = False
 
     @property
-    def id(self):
+    def id(self) -> str:
         """A readable name, e.g. 'logits(8, 10) = 1000 + 3 N(0,1), float64'."""
         offset = f"{self.offset:g} + " if self.offset else ""
         return f"logits{self.shape} = {offset}{self.spread:g} N(0,1), {self.dtype}"
 
-    def inputs(self, rng):
+    def inputs(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """(logits (N, C) of self.dtype, targets (N,) int64)."""
         logits = (self.offset + rng.standard_normal(self.shape) * self.spread).astype(self.dtype)
         return logits, rng.integers(0, self.shape[1], size=self.shape[0])

@@ -19,9 +19,11 @@ import base64
 import hashlib
 import math
 import statistics
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from markupsafe import Markup
@@ -29,6 +31,9 @@ from markupsafe import Markup
 from grader import __version__
 from grader.gradebook import BatchRow, number
 from grader.report import TEMPLATES
+
+if TYPE_CHECKING:
+    from grader.rubric import Rubric
 
 BINS = 10               # histogram bins over 0..rubric.total
 SLOWEST = 10            # submissions listed by duration
@@ -97,7 +102,7 @@ SORT_SCRIPT = r"""
 """
 
 
-def script_hash(script):
+def script_hash(script: str) -> str:
     """The CSP source that allows exactly this inline script: 'sha256-<base64 of its UTF-8 SHA-256>'."""
     return "sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
 
@@ -106,12 +111,12 @@ SCRIPT_HASH = script_hash(SORT_SCRIPT)
 CSP = f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src '{SCRIPT_HASH}'"
 
 
-def name_key(row: BatchRow) -> tuple:
+def name_key(row: BatchRow) -> tuple[str, str]:
     """The table's default order: display name (or student id), case-insensitively, then student id."""
     return ((row.name or row.student).casefold(), row.student)
 
 
-def class_statistics(scores):
+def class_statistics(scores: list[float]) -> dict[str, float | None]:
     """count, mean, median, min and max of the graded scores (None for each but count when empty)."""
     if not scores:
         return {"count": 0, "mean": None, "median": None, "min": None, "max": None}
@@ -119,7 +124,7 @@ def class_statistics(scores):
             "min": min(scores), "max": max(scores)}
 
 
-def histogram(scores, total, bins=BINS):
+def histogram(scores: list[float], total: float, bins: int = BINS) -> list[dict[str, float]]:
     """Counts of scores in `bins` equal bins of 0..total: [{"low", "high", "count"}]. Each bin holds
     low <= score < high, the last one also total itself; scores outside 0..total go to the end bins."""
     counts = [0] * bins
@@ -130,7 +135,8 @@ def histogram(scores, total, bins=BINS):
             for i, count in enumerate(counts)]
 
 
-def histogram_svg(bins, total, width=440, height=220, left=14, right=14, top=24, bottom=44):
+def histogram_svg(bins: list[dict[str, float]], total: float, width: int = 440, height: int = 220, left: int = 14,
+                  right: int = 14, top: int = 24, bottom: int = 44) -> dict[str, Any]:
     """SVG geometry for the histogram: bars (x, y, w, h, count, label x/y), ticks at bin edges."""
     plot_w, plot_h = width - left - right, height - top - bottom
     step = plot_w / len(bins)
@@ -146,11 +152,11 @@ def histogram_svg(bins, total, width=440, height=220, left=14, right=14, top=24,
             "plot_w": plot_w, "bars": bars, "ticks": ticks}
 
 
-def item_analysis(graded_rows, rubric):
+def item_analysis(graded_rows: list[dict[str, Any]], rubric: "Rubric") -> list[dict[str, Any]]:
     """For each rubric item with points > 0: how many graded students lost points on it (score
     below the item's points; a missing item counts as 0), most-missed first, ties in rubric order.
     [{"id", "points", "missed", "graded", "percent", "mean"}]."""
-    out = []
+    out: list[dict[str, Any]] = []
     n = len(graded_rows)
     for item in rubric.items:
         if item.points <= 0:
@@ -163,7 +169,7 @@ def item_analysis(graded_rows, rubric):
     return out
 
 
-def report_href(link):
+def report_href(link: str | None) -> str | None:
     """A relative link to a student's report, each path segment percent-encoded (so an entry named
     "javascript:..." or "a#b" stays a path); None when empty, absolute or leaving the directory."""
     if not link:
@@ -174,7 +180,7 @@ def report_href(link):
     return "/".join(quote(part, safe="") for part in path.parts)
 
 
-def _when(generated_at):
+def _when(generated_at: datetime | str | None) -> str:
     if generated_at is None:
         generated_at = datetime.now(timezone.utc)
     if isinstance(generated_at, datetime):
@@ -185,14 +191,15 @@ def _when(generated_at):
     return str(generated_at)
 
 
-def _error_text(text):
+def _error_text(text: str | None) -> str:
     text = str(text or "")
     return text if len(text) <= MAX_ERROR_CHARS else text[:MAX_ERROR_CHARS] + " …"
 
 
-def view(rows, skipped, rubric, generated_at=None, similarity=None):
+def view(rows: Iterable[BatchRow], skipped: Sequence[tuple[str, str]], rubric: "Rubric",
+         generated_at: datetime | str | None = None, similarity: dict[str, Any] | None = None) -> dict[str, Any]:
     """The template's data."""
-    students = []
+    students: list[dict[str, Any]] = []
     for row in sorted(rows, key=name_key):
         students.append({
             "student": row.student, "name": row.name, "display": row.name or row.student, "email": row.email,
@@ -222,7 +229,7 @@ def view(rows, skipped, rubric, generated_at=None, similarity=None):
     }
 
 
-def similarity_view(similarity, students):
+def similarity_view(similarity: dict[str, Any] | None, students: list[dict[str, Any]]) -> dict[str, Any]:
     """index.html's similarity section: the top pairs with links, or why there are none."""
     if not similarity or similarity.get("off"):
         return {"off": True, "interrupted": bool((similarity or {}).get("interrupted"))}
@@ -232,7 +239,8 @@ def similarity_view(similarity, students):
     return {**similarity, "off": False, "pairs": pairs}
 
 
-def render_index(rows, skipped, rubric, generated_at=None, similarity=None):
+def render_index(rows: Iterable[BatchRow], skipped: Sequence[tuple[str, str]], rubric: "Rubric",
+                 generated_at: datetime | str | None = None, similarity: dict[str, Any] | None = None) -> str:
     """The class overview page (HTML text) of a batch: rows are BatchRows (grader.gradebook; a row's
     report is a relative path such as "alice/report.html", not URL-encoded, or ""); skipped is a
     list of (entry name, reason); generated_at a datetime (an aware one is shown in UTC), a string,

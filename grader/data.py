@@ -18,6 +18,8 @@ from zipfile import BadZipFile
 
 import numpy as np
 
+Mnist = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # (Xtr, ytr, Xte, yte)
+
 LESSON_FILES = ("train_images.npy", "train_labels.npy", "test_images.npy", "test_labels.npy")
 NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
 PIXELS = 28 * 28
@@ -28,12 +30,12 @@ class DataError(ValueError):
     """A data source that is missing or not what the protocol expects; the message is one line."""
 
 
-def bundled_path():
+def bundled_path() -> Path:
     """Path of the bundled subset inside the installed grader package."""
     return Path(str(resources.files("grader") / "data" / "mnist_5k.npz"))
 
 
-def load_mnist(source=None):
+def load_mnist(source: str | Path | None = None) -> Mnist:
     """(Xtr, ytr, Xte, yte) from source (see the module docstring); raises DataError."""
     path = bundled_path() if source is None else Path(source)
     if path.is_dir():
@@ -49,7 +51,7 @@ def load_mnist(source=None):
     return _from_npz(path)
 
 
-def _from_lesson_files(directory):
+def _from_lesson_files(directory: Path) -> Mnist:
     arrays = []
     for name in LESSON_FILES:
         file = directory / name
@@ -62,7 +64,7 @@ def _from_lesson_files(directory):
     return _validated([str(directory / name) for name in LESSON_FILES], arrays)
 
 
-def _from_npz(file):
+def _from_npz(file: Path) -> Mnist:
     try:
         with np.load(file, allow_pickle=False) as archive:
             missing = [key for key in NPZ_KEYS if key not in archive.files]
@@ -76,7 +78,7 @@ def _from_npz(file):
     return _validated([f"{file}[{key}]" for key in NPZ_KEYS], arrays)
 
 
-def _validated(names, arrays):
+def _validated(names: list[str], arrays: list[np.ndarray]) -> Mnist:
     """Check shapes, dtypes and ranges of (x_train, y_train, x_test, y_test), each named for its
     error message; return (Xtr, ytr, Xte, yte) in the protocol's dtypes."""
     (x_train_name, y_train_name, x_test_name, y_test_name) = names
@@ -85,7 +87,7 @@ def _validated(names, arrays):
     return Xtr, _labels(y_train_name, y_train, len(Xtr)), Xte, _labels(y_test_name, y_test, len(Xte))
 
 
-def _images(name, x):
+def _images(name: str, x: np.ndarray) -> np.ndarray:
     if x.ndim == 3 and x.shape[1:] == (28, 28):
         x = x.reshape(len(x), PIXELS)
     if x.ndim != 2 or x.shape[1] != PIXELS or len(x) == 0:
@@ -97,7 +99,7 @@ def _images(name, x):
     return x.astype(np.float32)
 
 
-def _labels(name, y, count):
+def _labels(name: str, y: np.ndarray, count: int) -> np.ndarray:
     if y.ndim != 1 or len(y) != count:
         raise DataError(f"{name}: expected labels of shape ({count},) to match the images, got {y.shape}")
     numeric = np.issubdtype(y.dtype, np.integer) or np.issubdtype(y.dtype, np.floating)
@@ -108,5 +110,5 @@ def _labels(name, y, count):
     return y.astype(np.int64)
 
 
-def _first_line(error):
+def _first_line(error: BaseException) -> str:
     return str(error).splitlines()[0] if str(error) else type(error).__name__

@@ -10,10 +10,15 @@ which writes OUT as the local pool does.
 import io
 import tempfile
 import zipfile
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from grader.batch import Entry, Outcome, Settings
 
 
-def pack(entry):
+def pack(entry: "Entry") -> tuple[str, bytes]:
     """(file name, bytes) of a submission: a file as it is, a folder as a zip of its files."""
     path = Path(entry.path)
     if path.is_file():
@@ -25,7 +30,7 @@ def pack(entry):
     return f"{path.name}.zip", buffer.getvalue()
 
 
-def grade_packed(entry, name, data, settings):
+def grade_packed(entry: "Entry", name: str, data: bytes, settings: "Settings") -> "Outcome":
     """On a Dask worker: unpack the submission in a temporary folder and grade it there."""
     from grader.batch import Entry, grade_task
     with tempfile.TemporaryDirectory(prefix="torcino-dask-") as directory:
@@ -38,25 +43,25 @@ def grade_packed(entry, name, data, settings):
 class DaskExecutor:
     """The subset of concurrent.futures.Executor that grader.batch uses, on a Dask client."""
 
-    def __init__(self, client):
+    def __init__(self, client: Any) -> None:  # a distributed.Client
         self.client = client
 
-    def submit(self, function, entry, settings):
+    def submit(self, function: Callable[..., Any], entry: "Entry", settings: "Settings") -> Any:  # a Dask future
         from grader.batch import grade_task
         if function is not grade_task:
             raise ValueError("the Dask executor runs grade_task only")
         name, data = pack(entry)
         return self.client.submit(grade_packed, entry, name, data, settings, pure=False)
 
-    def as_completed(self, futures):
+    def as_completed(self, futures: Iterable[Any]) -> Iterator[Any]:
         from distributed import as_completed
         return as_completed(list(futures))
 
-    def shutdown(self, wait=True, cancel_futures=False):
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
         self.client.close()
 
 
-def dask_executor(address):
+def dask_executor(address: str) -> DaskExecutor:
     """A DaskExecutor connected to the scheduler at address (needs `pip install .[dask]`)."""
     try:
         from distributed import Client

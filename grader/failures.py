@@ -19,16 +19,16 @@ class FailureDetails(TypedDict, total=False):
 
     case: str
     what: str                    # "the output of forward", "dX from backward", ...
-    expected_shape: list
-    got_shape: list
+    expected_shape: list[int]
+    got_shape: list[int]
     got_type: str
     tolerance: float
     max_abs_error: float
     relative_error: float
-    worst_index: list
+    worst_index: list[int]
     expected_value: float
     got_value: float
-    gradient_table: list         # of GradientRow
+    gradient_table: list[GradientRow]
     kind: str                    # a sandbox error's kind (grader/sandbox/errors.py), or "grader"
     traceback: str               # the submission's frames only
     raised_in: str               # "Class.method" of the lesson's API that raised, or ""

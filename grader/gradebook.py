@@ -10,7 +10,10 @@ import io
 import math
 import re
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from grader.rubric import Rubric
 
 SPREADSHEET_FORMULA = re.compile(r"^[=+\-@\t\r]")
 STATUSES = ("graded", "error", "timeout")
@@ -46,7 +49,7 @@ class BatchRow:
     key: str = ""
     policy: tuple[PolicyCell, ...] = ()
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self) | {"policy": [asdict(cell) for cell in self.policy]}
 
     @classmethod
@@ -84,7 +87,7 @@ def csv_cell(value: Any) -> str:
     return "'" + text if SPREADSHEET_FORMULA.match(text) else text
 
 
-def gradebook_csv(rows: list, rubric: Any) -> str:
+def gradebook_csv(rows: list[BatchRow], rubric: "Rubric") -> str:
     """grades.csv: a line per BatchRow, sorted by student, one column per rubric item; score and item
     cells are always numbers."""
     item_ids = [item.id for item in rubric.items]

@@ -12,9 +12,11 @@ import io
 import os
 import secrets
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytest_jsonreport.plugin import JSONReport
@@ -25,8 +27,9 @@ from grader.checks.marks import BEYOND_LESSON
 from grader.data import load_mnist
 from grader.failures import Failure, NotJudged
 from grader.lenet_run import LenetRun
-from grader.oracle import FixtureError, default_oracle
+from grader.oracle import FixtureError, Oracle, default_oracle
 from grader.policy import apply_policy, check_before_running, deduplicate, runtime_findings
+from grader.rubric import Rubric
 from grader.sandbox.prepare import SubmissionError, fingerprint
 from grader.sandbox.runner import Limits, Sandbox
 
@@ -48,7 +51,7 @@ class ItemResult:
     penalty: str = ""  # set when the policy's consequence took the item's points (grader.policy)
 
     @property
-    def status(self):
+    def status(self) -> str:
         return "passed" if self.total and self.passed == self.total and not self.penalty else "failed"
 
 
@@ -57,7 +60,7 @@ class Grade:
     submission: str
     score: float
     max_score: float
-    items: list
+    items: list[ItemResult]
     rubric: str
     rubric_sha256: str
     seed: int
@@ -67,28 +70,29 @@ class Grade:
     seconds: float
     grader_version: str = grader.__version__
     graded_at: str = field(default_factory=lambda: datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
-    load: dict = field(default_factory=dict)
-    diagnostics: dict = field(default_factory=dict)
-    incidents: list = field(default_factory=list)
-    output: list = field(default_factory=list)
+    load: dict[str, Any] = field(default_factory=dict)
+    diagnostics: dict[str, Any] = field(default_factory=dict)
+    incidents: list[dict[str, Any]] = field(default_factory=list)
+    output: list[dict[str, Any]] = field(default_factory=list)
     error: str = ""
-    policy: dict = field(default_factory=dict)  # {"consequence", "findings", "deducted", "zeroed"}
+    policy: dict[str, Any] = field(default_factory=dict)  # {"consequence", "findings", "deducted", "zeroed"}
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def limits_from(rubric, sandbox="auto"):
+def limits_from(rubric: Rubric, sandbox: str = "auto") -> Limits:
     settings = rubric.limits
     return Limits(call_seconds=settings.call_seconds, total_seconds=settings.total_seconds,
                   memory_bytes=settings.memory_mb << 20, output_bytes=settings.output_kb << 10, sandbox=sandbox)
 
 
-PYTEST_ENVIRONMENT = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTEST_PLUGINS": None, "PYTEST_ADDOPTS": None}
+PYTEST_ENVIRONMENT: dict[str, str | None] = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTEST_PLUGINS": None,
+                                              "PYTEST_ADDOPTS": None}
 
 
 @contextlib.contextmanager
-def only_our_plugins():
+def only_our_plugins() -> Iterator[None]:
     """No pytest plugin or option from the environment (pytest-playwright, pytest-randomly,
     PYTEST_ADDOPTS, ...) reaches the checks' run: the variables of PYTEST_ENVIRONMENT are set (or
     removed) while pytest.main starts, then restored."""
@@ -102,7 +106,7 @@ def only_our_plugins():
             os.environ.pop(name, None) if value is None else os.environ.__setitem__(name, value)
 
 
-def run_checks(ctx):
+def run_checks(ctx: GradingContext) -> list[dict[str, Any]]:
     """Run the check suite against ctx; the pytest-json-report tests, each with its metadata."""
     plugin = JSONReport()
     args = [str(CHECKS), "--rootdir", str(CHECKS), "-c", os.devnull,  # no ini file of the caller's applies
@@ -115,11 +119,13 @@ def run_checks(ctx):
     return plugin.report.get("tests", [])
 
 
-def score(tests, rubric):
+def score(tests: list[dict[str, Any]], rubric: Rubric) -> tuple[list[ItemResult], dict[str, Any]]:
     """(items, diagnostics): an ItemResult per rubric item from the check outcomes, and the
     unscored diagnostic checks' outcomes. Cases beyond the lesson (item "beyond:<item>") count for
     their item when the rubric scores them, else they are listed in diagnostics["beyond_lesson"]."""
-    by_item, diagnostics, not_judged = {}, {}, {}
+    by_item: dict[str | None, list[Failure | None]] = {}
+    diagnostics: dict[str, Any] = {}
+    not_judged: dict[str | None, list[NotJudged]] = {}
     for test in tests:
         metadata = test.get("metadata", {})
         item = metadata.get("item")
@@ -128,7 +134,7 @@ def score(tests, rubric):
             not_judged.setdefault(item, []).append({"case": metadata.get("case", test.get("nodeid")),
                                                     "message": metadata.get("skipped", "not run")})
             continue
-        failure = None
+        failure: Failure | None = None
         if outcome != "passed":
             failure = {"case": metadata.get("case", test.get("nodeid")),
                        "message": metadata.get("message") or _setup_error(test),
@@ -147,7 +153,7 @@ def score(tests, rubric):
     results = []
     for item in rubric.items:
         outcomes = by_item.get(item.id, [])
-        failures = [f for f in outcomes if f is not None]
+        failures: list[Failure] = [f for f in outcomes if f is not None]
         passed, total = len(outcomes) - len(failures), len(outcomes)
         skipped = not_judged.get(item.id, [])
         if not total:
@@ -161,7 +167,7 @@ def score(tests, rubric):
     return results, diagnostics
 
 
-def _setup_error(test):
+def _setup_error(test: dict[str, Any]) -> str:
     for phase in ("setup", "call", "teardown"):
         crash = test.get(phase, {}).get("crash")
         if crash:
@@ -169,7 +175,7 @@ def _setup_error(test):
     return "grader error: the check did not run"
 
 
-def safe_fingerprint(submission):
+def safe_fingerprint(submission: str | Path) -> str:
     """The submission's SHA-256, or "" when it cannot be read at all."""
     try:
         return fingerprint(submission)
@@ -177,14 +183,15 @@ def safe_fingerprint(submission):
         return ""
 
 
-def failed_everything(rubric, message):
+def failed_everything(rubric: Rubric, message: str) -> list[ItemResult]:
     """Every item failed with one message: the submission could not be loaded at all."""
     return [ItemResult(item.id, item.number, item.points, 0.0, 0, 1, item.hint, item.visibility,
                        [{"case": "loading", "message": message, "details": {}}]) for item in rubric.items]
 
 
-def grade(submission, rubric, seed=None, data=None, sandbox="auto", mode="instructor", oracle=None,
-          concurrent_lenet=True, train_lenet=True):
+def grade(submission: str | Path, rubric: Rubric, seed: int | None = None, data: str | Path | None = None,
+          sandbox: str = "auto", mode: str = "instructor", oracle: Oracle | None = None, concurrent_lenet: bool = True,
+          train_lenet: bool = True) -> Grade:
     """Grade a submission (a path) against a rubric (rubric.Rubric); returns a Grade.
 
     seed: the checks' inputs (a fresh one when None); data: a source for grader.data.load_mnist;
@@ -209,8 +216,8 @@ def grade(submission, rubric, seed=None, data=None, sandbox="auto", mode="instru
     limits = limits_from(rubric, sandbox)
     box = Sandbox(submission, limits)
     lenet = LenetRun(submission, rubric, mnist, limits) if train_lenet else None
-    grade_facts = dict(submission=str(submission), rubric=rubric.name, rubric_sha256=rubric.sha256, seed=seed,
-                       mode=oracle.mode, max_score=rubric.total)
+    grade_facts: dict[str, Any] = dict(submission=str(submission), rubric=rubric.name, rubric_sha256=rubric.sha256,
+                                       seed=seed, mode=oracle.mode, max_score=rubric.total)
     try:
         try:
             box.start()

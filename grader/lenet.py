@@ -8,9 +8,12 @@ the grader, never by the code under test, and the test labels never enter the sa
 """
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 
 @dataclass(frozen=True)
@@ -31,13 +34,13 @@ class Protocol:
 class TrainResult:
     """What one run of the protocol measured."""
 
-    accuracy: float = None                              # on the test images
-    losses: list = field(default_factory=list)          # training loss per batch
-    batch_seconds: list = field(default_factory=list)   # wall time per batch
+    accuracy: float | None = None                             # on the test images
+    losses: list[float] = field(default_factory=list)         # training loss per batch
+    batch_seconds: list[float] = field(default_factory=list)  # wall time per batch
     seconds: float = 0.0                                # whole run, evaluation included
 
 
-def build_lenet(api):
+def build_lenet(api: Any) -> Any:
     """Conv2d(1,4,5) -> ReLU -> MaxPool2d(2,2) -> Flatten -> Linear(576,32) -> ReLU -> Linear(32,10)."""
     return api.Sequential(
         api.Conv2d(1, 4, 5),
@@ -50,7 +53,7 @@ def build_lenet(api):
     )
 
 
-def seed_global_rng(api, seed):
+def seed_global_rng(api: Any, seed: int) -> None:
     """Seed the global RNG that api's constructors draw from: the sandbox's worker (api.seed), or
     NumPy's in this process for a plain module."""
     if hasattr(api, "seed"):
@@ -59,7 +62,7 @@ def seed_global_rng(api, seed):
         np.random.seed(seed)
 
 
-def preprocess(X_train, X_test):
+def preprocess(X_train: np.ndarray, X_test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Raw pixels (N, 784) in [0, 255] -> float32 (N, 1, 28, 28): scaled to [0, 1], then
     standardised with the mean and std of all training pixels."""
     X_train = X_train.astype(np.float32) / 255.0
@@ -69,7 +72,7 @@ def preprocess(X_train, X_test):
     return standardise(X_train), standardise(X_test)
 
 
-def scalar(loss):
+def scalar(loss: Any) -> float:
     """The loss as a float; a ValueError that says what came back when it is not one number."""
     value = np.asarray(loss)
     if value.size != 1 or value.dtype.kind not in "biuf":
@@ -85,14 +88,14 @@ class Trainer:
     in-process for `python -m reference.train`. X_train (N, 1, 28, 28) float32, y_train (N,) ints.
     """
 
-    def __init__(self, api, X_train, y_train, protocol=Protocol()):
+    def __init__(self, api: Any, X_train: np.ndarray, y_train: np.ndarray, protocol: Protocol = Protocol()) -> None:
         seed_global_rng(api, protocol.seed)
         self.model = build_lenet(api)
         self.loss_fn = api.SoftmaxCrossEntropyLoss()
         self.optimizer = api.SGD(self.model, lr=protocol.lr)
         self.X_train, self.y_train = X_train, y_train
 
-    def step(self, indices):
+    def step(self, indices: np.ndarray) -> float:
         """One SGD step on the training images at indices (batch,): the loss as a float."""
         logits = self.model(self.X_train[indices])
         loss = self.loss_fn(logits, self.y_train[indices])
@@ -101,7 +104,7 @@ class Trainer:
         self.optimizer.step()
         return scalar(loss)
 
-    def logits(self, X):
+    def logits(self, X: np.ndarray) -> np.ndarray:
         """The model's logits for X (M, 1, 28, 28), as an array."""
         return np.asarray(self.model(X))
 
@@ -111,13 +114,13 @@ HOPELESS_LOSS = 1.6  # a checkpoint whose mean training loss since the last one 
 # it only saves time, since the last checkpoint is always evaluated
 
 
-def checkpoint_due(number, total, losses, every):
+def checkpoint_due(number: int, total: int, losses: list[float], every: int) -> bool:
     """Whether the model is evaluated after batch number (1-based) of total: always after the last one,
     and every `every` batches when the mean of the last `every` training losses is below HOPELESS_LOSS."""
     return number == total or (number % every == 0 and float(np.mean(losses[-every:])) < HOPELESS_LOSS)
 
 
-def batch_order(protocol, N):
+def batch_order(protocol: Protocol, N: int) -> list[np.ndarray]:
     """The batches of the whole protocol, in order: a list of index arrays (shuffled per epoch from
     protocol.seed, the last batch of an epoch possibly smaller)."""
     shuffling = np.random.default_rng(protocol.seed)
@@ -128,7 +131,11 @@ def batch_order(protocol, N):
     return batches
 
 
-def train(api, X_train, y_train, X_test, protocol=Protocol(), on_batch=None):
+OnBatch = Callable[[int, int, int, float], object]  # on_batch(epoch, batch, batches_per_epoch, loss)
+
+
+def train(api: Any, X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray, protocol: Protocol = Protocol(),
+          on_batch: OnBatch | None = None) -> tuple[np.ndarray, TrainResult]:
     """Train the lesson's LeNet built from api's classes; returns (logits for X_test, TrainResult).
 
     X_train (N, 1, 28, 28) float32 preprocessed, y_train (N,) ints, X_test (M, 1, 28, 28).
@@ -149,7 +156,7 @@ def train(api, X_train, y_train, X_test, protocol=Protocol(), on_batch=None):
     return logits, result
 
 
-def accuracy(logits, y_test):
+def accuracy(logits: ArrayLike, y_test: np.ndarray) -> float:
     """Share of test images whose largest logit is their label; logits must be (N, 10)."""
     logits = np.asarray(logits)
     if logits.shape != (len(y_test), 10) or logits.dtype.kind not in "biuf":
@@ -158,7 +165,8 @@ def accuracy(logits, y_test):
     return float((logits.argmax(axis=1) == y_test).mean())
 
 
-def train_lenet(api, data, protocol=Protocol(), on_batch=None):
+def train_lenet(api: Any, data: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], protocol: Protocol = Protocol(),
+                on_batch: OnBatch | None = None) -> TrainResult:
     """Preprocess data = (Xtr, ytr, Xte, yte), train, and score: a TrainResult with the accuracy."""
     started = time.perf_counter()
     X_train, y_train, X_test, y_test = data
@@ -169,7 +177,7 @@ def train_lenet(api, data, protocol=Protocol(), on_batch=None):
     return result
 
 
-def layer_times(api, X, repeats=3):
+def layer_times(api: Any, X: np.ndarray, repeats: int = 3) -> list[dict[str, Any]]:
     """[{"layer", "forward_ms", "backward_ms"}]: each LeNet layer's best time on the batch X."""
     rows = []
     for position, layer in enumerate(build_lenet(api).layers):
@@ -182,7 +190,7 @@ def layer_times(api, X, repeats=3):
     return rows
 
 
-def _best_time(call, repeats):
+def _best_time(call: Callable[[], Any], repeats: int) -> tuple[float, Any]:
     best, value = float("inf"), None
     for _ in range(repeats):
         started = time.perf_counter()

@@ -14,6 +14,8 @@ minutes wherever it runs.
 """
 
 import time
+from collections.abc import Callable
+from types import ModuleType
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -24,7 +26,7 @@ CALIBRATION_BATCHES = 6   # timed after one warm-up batch; the median counts
 WORKLOAD_TO_REFERENCE = 1.25 # reference LeNet batch / workload batch, measured by bench/lenet_budget.py
 
 
-def _median_seconds(run, repeats: int) -> float:
+def _median_seconds(run: Callable[[], object], repeats: int) -> float:
     """The median time of run() after a warm-up call, with single-threaded BLAS like the worker's
     (a multithreaded BLAS on a busy machine is slower and erratic: 0.7 s one run, 5 s the next)."""
     with threadpool_limits(limits=1):
@@ -37,7 +39,7 @@ def _median_seconds(run, repeats: int) -> float:
     return float(np.median(times))
 
 
-def reference_seconds(reference, X_train: np.ndarray, y_train: np.ndarray, protocol: Protocol) -> float:
+def reference_seconds(reference: ModuleType, X_train: np.ndarray, y_train: np.ndarray, protocol: Protocol) -> float:
     """The reference's LeNet time for the whole protocol on this machine: the median of
     CALIBRATION_BATCHES training batches times the number of batches. X_train (N, 1, 28, 28)."""
     state = np.random.get_state()
@@ -50,13 +52,13 @@ def reference_seconds(reference, X_train: np.ndarray, y_train: np.ndarray, proto
     return per_batch * len(batches)
 
 
-def workload_batch(rng: np.random.Generator, batch_size: int) -> list:
+def workload_batch(rng: np.random.Generator, batch_size: int) -> list[np.ndarray]:
     """The arrays of the fixed workload: matrices shaped like one LeNet step's products."""
     shapes = [(batch_size * 576, 25), (25, 4), (batch_size, 576), (576, 32), (batch_size, 32), (32, 10)]
     return [rng.standard_normal(shape).astype(np.float32) for shape in shapes]
 
 
-def _workload_step(arrays: list) -> float:
+def _workload_step(arrays: list[np.ndarray]) -> float:
     cols, kernel, flat, w1, hidden, w2 = arrays
     conv = cols @ kernel                                   # the convolution as one product
     back = conv @ kernel.T                                 # and its gradient back to the columns

@@ -15,6 +15,9 @@ is slow.
 
 import threading
 import time
+from pathlib import Path
+from types import ModuleType
+from typing import Any, TypedDict
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -22,30 +25,47 @@ from threadpoolctl import threadpool_limits
 from grader.blame import blame_note
 from grader.lenet import Protocol, accuracy, batch_order, checkpoint_due, layer_times, preprocess
 from grader.lenet_budget import budget_seconds, reference_seconds, workload_seconds
+from grader.rubric import Rubric
 from grader.sandbox.errors import CallTimeout, SandboxError, SubmissionRaised
 from grader.sandbox.runner import Limits, Sandbox
 
 EVALUATION_CHUNK = 250     # test images per request when evaluating
 
 
+class Attempt(TypedDict):
+    """One attempt of the protocol: its seed, the last checkpoint's accuracy (None before the
+    first), per-batch losses and times, the checkpoints ({"batch", "accuracy"}) and its duration."""
+
+    seed: int
+    accuracy: float | None
+    losses: list[float]
+    batch_seconds: list[float]
+    checkpoints: list[dict[str, Any]]
+    seconds: float
+
+
 class LenetRun:
     """start() then finish(): attempts, accuracies, losses, timings; never raises for the submission."""
 
-    def __init__(self, submission, rubric, data, limits: Limits = Limits()):
+    def __init__(self, submission: str | Path, rubric: Rubric,
+                 data: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], limits: Limits = Limits()) -> None:
         self.submission, self.settings = submission, rubric.lenet
         self.X_train, self.X_test = preprocess(data[0], data[2])
         self.y_train, self.y_test = data[1], data[3]
         self.limits = limits
         self.budget = float(self.settings.time_budget_cap_seconds)
-        self.calibration: dict = {}
-        self.attempts: list = []
-        self.layer_times: list = []
-        self.error, self.too_slow, self.projected = None, False, None
-        self.batches_done, self.stopped_at = 0, None
+        self.calibration: dict[str, Any] = {}
+        self.attempts: list[Attempt] = []
+        self.layer_times: list[dict[str, Any]] = []
+        self.error: str | None = None
+        self.too_slow = False
+        self.projected: float | None = None
+        self.batches_done = 0
+        self.stopped_at: int | None = None
         self.train_size = len(self.X_train)
         self.thread = threading.Thread(target=self._run, name="lenet", daemon=True)
 
-    def calibrate(self, reference=None) -> None:
+    def calibrate(self, reference: ModuleType | None = None) -> None:
         """Set the time budget from a calibration measured now, on this machine: the reference's
         LeNet when it is at hand (instructor mode), else the fixed NumPy workload (lenet_budget)."""
         protocol = self.protocol(self.settings.seed)
@@ -104,7 +124,7 @@ class LenetRun:
                     protocol=protocol.__dict__)
         batches = batch_order(protocol, self.train_size)
         every = self.settings.checkpoint_batches
-        attempt = {"seed": seed, "accuracy": None, "losses": [], "batch_seconds": [], "checkpoints": [],
+        attempt: Attempt = {"seed": seed, "accuracy": None, "losses": [], "batch_seconds": [], "checkpoints": [],
                    "seconds": 0.0}
         self.attempts.append(attempt)
         started = time.perf_counter()
@@ -150,7 +170,7 @@ class LenetRun:
     def timing_batch(self) -> np.ndarray:
         return self.X_train[:self.settings.batch_size]
 
-    def time_reference(self, reference) -> None:
+    def time_reference(self, reference: ModuleType) -> None:
         """Add the reference's per-layer timings; call it when nothing else runs (after the checks),
         so that the two columns of the report are measured alike."""
         np.random.seed(self.settings.seed)
@@ -170,7 +190,7 @@ class LenetRun:
                 f"reaching the threshold: the whole run would take about {self.projected:.0f} s "
                 f"({per_batch * 1e3:.0f} ms per batch){where}")
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         """JSON-able facts for the results and the report."""
         return {"threshold": self.settings.threshold, "attempts": self.attempts, "layer_times": self.layer_times,
                 "error": self.error, "too_slow": self.too_slow, "projected_seconds": self.projected,
@@ -178,6 +198,6 @@ class LenetRun:
                 "checkpoint_batches": self.settings.checkpoint_batches}
 
 
-def _as_loss(value) -> float:
+def _as_loss(value: Any) -> float:
     """The worker's loss (lenet.scalar made it a float); NaN for anything else."""
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else float("nan")

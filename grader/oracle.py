@@ -19,8 +19,11 @@ import io
 import json
 import zipfile
 import zlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import numpy as np
 
@@ -28,6 +31,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "public.npz"
 PUBLIC_SEED = 8
 FORMAT = 1
 INPUT_RTOL = 1e-12  # arguments are the checks' own inputs: equal up to the last bits
+Event = dict[str, Any]  # one interaction of a check with the reference (see "Events" below)
 
 
 class FixtureError(Exception):
@@ -54,14 +58,15 @@ class LiveReference:
     """The reference package, answering every test."""
 
     mode = "instructor"
-    seed = None  # any seed
+    seed: int | None = None  # any seed
 
-    def __init__(self, module=None):
+    def __init__(self, module: ModuleType | None = None) -> None:
         if module is None:
-            import reference as module
+            import reference
+            module = reference
         self.reference = module
 
-    def session(self, test_id):
+    def session(self, test_id: str) -> ModuleType:
         return self.reference
 
 
@@ -70,22 +75,24 @@ class Recording:
 
     mode = "instructor"
 
-    def __init__(self, seed=PUBLIC_SEED, module=None):
+    def __init__(self, seed: int = PUBLIC_SEED, module: ModuleType | None = None) -> None:
         if module is None:
-            import reference as module
+            import reference
+            module = reference
         self.reference, self.seed = module, seed
-        self.tests = {}
+        self.tests: dict[str, list[Event]] = {}
 
-    def session(self, test_id):
+    def session(self, test_id: str) -> "_RecordingNamespace":
         # The reference draws initial weights from numpy's global generator (the checks read them
         # only for their shapes): seeded per test, every recording logs the same values.
         np.random.seed(zlib.crc32(test_id.encode()))
         log = _Log(self.tests.setdefault(test_id, []))
         return _RecordingNamespace(self.reference, log)
 
-    def save(self, path=FIXTURES):
+    def save(self, path: str | Path = FIXTURES) -> Path:
         """Write the fixtures: every array as a .npy member, the events as JSON in __index__."""
-        arrays, tests = {}, {}
+        arrays: dict[str, np.ndarray] = {}
+        tests: dict[str, list[Event]] = {}
         for test_id, events in sorted(self.tests.items()):
             tests[test_id] = [_encode_event(event, arrays) for event in events]
         index = {"format": FORMAT, "seed": self.seed, "tests": tests}
@@ -107,7 +114,7 @@ class Replay:
     mode = "public"
     reference = None  # no reference to time the LeNet's layers against
 
-    def __init__(self, path=FIXTURES):
+    def __init__(self, path: str | Path = FIXTURES) -> None:
         self.path = Path(path)
         try:
             with np.load(self.path, allow_pickle=False) as data:
@@ -117,19 +124,23 @@ class Replay:
             raise FixtureError(f"{self.path}: cannot read the public fixtures ({error}); run `make fixtures`") from None
         if index.get("format") != FORMAT:
             raise FixtureError(f"{self.path}: fixture format {index.get('format')}, expected {FORMAT}; run `make fixtures`")
-        self.seed, self.tests = index["seed"], index["tests"]
+        self.seed: int = index["seed"]
+        self.tests: dict[str, list[Event]] = index["tests"]
 
-    def events(self, test_id):
+    def events(self, test_id: str) -> list[Event]:
         """The recorded events of one test, decoded (arrays, handles, methods)."""
         if test_id not in self.tests:
             raise FixtureError(f"no public fixtures for {test_id} in {self.path}; run `make fixtures`")
         return [_decode_event(event, self.arrays) for event in self.tests[test_id]]
 
-    def session(self, test_id):
+    def session(self, test_id: str) -> "_ReplayNamespace":
         return _ReplayNamespace(_Script(test_id, self.events(test_id)))
 
 
-def default_oracle(mode):
+Oracle = LiveReference | Recording | Replay
+
+
+def default_oracle(mode: str) -> Oracle:
     """The oracle of a grading mode: 'instructor' (the reference) or 'public' (the fixtures)."""
     if mode == "public":
         return Replay()
@@ -164,15 +175,15 @@ class _Missing:
 class _Log:
     """One test's events, and the handles given to the objects it constructed (0, 1, ...)."""
 
-    def __init__(self, events):
+    def __init__(self, events: list[Event]) -> None:
         self.events, self.handles = events, 0
 
-    def new_handle(self):
+    def new_handle(self) -> int:
         self.handles += 1
         return self.handles - 1
 
 
-def _snapshot(value):
+def _snapshot(value: Any) -> Any:
     """A copy of value to log (arrays copied: the reference mutates its gradients in place), with
     recorded objects replaced by their _Object handles."""
     if isinstance(value, _RecordingObject):
@@ -186,7 +197,7 @@ def _snapshot(value):
     raise TypeError(f"the oracle cannot record a {type(value).__name__}")
 
 
-def _real(value):
+def _real(value: Any) -> Any:
     if isinstance(value, _RecordingObject):
         return value._real
     if isinstance(value, (list, tuple)):
@@ -197,15 +208,15 @@ def _real(value):
 class _RecordingNamespace:
     """The reference module as a check sees it while recording: its classes construct recorded objects."""
 
-    def __init__(self, module, log):
+    def __init__(self, module: ModuleType, log: _Log) -> None:
         self._module, self._log = module, log
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         target = getattr(self._module, name)
         if not isinstance(target, type):
             return target
 
-        def construct(*args, **kwargs):
+        def construct(*args: Any, **kwargs: Any) -> _RecordingObject:
             real = target(*_real(args), **_real(kwargs))
             handle = self._log.new_handle()
             self._log.events.append({"op": "construct", "target": None, "name": name, "args": _snapshot(list(args)),
@@ -214,22 +225,27 @@ class _RecordingNamespace:
         return construct
 
 
-def _kwargs_list(kwargs):
+def _kwargs_list(kwargs: dict[str, Any]) -> list[list[Any]]:
     """Keyword arguments as sorted [name, value] pairs (JSON has no tuples or ordered keywords)."""
     return [[key, value] for key, value in sorted(kwargs.items())]
 
 
 class _RecordingObject:
-    def __init__(self, real, handle, log):
+    _real: Any
+    _handle: int
+    _log: _Log
+
+    def __init__(self, real: Any, handle: int, log: _Log) -> None:
         object.__setattr__(self, "_real", real)
         object.__setattr__(self, "_handle", handle)
         object.__setattr__(self, "_log", log)
 
-    def _record(self, op, name, result, args=(), kwargs=None):
+    def _record(self, op: str, name: str, result: Any, args: Sequence[Any] = (),
+                kwargs: dict[str, Any] | None = None) -> None:
         self._log.events.append({"op": op, "target": self._handle, "name": name, "args": _snapshot(list(args)),
                                  "kwargs": _snapshot(_kwargs_list(kwargs or {})), "result": result})
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         try:
             value = getattr(self._real, name)
         except AttributeError:
@@ -241,14 +257,14 @@ class _RecordingObject:
         self._record("getattr", name, _snapshot(value))
         return value
 
-    def __setattr__(self, name, value):
+    def __setattr__(self, name: str, value: Any) -> None:
         self._record("setattr", name, None, [value])
         setattr(self._real, name, _real(value))
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self._call("__call__", self._real, args, kwargs)
 
-    def _call(self, name, function, args, kwargs):
+    def _call(self, name: str, function: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         result = function(*_real(args), **_real(kwargs))
         self._record("call", name, _snapshot(result), args, kwargs)
         return result
@@ -257,10 +273,11 @@ class _RecordingObject:
 class _Script:
     """One test's recorded events, consumed in order."""
 
-    def __init__(self, test_id, events):
+    def __init__(self, test_id: str, events: list[Event]) -> None:
         self.test_id, self.events, self.position = test_id, events, 0
 
-    def next(self, op, target, name, args=(), kwargs=None):
+    def next(self, op: str, target: int | None, name: str, args: Sequence[Any] = (),
+             kwargs: dict[str, Any] | None = None) -> Any:
         """The next event, which must be this op on this target with these arguments; its result."""
         described = f"{op} {name}" + ("" if target is None else f" of object {target}")
         if self.position >= len(self.events):
@@ -279,7 +296,7 @@ class _Script:
         return event["result"]
 
 
-def _same(got, recorded):
+def _same(got: Any, recorded: Any) -> bool:
     if isinstance(recorded, _Object):
         return isinstance(got, _ReplayObject) and got._handle == recorded.handle
     if isinstance(recorded, np.ndarray):
@@ -292,7 +309,7 @@ def _same(got, recorded):
     return got == recorded and type(got) is type(recorded)
 
 
-def _answer(value, script):
+def _answer(value: Any, script: _Script) -> Any:
     """A recorded result as the checks receive it: fresh copies of arrays, replay objects."""
     if isinstance(value, _Object):
         return _ReplayObject(value.handle, script)
@@ -304,21 +321,24 @@ def _answer(value, script):
 
 
 class _ReplayNamespace:
-    def __init__(self, script):
+    def __init__(self, script: _Script) -> None:
         self._script = script
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Callable[..., Any]:
         if name.startswith("__"):
             raise AttributeError(name)
         return lambda *args, **kwargs: _answer(self._script.next("construct", None, name, args, kwargs), self._script)
 
 
 class _ReplayObject:
-    def __init__(self, handle, script):
+    _handle: int
+    _script: _Script
+
+    def __init__(self, handle: int, script: _Script) -> None:
         object.__setattr__(self, "_handle", handle)
         object.__setattr__(self, "_script", script)
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
         result = self._script.next("getattr", self._handle, name)
@@ -328,22 +348,22 @@ class _ReplayObject:
             return lambda *args, **kwargs: self._call(name, args, kwargs)
         return _answer(result, self._script)
 
-    def __setattr__(self, name, value):
+    def __setattr__(self, name: str, value: Any) -> None:
         self._script.next("setattr", self._handle, name, [value])
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self._call("__call__", args, kwargs)
 
-    def _call(self, name, args, kwargs):
+    def _call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         return _answer(self._script.next("call", self._handle, name, args, kwargs), self._script)
 
 
-def _encode_event(event, arrays):
+def _encode_event(event: Event, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
     return {key: _encode(value, arrays) if key in ("args", "kwargs", "result") else value
             for key, value in event.items()}
 
 
-def _encode(value, arrays):
+def _encode(value: Any, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
     if isinstance(value, _Object):
         return {"object": value.handle}
     if isinstance(value, _Method):
@@ -359,12 +379,12 @@ def _encode(value, arrays):
     return {"value": value}
 
 
-def _decode_event(event, arrays):
+def _decode_event(event: dict[str, Any], arrays: dict[str, np.ndarray]) -> Event:
     return {key: _decode(value, arrays) if key in ("args", "kwargs", "result") else value
             for key, value in event.items()}
 
 
-def _decode(value, arrays):
+def _decode(value: dict[str, Any], arrays: dict[str, np.ndarray]) -> Any:
     (kind, content), = value.items()
     if kind == "object":
         return _Object(content)

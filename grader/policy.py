@@ -23,9 +23,17 @@ import fnmatch
 import re
 import shlex
 import sys
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from grader.failures import Failure
 from grader.rubric import Policy
+
+if TYPE_CHECKING:
+    from grader.grading import ItemResult
+    from grader.sources import SourceFile
 
 CONSEQUENCES = ("warn", "zero", "deduct")
 STDLIB = "stdlib"
@@ -40,8 +48,8 @@ class Finding:
     runtime) and the rule it breaks."""
 
     file: str
-    cell: "int | None"
-    line: "int | None"
+    cell: int | None
+    line: int | None
     name: str
     form: str
     rule: str
@@ -54,7 +62,7 @@ class Finding:
     def message(self) -> str:
         return f"{self.where}: {self.name} ({self.form}): {self.rule}"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "where": self.where}
 
 
@@ -64,7 +72,7 @@ def matches(name: str, pattern: str) -> bool:
     return len(parts) >= len(wanted) and all(fnmatch.fnmatchcase(p, w) for p, w in zip(parts, wanted))
 
 
-def classify(name: str, settings: "Policy", local=frozenset()) -> "str | None":
+def classify(name: str, settings: Policy, local: frozenset[str] = frozenset()) -> str | None:
     """The rule a dotted module or attribute name breaks, or None when it is fine."""
     for rule, patterns in settings.banned.items():
         if any(matches(name, pattern) for pattern in patterns):
@@ -79,9 +87,9 @@ def classify(name: str, settings: "Policy", local=frozenset()) -> "str | None":
     return f"not allowed: a submission may import only {shown}"
 
 
-def local_modules(sources) -> frozenset:
+def local_modules(sources: Iterable["SourceFile"]) -> frozenset[str]:
     """The submission's own module and package names (the first part of each .py file's path)."""
-    names = set()
+    names: set[str] = set()
     for source in sources:
         if source.file.endswith(".py"):
             first = source.file.split("/")[0]
@@ -93,16 +101,17 @@ def local_modules(sources) -> frozenset:
 class _Imports(ast.NodeVisitor):
     """Collects (line, name, form) of every import form in one module or cell."""
 
-    def __init__(self):
-        self.found, self.aliases = [], {}
+    def __init__(self) -> None:
+        self.found: list[tuple[int, str, str]] = []
+        self.aliases: dict[str, str] = {}
 
-    def visit_Import(self, node):
+    def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
             self.found.append((node.lineno, alias.name, "import"))
             self.aliases[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
         self.generic_visit(node)
 
-    def visit_ImportFrom(self, node):
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         if node.level == 0 and node.module:
             self.found.append((node.lineno, node.module, "from"))
             for alias in node.names:
@@ -111,7 +120,7 @@ class _Imports(ast.NodeVisitor):
                     self.aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
         self.generic_visit(node)
 
-    def visit_Call(self, node):
+    def visit_Call(self, node: ast.Call) -> None:
         target = self.dotted(node.func)
         if target in IMPORTERS and node.args and isinstance(node.args[0], ast.Constant) \
                 and isinstance(node.args[0].value, str):
@@ -119,9 +128,9 @@ class _Imports(ast.NodeVisitor):
             self.found.append((node.lineno, node.args[0].value, form))
         self.generic_visit(node)
 
-    def visit_Attribute(self, node):
+    def visit_Attribute(self, node: ast.Attribute) -> None:
         name = self.dotted(node)
-        root = node
+        root: ast.expr = node
         while isinstance(root, ast.Attribute):
             root = root.value
         if name and isinstance(root, ast.Name) and root.id in self.aliases:
@@ -129,9 +138,9 @@ class _Imports(ast.NodeVisitor):
         else:
             self.generic_visit(node)
 
-    def dotted(self, node):
+    def dotted(self, node: ast.expr) -> str | None:
         """The full dotted name of a Name or an attribute chain on one, aliases resolved; else None."""
-        parts = []
+        parts: list[str] = []
         while isinstance(node, ast.Attribute):
             parts.append(node.attr)
             node = node.value
@@ -140,7 +149,7 @@ class _Imports(ast.NodeVisitor):
         return ".".join([self.aliases.get(node.id, node.id), *reversed(parts)])
 
 
-def _installs(source):
+def _installs(source: "SourceFile") -> Iterator[tuple[int, str]]:
     """(line, package) of each pip/conda install line of a notebook cell."""
     for number, line in enumerate(source.text.splitlines(), start=1):
         match = INSTALL.match(line)
@@ -156,12 +165,12 @@ def _installs(source):
                 yield number, package.lower().replace("-", "_")
 
 
-def static_findings(sources, settings: "Policy") -> "list[Finding]":
+def static_findings(sources: Sequence["SourceFile"], settings: Policy) -> list[Finding]:
     """Every import of a banned or not allowed name in the submission's code, by reading it (AST)."""
     local = local_modules(sources)
-    findings = []
+    findings: list[Finding] = []
     for source in sources:
-        uses = []
+        uses: list[tuple[int, str, str]] = []
         try:
             visitor = _Imports()
             visitor.visit(ast.parse(source.python))
@@ -177,11 +186,12 @@ def static_findings(sources, settings: "Policy") -> "list[Finding]":
     return deduplicate(findings)
 
 
-def runtime_findings(records, settings: "Policy", sources=()) -> "list[Finding]":
+def runtime_findings(records: Iterable[Any] | None, settings: Policy,
+                     sources: Iterable["SourceFile"] = ()) -> list[Finding]:
     """Findings from the import guard's records ({"module", "fromlist", "level", "file", "line",
     "cell"}): the imports that submission code made while it was loaded."""
     local = local_modules(sources)
-    findings = []
+    findings: list[Finding] = []
     for record in records or []:
         if not isinstance(record, dict) or record.get("level") or not isinstance(record.get("module"), str):
             continue
@@ -194,10 +204,10 @@ def runtime_findings(records, settings: "Policy", sources=()) -> "list[Finding]"
     return deduplicate(findings)
 
 
-def deduplicate(findings) -> "list[Finding]":
+def deduplicate(findings: list[Finding]) -> list[Finding]:
     """One finding per place and top-level module, a banned one before one not allowed, the first of
     equals (static before runtime when both are given)."""
-    kept = {}
+    kept: dict[tuple[str, int | None, int | None, str], Finding] = {}
     seen_statically = {(f.file, f.name.split(".")[0]) for f in findings if f.form != "runtime"}
     for finding in findings:
         if finding.form == "runtime" and (finding.file, finding.name.split(".")[0]) in seen_statically:
@@ -208,7 +218,7 @@ def deduplicate(findings) -> "list[Finding]":
     return list(kept.values())
 
 
-def check_before_running(submission, settings: "Policy"):
+def check_before_running(submission: str | Path, settings: Policy) -> tuple[list["SourceFile"], list[Finding]]:
     """(sources, findings) of a submission read as it is (grader.sources); ([], []) when it cannot be
     read, which grading reports on its own."""
     from grader.sandbox.prepare import SubmissionError
@@ -220,24 +230,28 @@ def check_before_running(submission, settings: "Policy"):
     return sources, static_findings(sources, settings)
 
 
-def apply_policy(items, findings, settings: "Policy"):
+def apply_policy(items: list["ItemResult"], findings: list[Finding],
+                 settings: Policy) -> tuple[list["ItemResult"], float, dict[str, Any]]:
     """(items, score, summary) after the rubric's consequence: warn changes nothing; zero sets the
     affected items (settings.items, or all) to 0 with the rule as their failure; deduct takes
     settings.deduction points off the total, not below 0."""
     score = round(sum(item.score for item in items), 4)
-    summary = {"consequence": settings.consequence, "findings": [f.to_dict() for f in findings],
-               "deducted": 0.0, "zeroed": []}
+    zeroed: list[str] = []
+    summary: dict[str, Any] = {"consequence": settings.consequence, "findings": [f.to_dict() for f in findings],
+                               "deducted": 0.0, "zeroed": zeroed}
     if not findings or settings.consequence == "warn":
         return items, score, summary
     if settings.consequence == "deduct":
-        summary["deducted"] = round(min(score, float(settings.deduction)), 4)
-        return items, round(score - summary["deducted"], 4), summary
+        deducted = round(min(score, float(settings.deduction)), 4)
+        summary["deducted"] = deducted
+        return items, round(score - deducted, 4), summary
     affected = set(settings.items) or {item.id for item in items}
     reason = f"policy: {findings[0].message()}" + (f" (and {len(findings) - 1} more)" if len(findings) > 1 else "")
     for item in items:
         if item.id in affected:
-            summary["zeroed"].append(item.id)
+            zeroed.append(item.id)
             item.score = 0.0
             item.penalty = reason
-            item.failures = [{"case": "policy", "message": reason, "details": {}}] + list(item.failures)
+            failure: Failure = {"case": "policy", "message": reason, "details": {}}
+            item.failures = [failure] + list(item.failures)
     return items, round(sum(item.score for item in items), 4), summary

@@ -6,6 +6,9 @@ those items: Sequential is run with layers whose behaviour is known, SGD with a 
 parameters are known. NumPy only; every array is float64.
 """
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 
 
@@ -13,9 +16,9 @@ class CallLog:
     """The calls the probe layers received, in order: ["first.forward", "second.forward", ...]."""
 
     def __init__(self) -> None:
-        self.calls: list = []
+        self.calls: list[str] = []
 
-    def entries(self) -> list:
+    def entries(self) -> list[str]:
         return list(self.calls)
 
 
@@ -28,14 +31,14 @@ class AffineLayer:
     def __init__(self, name: str, scale: float, shift: float, log: CallLog) -> None:
         self.name, self.scale, self.shift, self.log = name, float(scale), float(shift), log
 
-    def forward(self, x, *args, **kwargs):
+    def forward(self, x: Any, *args: Any, **kwargs: Any) -> np.ndarray:
         self.log.calls.append(f"{self.name}.forward")
         return np.asarray(x) * self.scale + self.shift
 
-    def __call__(self, x, *args, **kwargs):
+    def __call__(self, x: Any, *args: Any, **kwargs: Any) -> np.ndarray:
         return self.forward(x)
 
-    def backward(self, dY, *args, **kwargs):
+    def backward(self, dY: Any, *args: Any, **kwargs: Any) -> np.ndarray:
         self.log.calls.append(f"{self.name}.backward")
         return np.asarray(dY) * self.scale
 
@@ -47,14 +50,14 @@ class ParameterModel:
     new gradients into the grad arrays in place.
     """
 
-    def __init__(self, shapes: list) -> None:
+    def __init__(self, shapes: Sequence[Sequence[int]]) -> None:
         self.pairs = [(np.linspace(-1.0, 1.0, int(np.prod(shape))).reshape(shape), np.zeros(shape))
                       for shape in shapes]
 
-    def parameters(self) -> list:
+    def parameters(self) -> list[tuple[np.ndarray, np.ndarray]]:
         return list(self.pairs)
 
-    def set_gradients(self, values: list) -> None:
+    def set_gradients(self, values: list[Any]) -> None:
         for (_, grad), value in zip(self.pairs, values):
             grad[...] = value
 

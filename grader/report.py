@@ -14,6 +14,7 @@ import os
 import re
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -24,7 +25,7 @@ MAX_OUTPUT_CHARS = 20_000
 OPEN_GROUPS = 3  # failing cases shown per item before "more failing cases"
 
 
-def md_escape(text):
+def md_escape(text: object) -> str:
     """Text that Markdown (and the HTML GitHub allows in it) shows literally, on one table-safe line."""
     text = html.escape(str(text), quote=False)
     text = re.sub(r"([\\`*_{}\[\]()#+!|~])", r"\\\1", text)
@@ -34,7 +35,7 @@ def md_escape(text):
 TEMPLATES.filters["md"] = md_escape
 
 
-def number(value, digits=4):
+def number(value: Any, digits: int = 4) -> Any:
     """A float for people: `digits` significant digits (4 by default); anything else unchanged."""
     if isinstance(value, float):
         return f"{value:.{digits}g}"
@@ -44,7 +45,8 @@ def number(value, digits=4):
 TEMPLATES.filters["num"] = number
 
 
-def loss_curve(losses, width=900, height=240, pad=44, skip=3):
+def loss_curve(losses: list[float], width: int = 900, height: int = 240, pad: int = 44,
+               skip: int = 3) -> dict[str, Any] | None:
     """The training loss per batch as SVG geometry: {"points", "ticks", "width", "height", ...}.
     The y range leaves out the first `skip` batches (often a spike that would flatten the rest);
     points above it are drawn at the top and the cut is reported as "clipped"."""
@@ -63,7 +65,8 @@ def loss_curve(losses, width=900, height=240, pad=44, skip=3):
             "first": losses[0], "last": losses[-1], "clipped": max(finite) if max(finite) > high else None}
 
 
-def view(results, instructor=False, submission_path=None, out_dir=None):
+def view(results: dict[str, Any], instructor: bool = False, submission_path: str | None = None,
+         out_dir: str | Path | None = None) -> dict[str, Any]:
     """The template's data: results plus what the page needs, details removed where hidden."""
     extra = results["extra_data"]
     details = {item["id"]: item for item in extra.get("items", [])}
@@ -100,7 +103,7 @@ def view(results, instructor=False, submission_path=None, out_dir=None):
     }
 
 
-def policy_effect(policy):
+def policy_effect(policy: dict[str, Any]) -> str:
     """What the import policy's consequence did, in words."""
     if policy.get("deducted"):
         return f"{policy['deducted']:g} points were deducted from the total"
@@ -109,10 +112,10 @@ def policy_effect(policy):
     return "a warning only: the score is not changed"
 
 
-def group_failures(failures):
+def group_failures(failures: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Failing cases with the same message (after the case name) grouped:
     [{"case", "text", "details", "same": [other cases]}], in order of first appearance."""
-    groups = {}
+    groups: dict[str, dict[str, Any]] = {}
     for failure in failures:
         text = without_case(failure)
         if text in groups:
@@ -122,9 +125,9 @@ def group_failures(failures):
     return list(groups.values())
 
 
-def merge_repeats(blocks):
+def merge_repeats(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Consecutive identical printed blocks (same call, same text) as one, with a count."""
-    merged = []
+    merged: list[dict[str, Any]] = []
     for block in blocks:
         if merged and (merged[-1]["call"], merged[-1]["text"]) == (block["call"], block["text"]):
             merged[-1]["times"] += 1
@@ -134,7 +137,7 @@ def merge_repeats(blocks):
     return merged
 
 
-def tie_rule(diagnostics):
+def tie_rule(diagnostics: dict[str, Any]) -> str | None:
     """The unscored tie-rule diagnostic as a sentence, or None when it did not run."""
     rule = diagnostics.get("tie_rule")
     if isinstance(rule, str):
@@ -145,13 +148,14 @@ def tie_rule(diagnostics):
     return None
 
 
-def without_case(failure):
+def without_case(failure: dict[str, Any]) -> str:
     """The message without its leading 'case: ', which the report shows as the heading."""
     label, separator, rest = failure.get("message", "").partition(": ")
     return rest if separator and label == failure.get("case") else failure.get("message", "")
 
 
-def reproduce_command(extra, submission_path=None, out_dir=None):
+def reproduce_command(extra: dict[str, Any], submission_path: str | None = None,
+                      out_dir: str | Path | None = None) -> str:
     submission = submission_path or extra.get("submission", "SUBMISSION")
     rubric = extra.get("rubric", "lesson8")
     mode = " --mode public" if extra.get("mode") == "public" else ""
@@ -159,15 +163,17 @@ def reproduce_command(extra, submission_path=None, out_dir=None):
             + ("" if rubric == "lesson8" else f" --rubric {rubric}"))
 
 
-def render_html(results, instructor=False, submission_path=None, out_dir=None):
+def render_html(results: dict[str, Any], instructor: bool = False, submission_path: str | None = None,
+                out_dir: str | Path | None = None) -> str:
     return TEMPLATES.get_template("report.html.j2").render(**view(results, instructor, submission_path, out_dir))
 
 
-def render_markdown(results, instructor=False):
+def render_markdown(results: dict[str, Any], instructor: bool = False) -> str:
     return TEMPLATES.get_template("summary.md.j2").render(**view(results, instructor))
 
 
-def write_reports(results, out_dir, instructor=False, submission_path=None, step_summary=True):
+def write_reports(results: dict[str, Any], out_dir: str | Path, instructor: bool = False,
+                  submission_path: str | None = None, step_summary: bool = True) -> tuple[Path, Path]:
     """Write report.html and summary.md next to results.json; append summary.md to the GitHub job
     summary when GITHUB_STEP_SUMMARY is set (and step_summary). Returns the two paths."""
     from grader.results import write_text

@@ -10,12 +10,16 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from grader.grading import Grade, ItemResult
 
 MAX_ITEM_OUTPUT = 4000
 MAX_MESSAGES = 5
 
 
-def item_output(item):
+def item_output(item: "ItemResult") -> str:
     """The failing cases' messages for one item, truncated sensibly, then the hint."""
     judged = [f"Not judged (counted neither way): {skip['case']}: {skip['message']}"
               for skip in item.not_judged[:MAX_MESSAGES]]
@@ -32,7 +36,7 @@ def item_output(item):
     return text if len(text) <= MAX_ITEM_OUTPUT else text[:MAX_ITEM_OUTPUT - 20] + "\n[... truncated]"
 
 
-def overall_output(grade):
+def overall_output(grade: "Grade") -> str:
     """The top-level output: sandbox warning, loading notes, unscored diagnostics."""
     lines = [f"Score {grade.score:g} / {grade.max_score:g} (rubric {grade.rubric}, seed {grade.seed}, "
              f"grader {grade.grader_version}, sandbox {grade.sandbox}, {grade.mode} mode)."]
@@ -57,7 +61,7 @@ def overall_output(grade):
     return "\n".join(lines)
 
 
-def policy_lines(policy):
+def policy_lines(policy: dict[str, Any]) -> list[str]:
     """The import policy's findings and consequence, one line each (none when the code is clean)."""
     findings = policy.get("findings", [])
     lines = [f"Import policy: {f['where']}: {f['name']} ({f['form']}): {f['rule']}." for f in findings]
@@ -70,7 +74,7 @@ def policy_lines(policy):
     return lines
 
 
-def to_results(grade):
+def to_results(grade: "Grade") -> dict[str, Any]:
     """The results.json document for a grader.grading.Grade."""
     tests = [{
         "name": item.id,
@@ -89,12 +93,12 @@ def to_results(grade):
             "tests": tests, "extra_data": extra}
 
 
-def write_json(document, path):
+def write_json(document: Any, path: str | Path) -> Path:
     """Write JSON atomically (see write_text)."""
     return write_text(json.dumps(document, indent=2, default=str), path)
 
 
-def write_text(text, path):
+def write_text(text: str, path: str | Path) -> Path:
     """Write text atomically: a temporary file in the same directory, then a rename. Returns path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

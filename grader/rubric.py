@@ -52,16 +52,16 @@ Names = Annotated[list[Annotated[str, msgspec.Meta(pattern=DOTTED)]], _rule("a l
 
 
 class Section(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """A table of the rubric."""
+    """A table of the rubric. Subclasses say frozen=True again: msgspec inherits it, mypy does not."""
 
 
-class Tolerances(Section):
+class Tolerances(Section, frozen=True):
     relative: Share                        # max abs error / largest magnitude, against the reference
     finite_differences: Share              # directional derivatives vs the submission's own backward
     step: Annotated[float, _rule("a number between 0 and 0.005", gt=0, lt=0.005)]  # finite-difference step
 
 
-class Lenet(Section):
+class Lenet(Section, frozen=True):
     epochs: Count
     lr: Annotated[float, _rule("a positive number", gt=0)]
     batch_size: Count
@@ -73,11 +73,11 @@ class Lenet(Section):
     time_budget_cap_seconds: Seconds
 
 
-class Scope(Section):
+class Scope(Section, frozen=True):
     score_beyond_lesson: Flag
 
 
-class Limits(Section):
+class Limits(Section, frozen=True):
     call_seconds: Seconds
     total_seconds: Seconds
     memory_mb: Annotated[int, _rule("a whole number of MiB >= 256", ge=256)]
@@ -88,7 +88,7 @@ ShareOrOne = Annotated[float, _rule("a share of a submission's code between 0 an
 Characters = Annotated[int, _rule("a whole number of characters >= 5", ge=5)]
 
 
-class Similarity(Section):
+class Similarity(Section, frozen=True):
     flag_threshold: ShareOrOne
     report_floor: ShareOrOne
     noise_chars: Characters
@@ -96,7 +96,7 @@ class Similarity(Section):
     base: Annotated[list[Annotated[str, msgspec.Meta(min_length=1)]], _rule("a list of paths (relative to the rubric)")]
 
 
-class Policy(Section):
+class Policy(Section, frozen=True):
     consequence: Annotated[Literal["warn", "zero", "deduct"], _rule(f"one of {', '.join(CONSEQUENCES)}")]
     deduction: Annotated[float, _rule("a number of points >= 0", ge=0)]
     items: Annotated[list[str], _rule("a list of item ids (empty: every item)")]
@@ -105,7 +105,7 @@ class Policy(Section):
     banned: Annotated[dict[str, Names], _rule("a table of rule = [module or name patterns]")]
 
 
-class ItemTable(Section):
+class ItemTable(Section, frozen=True):
     points: Annotated[float, _rule("a number >= 0", ge=0)]
     hint: Text
     visibility: Annotated[Literal["visible", "hidden", "after_due_date", "after_published"],
@@ -132,7 +132,7 @@ DEFAULT_POLICY = Policy(
 )
 
 
-class RubricFile(Section):
+class RubricFile(Section, frozen=True):
     """The whole file, as written."""
 
     name: Text
@@ -142,7 +142,7 @@ class RubricFile(Section):
     lenet: Lenet
     scope: Scope
     limits: Limits
-    items: Annotated[dict[str, dict], _rule("a table of items")]  # each an ItemTable, checked by name
+    items: Annotated[dict[str, dict[str, Any]], _rule("a table of items")]  # each an ItemTable, checked by name
     similarity: Similarity = DEFAULT_SIMILARITY
     policy: Policy = DEFAULT_POLICY
 
@@ -171,7 +171,7 @@ class Rubric(msgspec.Struct, frozen=True):
     path: Path
     sha256: str
     total: float
-    items: tuple
+    items: tuple[Item, ...]
     tolerances: Tolerances
     lenet: Lenet
     limits: Limits
@@ -180,7 +180,7 @@ class Rubric(msgspec.Struct, frozen=True):
     policy: Policy = DEFAULT_POLICY
 
 
-def resolve(name_or_path: "str | Path") -> Path:
+def resolve(name_or_path: str | Path) -> Path:
     """A rubric name from rubrics/ (e.g. 'lesson8') or a path to a .toml file."""
     text = str(name_or_path)
     candidate = Path(text)
@@ -189,7 +189,7 @@ def resolve(name_or_path: "str | Path") -> Path:
     return RUBRICS / f"{text}.toml"
 
 
-def load_rubric(name_or_path: "str | Path" = "lesson8") -> Rubric:
+def load_rubric(name_or_path: str | Path = "lesson8") -> Rubric:
     """Read and validate a rubric; raises RubricError."""
     path = resolve(name_or_path)
     if not path.is_file():
@@ -210,14 +210,14 @@ def load_rubric(name_or_path: "str | Path" = "lesson8") -> Rubric:
                   similarity=_similarity(written.similarity, path), policy=_policy(written.policy, path))
 
 
-def _items(written: RubricFile, path: Path) -> tuple:
+def _items(written: RubricFile, path: Path) -> tuple[Item, ...]:
     unknown = sorted(set(written.items) - set(ITEM_IDS))
     if unknown:
         raise RubricError(f"{path}: items.{unknown[0]}: unknown item (the items are {', '.join(ITEM_IDS)})")
     missing = [item_id for item_id in ITEM_IDS if item_id not in written.items]
     if missing:
         raise RubricError(f"{path}: items.{missing[0]}: missing (every item must be present; give it 0 points to drop it)")
-    tables = {}
+    tables: dict[str, ItemTable] = {}
     for item_id in ITEM_IDS:
         try:
             tables[item_id] = msgspec.convert(written.items[item_id], ItemTable)
@@ -254,7 +254,7 @@ LOCATION = re.compile(r" - at `\$(?P<path>[^`]*)`$")
 FIELD = re.compile(r"`(?P<field>[^`]+)`")
 
 
-def explain(message: str, data: dict, prefix: "list | None" = None) -> str:
+def explain(message: str, data: dict[str, Any], prefix: list[str] | None = None) -> str:
     """msgspec's ValidationError as the rubric's own words: 'key: expected <description>, got <value>',
     'key: missing (expected ...)' or 'key: unknown key (expected one of ...)'. prefix: the keys of
     the table data is (['items', 'api'] for an item's table)."""
@@ -268,7 +268,9 @@ def explain(message: str, data: dict, prefix: "list | None" = None) -> str:
     if prefix:
         data, keys = {prefix[0]: {prefix[1]: data}}, list(prefix) + keys
     if text.startswith(("Object missing required field", "Object contains unknown field")):
-        field = FIELD.search(text).group("field")
+        named = FIELD.search(text)
+        assert named is not None, text  # msgspec names the field in backquotes in both messages
+        field = named.group("field")
         owner = _struct_at(keys)
         label = ".".join(keys + [field])
         if text.startswith("Object missing"):
@@ -283,11 +285,11 @@ def explain(message: str, data: dict, prefix: "list | None" = None) -> str:
     return f"{'.'.join(keys)}: expected {expected}, {got}"
 
 
-def _field_names(struct: type) -> list:
+def _field_names(struct: type) -> list[str]:
     return [field.name for field in msgspec.structs.fields(struct)]
 
 
-def _struct_at(keys: list) -> "type | None":
+def _struct_at(keys: list[str]) -> type | None:
     """The Struct type of the table at keys (items.<id> is an ItemTable), or None."""
     struct: Any = RubricFile
     for key in keys:
@@ -303,7 +305,7 @@ def _struct_at(keys: list) -> "type | None":
     return struct if isinstance(struct, type) else None
 
 
-def _description(struct: "type | None", field: str) -> str:
+def _description(struct: type | None, field: str) -> str:
     """The description of struct.field's Meta (or its type's name)."""
     if struct is None or field not in _field_names(struct):
         return "a valid value"
@@ -314,7 +316,7 @@ def _description(struct: "type | None", field: str) -> str:
     return f"a table [{field}]" if isinstance(hint, type) and issubclass(hint, msgspec.Struct) else "a valid value"
 
 
-def _value_at(data: Any, keys: list) -> Any:
+def _value_at(data: Any, keys: list[str]) -> Any:
     for key in keys:
         if isinstance(data, dict) and key in data:
             data = data[key]

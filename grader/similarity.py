@@ -23,9 +23,12 @@ submissions.
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import numpy as np
 
@@ -52,7 +55,7 @@ class Settings:
     floor: float = 0.3
     noise: int = 25
     guarantee: int = 30
-    base: tuple = ()  # extra handed-out files or folders, as absolute paths
+    base: tuple[str, ...] = ()  # extra handed-out files or folders, as absolute paths
 
     @property
     def window(self) -> int:
@@ -66,21 +69,21 @@ class Fingerprint:
     raw_code: str
     filtered_code: str
     offsets: np.ndarray
-    hash_idx: dict
+    hash_idx: dict[int, list[int]]
     k: int
     token_coverage: float
-    hashes: set = field(init=False)
+    hashes: set[int] = field(init=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.hashes = set(self.hash_idx)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"raw_code": self.raw_code, "filtered_code": self.filtered_code, "offsets": self.offsets.tolist(),
                 "hash_idx": {str(h): [int(i) for i in idx] for h, idx in self.hash_idx.items()}, "k": self.k,
                 "token_coverage": float(self.token_coverage)}
 
     @classmethod
-    def from_json(cls, data: dict) -> "Fingerprint":
+    def from_json(cls, data: dict[str, Any]) -> "Fingerprint":
         offsets = np.array(data["offsets"], dtype=np.int64).reshape(-1, 2) if data["offsets"] else np.array([])
         return cls(data["raw_code"], data["filtered_code"], offsets,
                    {int(h): idx for h, idx in data["hash_idx"].items()}, data["k"], data["token_coverage"])
@@ -103,15 +106,15 @@ class Pair:
 
 @dataclass
 class ClassSimilarity:
-    pairs: list            # Pair above the floor, most similar first
-    compared: int          # pairs of readable submissions
-    computed: int          # of which compared in this run (the rest came from the cache)
-    unreadable: list       # (student, reason)
+    pairs: list[Pair]                   # above the floor, most similar first
+    compared: int                       # pairs of readable submissions
+    computed: int                       # of which compared in this run (the rest came from the cache)
+    unreadable: list[tuple[str, str]]   # (student, reason)
     settings: Settings
-    fingerprints: dict     # student -> Fingerprint (for the side-by-side pages)
+    fingerprints: dict[str, Fingerprint]  # student -> Fingerprint (for the side-by-side pages)
 
 
-def copydetect():
+def copydetect() -> ModuleType:
     """The copydetect module, or SimilarityError saying how to install it."""
     try:
         import copydetect as module
@@ -152,21 +155,21 @@ def fingerprint(code: str, settings: Settings, boilerplate: np.ndarray) -> Finge
     if len(boilerplate) and len(hashes):
         keep = ~np.isin(hashes, boilerplate)
         hashes, idx = hashes[keep], idx[keep]
-    hash_idx = defaultdict(list)
+    hash_idx: defaultdict[int, list[int]] = defaultdict(list)
     for value, index in zip(hashes.tolist(), idx.tolist()):
         hash_idx[value].append(index)
     coverage = utils.get_token_coverage(hash_idx, settings.noise, len(filtered))
     return Fingerprint(code, filtered, np.asarray(offsets), dict(hash_idx), settings.noise, coverage)
 
 
-def compare(a: Fingerprint, b: Fingerprint):
+def compare(a: Fingerprint, b: Fingerprint) -> tuple[float, float, np.ndarray, np.ndarray]:
     """(sim_a, sim_b, slices_a, slices_b) by copydetect.compare_files; slices are 2xN arrays of
     [start, end) positions in each raw code."""
     _, (sim_a, sim_b), (slices_a, slices_b) = copydetect().compare_files(a, b)
     return float(sim_a), float(sim_b), slices_a, slices_b
 
 
-def base_code(paths) -> str:
+def base_code(paths: Iterable[str | Path]) -> str:
     """The comparable code of the handed-out files and folders (SimilarityError when one is missing)."""
     texts = []
     for path in paths:
@@ -185,24 +188,30 @@ def settings_key(settings: Settings, base: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def class_similarity(entries, settings: Settings, base: str, cache=None) -> ClassSimilarity:
+def class_similarity(entries: Iterable[tuple[str, str, str]], settings: Settings, base: str,
+                     cache: str | Path | None = None) -> ClassSimilarity:
     """Every pair of entries ((student, path, sha256) triples) compared; cache: a folder or None."""
     key = settings_key(settings, base)
     boilerplate = base_hashes(base, settings)
-    cache = Path(cache) if cache is not None else None
-    fingerprints, shas, unreadable = {}, {}, []
+    folder = Path(cache) if cache is not None else None
+    fingerprints: dict[str, Fingerprint] = {}
+    shas: dict[str, str] = {}
+    unreadable: list[tuple[str, str]] = []
     for student, path, sha256 in entries:
         try:
-            fingerprints[student] = _cached_fingerprint(path, sha256, settings, boilerplate, key, cache)
+            fingerprints[student] = _cached_fingerprint(path, sha256, settings, boilerplate, key, folder)
             shas[student] = sha256
         except (SubmissionError, OSError) as error:
             unreadable.append((student, str(error)))
-    known = _load_pairs(cache, key)
-    kept, listed, computed = {}, [], 0
+    known = _load_pairs(folder, key)
+    kept: dict[str, tuple[float, ...]] = {}
+    listed: list[Pair] = []
+    computed = 0
     for a, b in combinations(sorted(fingerprints), 2):
         first, second = sorted((a, b), key=lambda s: (shas[s], s))
         pair_key = f"{shas[first]}:{shas[second]}" if shas[first] and shas[second] else None
-        if pair_key in known:
+        sims: tuple[float, ...]
+        if pair_key is not None and pair_key in known:
             sims = known[pair_key]
         else:
             sims = compare(fingerprints[first], fingerprints[second])[:2]
@@ -214,13 +223,14 @@ def class_similarity(entries, settings: Settings, base: str, cache=None) -> Clas
         if pair.score >= settings.floor:
             listed.append(pair)
     listed.sort(key=lambda p: (-p.score, p.a, p.b))
-    if cache is not None:
-        write_json({"key": key, "pairs": {k: list(v) for k, v in kept.items()}}, cache / "pairs.json")
+    if folder is not None:
+        write_json({"key": key, "pairs": {k: list(v) for k, v in kept.items()}}, folder / "pairs.json")
     n = len(fingerprints)
     return ClassSimilarity(listed, n * (n - 1) // 2, computed, unreadable, settings, fingerprints)
 
 
-def _cached_fingerprint(path, sha256, settings, boilerplate, key, cache):
+def _cached_fingerprint(path: str, sha256: str, settings: Settings, boilerplate: np.ndarray, key: str,
+                        cache: Path | None) -> Fingerprint:
     name = hashlib.sha256(f"{sha256}:{key}".encode()).hexdigest() if sha256 else None
     stored = cache / "fingerprints" / f"{name}.json" if cache is not None and name else None
     if stored is not None and stored.is_file():
@@ -234,7 +244,9 @@ def _cached_fingerprint(path, sha256, settings, boilerplate, key, cache):
     return result
 
 
-def _load_pairs(cache, key):
+def _load_pairs(cache: Path | None, key: str) -> dict[str, tuple[float, ...]]:
+    if cache is None:
+        return {}
     try:
         data = json.loads((cache / "pairs.json").read_text())
     except (OSError, ValueError, TypeError, AttributeError):

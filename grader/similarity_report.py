@@ -11,15 +11,32 @@ self-contained file with a Content-Security-Policy that forbids loading and runn
 
 import csv
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from markupsafe import Markup
 
 import grader
 from grader.report import TEMPLATES
 from grader.results import write_text
-from grader.similarity import Settings, SimilarityError, base_code, class_similarity, compare, copydetect
+from grader.similarity import (
+    ClassSimilarity,
+    Pair,
+    Settings,
+    SimilarityError,
+    base_code,
+    class_similarity,
+    compare,
+    copydetect,
+)
+
+if TYPE_CHECKING:
+    from grader.batch import Entry
+    from grader.gradebook import BatchRow
+    from grader.rubric import Rubric
 
 TEMPLATE = Path(grader.__file__).resolve().parent.parent / "student_template" / "torcino"
 PAGES = "similarity"          # OUT/similarity/: the side-by-side pages
@@ -34,7 +51,7 @@ class Plan:
     base: str                 # the comparable code of the base (template and rubric's base)
 
 
-def similarity_plan(rubric, threshold=None) -> Plan:
+def similarity_plan(rubric: "Rubric", threshold: float | None = None) -> Plan:
     """Settings from the rubric's [similarity] (threshold overridden when given) and the base code;
     SimilarityError when copydetect or the base code is missing."""
     table = rubric.similarity
@@ -51,13 +68,14 @@ def similarity_plan(rubric, threshold=None) -> Plan:
     return Plan(settings, base_code([TEMPLATE, *settings.base]))
 
 
-def write_similarity(plan: Plan, entries, rows, out) -> dict:
+def write_similarity(plan: Plan, entries: Iterable["Entry"], rows: Iterable["BatchRow"],
+                     out: str | Path) -> dict[str, Any]:
     """Compare every pair of entries, write similarity.csv and the pages; returns the index's data."""
     out = Path(out)
     result = class_similarity([(e.student, e.path, e.sha256) for e in entries], plan.settings, plan.base,
                               cache=out / CACHE)
     names = {row.student: row.name for row in rows}
-    pages = {}
+    pages: dict[tuple[str, str], str] = {}
     folder = out / PAGES
     for stale in folder.glob("*.html") if folder.is_dir() else []:
         stale.unlink()
@@ -73,7 +91,7 @@ def write_similarity(plan: Plan, entries, rows, out) -> dict:
             "floor": plan.settings.floor, "unreadable": result.unreadable}
 
 
-def similarity_csv(pairs, names, pages) -> str:
+def similarity_csv(pairs: list[Pair], names: dict[str, str], pages: dict[tuple[str, str], str]) -> str:
     """similarity.csv: one row per pair above the floor, most similar first."""
     from grader.gradebook import csv_cell
     buffer = io.StringIO()
@@ -86,7 +104,7 @@ def similarity_csv(pairs, names, pages) -> str:
     return buffer.getvalue()
 
 
-def highlighted(code, slices) -> Markup:
+def highlighted(code: str, slices: np.ndarray | None) -> Markup:
     """The code, HTML-escaped, with the matched regions in <mark> (copydetect's highlight_overlap)."""
     if slices is None or len(slices) == 0 or slices.shape[-1] == 0:
         return Markup.escape(code)
@@ -94,7 +112,7 @@ def highlighted(code, slices) -> Markup:
     return Markup(text)
 
 
-def render_pair(pair, result, names) -> str:
+def render_pair(pair: Pair, result: ClassSimilarity, names: dict[str, str]) -> str:
     """The side-by-side page of one pair."""
     fa, fb = result.fingerprints[pair.a], result.fingerprints[pair.b]
     _, _, slices_a, slices_b = compare(fa, fb)

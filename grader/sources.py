@@ -11,6 +11,7 @@ Tool folders and hidden entries are left out as prepare leaves them out.
 
 import json
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +26,7 @@ class SourceFile:
     file is relative to the submission's root, as the report shows it."""
 
     file: str
-    cell: "int | None"
+    cell: int | None
     text: str
 
     @property
@@ -41,7 +42,7 @@ class SourceFile:
         return self.file if self.cell is None else f"{self.file}, cell {self.cell}"
 
 
-def read_sources(submission) -> "list[SourceFile]":
+def read_sources(submission: str | Path) -> list[SourceFile]:
     """Every .py file and notebook code cell of a submission; raises SubmissionError when it cannot
     be read (missing, corrupt zip, too large)."""
     with tempfile.TemporaryDirectory(prefix="torcino-sources-") as scratch:
@@ -49,7 +50,7 @@ def read_sources(submission) -> "list[SourceFile]":
         return sources_under(prepared.root)
 
 
-def sources_under(root) -> "list[SourceFile]":
+def sources_under(root: str | Path) -> list[SourceFile]:
     """The SourceFiles of an already prepared submission folder."""
     root = Path(root)
     found = []
@@ -65,13 +66,13 @@ def sources_under(root) -> "list[SourceFile]":
     return found
 
 
-def notebook_cells(path) -> "list[tuple[int, str]]":
+def notebook_cells(path: str | Path) -> list[tuple[int, str]]:
     """(number, source) of each code cell, numbered from 1 among code cells; [] when unreadable."""
     try:
         cells = json.loads(Path(path).read_text(encoding="utf-8", errors="replace"))["cells"]
     except (ValueError, KeyError, TypeError):
         return []
-    out = []
+    out: list[tuple[int, str]] = []
     for cell in cells if isinstance(cells, list) else []:
         if isinstance(cell, dict) and cell.get("cell_type") == "code":
             source = cell.get("source", "")
@@ -79,10 +80,10 @@ def notebook_cells(path) -> "list[tuple[int, str]]":
     return out
 
 
-def comparable_code(files) -> str:
+def comparable_code(files: Iterable[SourceFile]) -> str:
     """The code to compare: .py files and notebook cells (shell and magic lines dropped), in order."""
     return "\n\n".join(source.python for source in files) + "\n"
 
 
-def _text(path):
+def _text(path: str | Path) -> str:
     return Path(path).read_text(encoding="utf-8", errors="replace")

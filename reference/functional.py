@@ -8,7 +8,7 @@ The only Python loop is over the kH*kW kernel offsets.
 import numpy as np
 
 
-def pair(value):
+def pair(value: int | tuple[int, int]) -> tuple[int, int]:
     """An int or a pair (for kernel_size, stride, padding) as a pair of ints."""
     if isinstance(value, (tuple, list)):
         first, second = value
@@ -16,12 +16,12 @@ def pair(value):
     return int(value), int(value)
 
 
-def output_size(size, kernel, stride):
+def output_size(size: int, kernel: int, stride: int) -> int:
     """Number of window positions along one axis: (size - kernel) // stride + 1."""
     return (size - kernel) // stride + 1
 
 
-def he_normal(shape, fan_in):
+def he_normal(shape: tuple[int, ...], fan_in: int) -> np.ndarray:
     """He-normal weights, float32, drawn from N(0, 2 / fan_in) with NumPy's global RNG.
 
     shape: e.g. (out, in, kH, kW) or (out, in); fan_in: inputs feeding one output unit.
@@ -32,7 +32,7 @@ def he_normal(shape, fan_in):
     # END SOLUTION
 
 
-def im2col(x, kH, kW, stride=1):
+def im2col(x: np.ndarray, kH: int, kW: int, stride: int | tuple[int, int] = 1) -> np.ndarray:
     """Unfold every kH x kW window of x into a column.
 
     x: (C, H, W) -> (C*kH*kW, H_out*W_out), or (N, C, H, W) -> (N, C*kH*kW, H_out*W_out).
@@ -51,7 +51,7 @@ def im2col(x, kH, kW, stride=1):
     # END SOLUTION
 
 
-def col2im(cols, C, H, W, kH, kW, stride=1):
+def col2im(cols: np.ndarray, C: int, H: int, W: int, kH: int, kW: int, stride: int | tuple[int, int] = 1) -> np.ndarray:
     """Fold columns back into an image, adding up where windows overlap (the adjoint of im2col).
 
     cols: (C*kH*kW, H_out*W_out) -> (C, H, W), or (N, C*kH*kW, H_out*W_out) -> (N, C, H, W).
@@ -69,7 +69,7 @@ def col2im(cols, C, H, W, kH, kW, stride=1):
     # END SOLUTION
 
 
-def normalize_fit(X):
+def normalize_fit(X: np.ndarray) -> tuple[np.float32, np.float32]:
     """Mean and standard deviation of the training images, over all pixels (two scalars).
 
     X: (N, D) or (N, H, W) -> (mean, std), float32.
@@ -79,7 +79,7 @@ def normalize_fit(X):
     # END SOLUTION
 
 
-def normalize_apply(X, mean, std):
+def normalize_apply(X: np.ndarray, mean: float, std: float) -> np.ndarray:
     """Standardise X with a mean and std fitted on the training set: (X - mean) / std, same shape."""
     # BEGIN SOLUTION: lesson 8, lab 'LeNet-style CNN', preprocessing: normalize_apply
     return (X - mean) / std

@@ -5,12 +5,14 @@ backward takes only dY. Parameter gradients accumulate (+=) until they are zeroe
 Arrays are NCHW: x (N, C, H, W). float32 in gives float32 out.
 """
 
+from typing import Any
+
 import numpy as np
 
 from .functional import col2im, he_normal, im2col, output_size, pair
 
 
-def pad(x, padding, value=0.0):
+def pad(x: np.ndarray, padding: tuple[int, int], value: float = 0.0) -> np.ndarray:
     """Pad the two spatial axes of x (N, C, H, W) by padding = (pH, pW) with a constant."""
     # BEGIN SOLUTION: Conv2d / MaxPool2d: pad the input (zeros for Conv2d, -inf for MaxPool2d)
     pH, pW = padding
@@ -20,7 +22,7 @@ def pad(x, padding, value=0.0):
     # END SOLUTION
 
 
-def crop(x, padding):
+def crop(x: np.ndarray, padding: tuple[int, int]) -> np.ndarray:
     """Undo pad: drop padding = (pH, pW) rows and columns from each side of x (N, C, H, W)."""
     # BEGIN SOLUTION: Conv2d / MaxPool2d backward: crop the padding off dX
     pH, pW = padding
@@ -37,7 +39,8 @@ class Conv2d:
     padding adds zeros.
     """
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int],
+                 stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0) -> None:
         # BEGIN SOLUTION: Conv2d (earlier lesson): weight, bias and their gradient buffers
         self.in_channels = in_channels
         self.out_channels = out_channels
@@ -49,10 +52,10 @@ class Conv2d:
         self.bias = np.zeros(out_channels, dtype=np.float32)
         self.grad_weight = np.zeros_like(self.weight)
         self.grad_bias = np.zeros_like(self.bias)
-        self.cache = None
+        self.cache: dict[str, Any] | None = None
         # END SOLUTION
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         """x: (N, in_channels, H, W) -> (N, out_channels, H_out, W_out).
 
         Caches the columns of the padded input, (N, in*kH*kW, H_out*W_out), and its shape.
@@ -70,12 +73,13 @@ class Conv2d:
         return out.reshape(N, self.out_channels, H_out, W_out)
         # END SOLUTION
 
-    def backward(self, dY):
+    def backward(self, dY: np.ndarray) -> np.ndarray:
         """dY: (N, out_channels, H_out, W_out) -> dX: (N, in_channels, H, W).
 
         Adds dL/dweight to grad_weight and dL/dbias to grad_bias.
         """
         # BEGIN SOLUTION: Conv2d backward (earlier lesson): grad_weight, grad_bias, and dX through col2im
+        assert self.cache is not None, "forward must run before backward"
         cols = self.cache["cols"]                               # (N, in*kH*kW, L)
         N, C, H_pad, W_pad = self.cache["padded_shape"]
         kH, kW = self.kernel_size
@@ -88,7 +92,7 @@ class Conv2d:
         return crop(dX_pad, self.padding)
         # END SOLUTION
 
-    def zero_grad(self):
+    def zero_grad(self) -> None:
         """Reset grad_weight and grad_bias to zero, in place."""
         # BEGIN SOLUTION: zero_grad(): reset the gradient buffers in place
         self.grad_weight.fill(0.0)
@@ -103,15 +107,16 @@ class MaxPool2d:
     and PyTorch do); where windows overlap (stride < kernel) the routed gradients add up.
     """
 
-    def __init__(self, kernel_size, stride=None, padding=0):
+    def __init__(self, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None,
+                 padding: int | tuple[int, int] = 0) -> None:
         # BEGIN SOLUTION: lesson 8, lab 'MaxPool2d': kernel_size, stride (None means kernel_size), padding, cache
         self.kernel_size = pair(kernel_size)
         self.stride = self.kernel_size if stride is None else pair(stride)
         self.padding = pair(padding)
-        self.cache = None
+        self.cache: dict[str, Any] | None = None
         # END SOLUTION
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         """x: (N, C, H, W) -> (N, C, H_out, W_out).
 
         Caches the max mask, (N, C, kH*kW, H_out*W_out): True at the first maximum of each window.
@@ -133,9 +138,10 @@ class MaxPool2d:
         return out.reshape(N, C, H_out, W_out)
         # END SOLUTION
 
-    def backward(self, dY):
+    def backward(self, dY: np.ndarray) -> np.ndarray:
         """dY: (N, C, H_out, W_out) -> dX: (N, C, H, W), nonzero only at each window's maximum."""
         # BEGIN SOLUTION: lesson 8, lab 'MaxPool2d': backward routes dY to the max of each window
+        assert self.cache is not None, "forward must run before backward"
         max_mask = self.cache["max_mask"]
         N, C, H_pad, W_pad = self.cache["padded_shape"]
         kH, kW = self.kernel_size
@@ -152,7 +158,7 @@ class Linear:
     bias (out_features,), zeros, or None when bias=False.
     """
 
-    def __init__(self, in_features, out_features, bias=True):
+    def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:
         # BEGIN SOLUTION: lesson 8, lab 'Linear layer': weight (out, in) with He init, bias, gradient buffers
         self.in_features = in_features
         self.out_features = out_features
@@ -160,10 +166,10 @@ class Linear:
         self.bias = np.zeros(out_features, dtype=np.float32) if bias else None
         self.grad_weight = np.zeros_like(self.weight)
         self.grad_bias = np.zeros_like(self.bias) if bias else None
-        self.x = None
+        self.x: np.ndarray | None = None
         # END SOLUTION
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         """x: (N, in_features) -> (N, out_features). Caches x."""
         # BEGIN SOLUTION: lesson 8, lab 'Linear layer': forward, caching x
         self.x = x
@@ -173,7 +179,7 @@ class Linear:
         return y
         # END SOLUTION
 
-    def backward(self, dY):
+    def backward(self, dY: np.ndarray) -> np.ndarray:
         """dY: (N, out_features) -> dX: (N, in_features). Adds to grad_weight and grad_bias."""
         # BEGIN SOLUTION: lesson 8, lab 'Linear layer': backward, accumulating grad_weight and grad_bias
         self.grad_weight += dY.T @ self.x
@@ -182,7 +188,7 @@ class Linear:
         return dY @ self.weight
         # END SOLUTION
 
-    def zero_grad(self):
+    def zero_grad(self) -> None:
         """Reset grad_weight and grad_bias to zero, in place."""
         # BEGIN SOLUTION: zero_grad(): reset the gradient buffers in place
         self.grad_weight.fill(0.0)
@@ -194,19 +200,19 @@ class Linear:
 class ReLU:
     """max(x, 0) elementwise; its derivative at 0 is taken to be 0."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         # BEGIN SOLUTION: lesson 8, lab 'ReLU as a layer': the mask cache
-        self.mask = None
+        self.mask: np.ndarray | None = None
         # END SOLUTION
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         """x: any shape -> same shape. Caches the mask x > 0; x itself is not modified."""
         # BEGIN SOLUTION: lesson 8, lab 'ReLU as a layer': forward, caching the mask x > 0
         self.mask = x > 0
         return x * self.mask
         # END SOLUTION
 
-    def backward(self, dY):
+    def backward(self, dY: np.ndarray) -> np.ndarray:
         """dY: same shape as x -> dX = dY where x > 0, else 0."""
         # BEGIN SOLUTION: lesson 8, lab 'ReLU as a layer': backward through the mask
         return dY * self.mask
@@ -216,19 +222,19 @@ class ReLU:
 class Flatten:
     """(N, C, H, W) -> (N, C*H*W) in C order; backward restores the cached shape."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         # BEGIN SOLUTION: lesson 8, exercise 'Flatten layer': the shape cache
-        self.original_shape = None
+        self.original_shape: tuple[int, ...] | None = None
         # END SOLUTION
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         """x: (N, C, H, W) -> (N, C*H*W). Caches x.shape."""
         # BEGIN SOLUTION: lesson 8, exercise 'Flatten layer': forward to (N, C*H*W)
         self.original_shape = x.shape
         return x.reshape(x.shape[0], -1)
         # END SOLUTION
 
-    def backward(self, dY):
+    def backward(self, dY: np.ndarray) -> np.ndarray:
         """dY: (N, C*H*W) -> dX: (N, C, H, W)."""
         # BEGIN SOLUTION: lesson 8, exercise 'Flatten layer': backward to the cached shape
         return dY.reshape(self.original_shape)

@@ -9,19 +9,19 @@ class SoftmaxCrossEntropyLoss:
     logits (N, classes), targets (N,) class indices; the loss is the mean over the batch.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         # BEGIN SOLUTION: lesson 8, lab 'SoftmaxCrossEntropyLoss': the cache
-        self.probs = None
-        self.targets = None
+        self.probs: np.ndarray | None = None
+        self.targets: np.ndarray | None = None
         # END SOLUTION
 
-    def __call__(self, logits, targets):
+    def __call__(self, logits: np.ndarray, targets: np.ndarray) -> float:
         """Same as forward(logits, targets)."""
         # BEGIN SOLUTION: lesson 8, lab 'SoftmaxCrossEntropyLoss': __call__ runs forward
         return self.forward(logits, targets)
         # END SOLUTION
 
-    def forward(self, logits, targets):
+    def forward(self, logits: np.ndarray, targets: np.ndarray) -> float:
         """logits (N, classes), targets (N,) ints -> mean cross-entropy, a scalar.
 
         Shifts each row by its max and takes the log of the softmax as shifted - log(sum(exp)),
@@ -36,9 +36,10 @@ class SoftmaxCrossEntropyLoss:
         return -log_probs[np.arange(logits.shape[0]), targets].mean()
         # END SOLUTION
 
-    def backward(self):
+    def backward(self) -> np.ndarray:
         """-> dLogits (N, classes) = (probs - one_hot(targets)) / N."""
         # BEGIN SOLUTION: lesson 8, lab 'SoftmaxCrossEntropyLoss': backward returns dLogits
+        assert self.probs is not None, "forward must run before backward"
         N = self.probs.shape[0]
         dLogits = self.probs.copy()
         dLogits[np.arange(N), self.targets] -= 1

@@ -4,11 +4,13 @@ Every comparison runs here, on the trusted side, on arrays the worker returned: 
 submission does to numpy inside the sandbox can change a verdict.
 """
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from grader.failures import FailureDetails
+from grader.failures import FailureDetails, GradientRow
 from grader.numerics import max_abs_error, relative_error, worst_index
 
 
@@ -20,7 +22,7 @@ class CheckFailure(AssertionError):
         self.details: FailureDetails = FailureDetails(**details)  # type: ignore[typeddict-item]
 
 
-def as_array(value, case, what):
+def as_array(value: Any, case: str, what: str) -> np.ndarray:
     """value as a numeric ndarray, or a CheckFailure saying what came back instead."""
     if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "biuf":
         return np.asarray(value)
@@ -30,7 +32,7 @@ def as_array(value, case, what):
     raise CheckFailure(f"{case}: {what}: expected a numeric array, got {got}", case=case, what=what, got_type=got)
 
 
-def expect_close(got, expected, tolerance, case, what):
+def expect_close(got: Any, expected: ArrayLike, tolerance: float, case: str, what: str) -> None:
     """got must have expected's shape and a relative error (max abs error over the largest
     magnitude) within tolerance."""
     got = as_array(got, case, what)
@@ -54,13 +56,18 @@ def expect_close(got, expected, tolerance, case, what):
             f"(tolerance {tolerance:g})", **details)
 
 
-def expect(condition, message, case, **details):
+def expect(condition: object, message: str, case: str, **details: Any) -> None:
     """A plain condition with its message."""
     if not condition:
         raise CheckFailure(f"{case}: {message}", case=case, **details)
 
 
-def directional_derivatives(loss, tensors, rng, step, tolerance, case, directions=1):
+# (name, value, analytic gradient, set_value) of one tensor of directional_derivatives
+Tensor = tuple[str, Any, Any, Callable[[Any], object]]
+
+
+def directional_derivatives(loss: Callable[[], Any], tensors: Iterable[Tensor], rng: np.random.Generator, step: float,
+                            tolerance: float, case: str, directions: int = 1) -> list[GradientRow]:
     """Check analytic gradients against central differences of the submission's own forward.
 
     loss(): the scalar sum(forward(x) * R), recomputed by the submission with current values;
@@ -69,7 +76,8 @@ def directional_derivatives(loss, tensors, rng, step, tolerance, case, direction
     (loss(value + step V) - loss(value - step V)) / (2 step); restores every value afterwards.
     Returns the table of rows; raises CheckFailure (with the table) on a mismatch.
     """
-    rows, failures = [], []
+    rows: list[GradientRow] = []
+    failures: list[GradientRow] = []
     for name, value, analytic, set_value in tensors:
         analytic = as_array(analytic, case, f"{name} from backward")
         if analytic.shape != np.shape(value):

@@ -3,10 +3,16 @@ plugin object (ContextPlugin): pytest.main(args, plugins=[JSONReport(), ContextP
 
 import zlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
+
+if TYPE_CHECKING:
+    from grader.lenet_run import LenetRun
+    from grader.oracle import Oracle
+    from grader.rubric import Rubric
+    from grader.sandbox.runner import Sandbox
 
 
 @dataclass
@@ -16,12 +22,12 @@ class GradingContext:
     seed: this run's seed; lenet: a LenetRun started in the background (or None); diagnostics:
     unscored findings, filled by the checks."""
 
-    box: Any
-    oracle: Any
-    rubric: Any
+    box: "Sandbox"
+    oracle: "Oracle"
+    rubric: "Rubric"
     seed: int
-    lenet: Any = None
-    diagnostics: dict = field(default_factory=dict)
+    lenet: "LenetRun | None" = None
+    diagnostics: dict[str, Any] = field(default_factory=dict)
 
     def rng(self, name: str) -> np.random.Generator:
         """A generator for one test, from the run's seed and the test's name: order-independent."""

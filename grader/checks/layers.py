@@ -1,8 +1,12 @@
 """Layers as the checks set them up: twins (the submission's and the reference's, with the same float64
 parameters) and a submission's layer on its own, for the checks that compare it with itself."""
 
+from collections.abc import Iterable
+from typing import Any
+
 import numpy as np
 
+from grader.cases import LayerCase
 from grader.checks.compare import as_array
 from grader.sandbox.proxy import RemoteObject
 
@@ -10,12 +14,12 @@ PARAMETERS = ("weight", "bias")
 GRADIENT_NAMES = {"x": "dX", "weight": "grad_weight", "bias": "grad_bias"}
 
 
-def parameter_names(layer):
+def parameter_names(layer: Any) -> list[str]:
     """The reference layer's parameters: 'weight' and/or 'bias' (bias=None skipped)."""
     return [name for name in PARAMETERS if getattr(layer, name, None) is not None]
 
 
-def set_parameters(layer, values):
+def set_parameters(layer: Any, values: dict[str, np.ndarray]) -> None:
     """Give a layer (either side) these parameters and fresh zero gradients of the same dtype."""
     attributes = {**values, **{f"grad_{name}": np.zeros_like(value) for name, value in values.items()}}
     if isinstance(layer, RemoteObject):
@@ -25,7 +29,7 @@ def set_parameters(layer, values):
             setattr(layer, name, value)
 
 
-def twins(case, api, oracle, rng):
+def twins(case: LayerCase, api: Any, oracle: Any, rng: np.random.Generator) -> tuple[Any, Any, dict[str, np.ndarray]]:
     """(submission layer, reference layer, parameters) for a LayerCase, both set to the same
     random float64 parameters."""
     reference = case.build(oracle)
@@ -36,22 +40,23 @@ def twins(case, api, oracle, rng):
     return student, reference, values
 
 
-def gradients(layer, names, dX):
+def gradients(layer: Any, names: Iterable[str], dX: Any) -> dict[str, Any]:
     """{'x': dX, 'weight': layer.grad_weight, ...}: what one backward produced (copies for the reference)."""
-    grads = {"x": dX}
+    grads: dict[str, Any] = {"x": dX}
     for name in names:
         value = getattr(layer, f"grad_{name}")
         grads[name] = value.copy() if isinstance(value, np.ndarray) else value
     return grads
 
 
-def own_layers(case, api, rng, count=1):
+def own_layers(case: LayerCase, api: Any, rng: np.random.Generator,
+               count: int = 1) -> tuple[list[Any], dict[str, np.ndarray]]:
     """(layers, names): count of the submission's layers for case, all with the same random float64
     parameters of their own shapes (Conv2d and Linear: weight, and bias unless it is None; names
     lists them) and zero gradients. For the checks that compare a layer with itself (cache,
     accumulation); set_parameters(layer, values) resets one."""
     layers = [case.build(api) for _ in range(count)]
-    values = {}
+    values: dict[str, np.ndarray] = {}
     if case.layer in ("Conv2d", "Linear"):
         for name in PARAMETERS:
             current = getattr(layers[0], name)
@@ -62,7 +67,7 @@ def own_layers(case, api, rng, count=1):
     return layers, values
 
 
-def own_gradients(layer, names, dX, case_id):
+def own_gradients(layer: Any, names: Iterable[str], dX: Any, case_id: str) -> dict[str, np.ndarray]:
     """{'x': dX, 'weight': grad_weight, ...} of the submission's layer after a backward, as arrays:
     the gradients of the parameters names, and dX unless it is None."""
     grads = {} if dX is None else {"x": as_array(dX, case_id, "dX from backward")}

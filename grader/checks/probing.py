@@ -1,12 +1,17 @@
 """Trusted probes (grader/probes.py, built in the worker) and empty instances of the submission's
 own layer classes, as the sequential, sgd and api checks use them."""
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from grader.sandbox.runner import Sandbox
 
 AFFINE = (("first", 2.0, 1.0), ("second", -0.5, 3.0), ("third", 3.0, -2.0))  # (name, scale, shift)
 
 
-def probe_layers(box, count: int = len(AFFINE)):
+def probe_layers(box: "Sandbox", count: int = len(AFFINE)) -> tuple[Any, list[Any]]:
     """(CallLog, [AffineLayer, ...]): count probe layers sharing one call log, in the worker."""
     log = box.probe("CallLog")
     return log, [box.probe("AffineLayer", name, scale, shift, log) for name, scale, shift in AFFINE[:count]]
@@ -25,19 +30,21 @@ def expected_backward(dY: np.ndarray, count: int = len(AFFINE)) -> np.ndarray:
 
 
 # the layers of a parameters() check: (class, {parameter: shape or None for bias=None})
-PARAMETER_LAYERS = (("Conv2d", {"weight": (3, 2, 3, 3), "bias": (3,)}), ("ReLU", {}), ("Flatten", {}),
-                    ("Linear", {"weight": (4, 12), "bias": None}), ("Linear", {"weight": (2, 4), "bias": (2,)}))
+Shapes = dict[str, tuple[int, ...] | None]
+PARAMETER_LAYERS: tuple[tuple[str, Shapes], ...] = (
+    ("Conv2d", {"weight": (3, 2, 3, 3), "bias": (3,)}), ("ReLU", {}), ("Flatten", {}),
+    ("Linear", {"weight": (4, 12), "bias": None}), ("Linear", {"weight": (2, 4), "bias": (2,)}))
 
 
-def parameter_layers(box, count: int = len(PARAMETER_LAYERS)):
+def parameter_layers(box: "Sandbox", count: int = len(PARAMETER_LAYERS)) -> list[tuple[Any, Shapes]]:
     """[(layer, {parameter: shape or None})]: instances of the submission's own layer classes made
     without running their code (Sandbox.shell), holding known parameters and zero gradients, so
     that its Sequential recognises them whether it looks for attributes or for its classes."""
-    layers = []
+    layers: list[tuple[Any, Shapes]] = []
     for position, (name, shapes) in enumerate(PARAMETER_LAYERS[:count]):
-        attributes = {}
+        attributes: dict[str, np.ndarray | None] = {}
         for key, shape in shapes.items():
             value = None if shape is None else np.full(shape, float(position + 1))
-            attributes.update({key: value, f"grad_{key}": None if value is None else np.zeros(shape)})
+            attributes.update({key: value, f"grad_{key}": None if shape is None else np.zeros(shape)})
         layers.append((box.shell(name, **attributes), shapes))
     return layers

@@ -9,14 +9,14 @@ class SoftmaxCrossEntropyLoss:
     logits (N, classes), targets (N,) class indices; the loss is the mean over the batch.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         raise NotImplementedError("lesson 8, lab 'SoftmaxCrossEntropyLoss': the cache")
 
-    def __call__(self, logits, targets):
+    def __call__(self, logits: np.ndarray, targets: np.ndarray) -> float:
         """Same as forward(logits, targets)."""
         raise NotImplementedError("lesson 8, lab 'SoftmaxCrossEntropyLoss': __call__ runs forward")
 
-    def forward(self, logits, targets):
+    def forward(self, logits: np.ndarray, targets: np.ndarray) -> float:
         """logits (N, classes), targets (N,) ints -> mean cross-entropy, a scalar.
 
         Shifts each row by its max and takes the log of the softmax as shifted - log(sum(exp)),
@@ -25,6 +25,6 @@ class SoftmaxCrossEntropyLoss:
         """
         raise NotImplementedError("lesson 8, lab 'SoftmaxCrossEntropyLoss': stable softmax and mean cross-entropy")
 
-    def backward(self):
+    def backward(self) -> np.ndarray:
         """-> dLogits (N, classes) = (probs - one_hot(targets)) / N."""
         raise NotImplementedError("lesson 8, lab 'SoftmaxCrossEntropyLoss': backward returns dLogits")

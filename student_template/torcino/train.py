@@ -10,13 +10,14 @@ and test_labels.npy, or a Keras-style mnist.npz.
 import argparse
 import importlib
 import sys
+from collections.abc import Sequence
 
 from grader.data import DataError, load_mnist
 from grader.lenet import Protocol, train_lenet
 from grader.progress import ProgressBar
 
 
-def parse_args(argv):
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     defaults = Protocol()
     parser = argparse.ArgumentParser(prog=f"python -m {__name__}", description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=None, help="lesson .npy directory or mnist.npz (default: bundled subset)")
@@ -27,7 +28,7 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     api = importlib.import_module(__package__)  # the layers of the package this script lives in
     try:
@@ -38,9 +39,9 @@ def main(argv=None):
     protocol = Protocol(epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, seed=args.seed)
     print(f"LeNet with {__package__}: {len(data[0])} train / {len(data[2])} test images, "
           f"{protocol.epochs} epochs, lr {protocol.lr}, batch {protocol.batch_size}, seed {protocol.seed}")
-    bars = {}
+    bars: dict[int, ProgressBar] = {}
 
-    def show(epoch, batch, batches, loss):
+    def show(epoch: int, batch: int, batches: int, loss: float) -> None:
         bar = bars.setdefault(epoch, ProgressBar(batches, f"epoch {epoch + 1}/{protocol.epochs}"))
         bar.update(batch + 1, f"loss {loss:.3f}")
         if batch + 1 == batches:

@@ -439,9 +439,9 @@ BUGS = [
         name="backward_requires_x",
         items=("api", "linear.backward", "lenet"),
         patches=(("layers",
-                  "    def backward(self, dY):\n"
+                  "    def backward(self, dY: np.ndarray) -> np.ndarray:\n"
                   '        """dY: (N, out_features) -> dX: (N, in_features). Adds to grad_weight and grad_bias."""',
-                  "    def backward(self, dY, x):\n"
+                  "    def backward(self, dY: np.ndarray, x: np.ndarray) -> np.ndarray:\n"
                   '        """dY: (N, out_features) -> dX: (N, in_features). Adds to grad_weight and grad_bias."""'),
                  ("layers", "self.grad_weight += dY.T @ self.x", "self.grad_weight += dY.T @ x")),
         why="Linear.backward(dY, x) expects the input again instead of using what forward cached",
@@ -450,16 +450,16 @@ BUGS = [
         name="maxpool_stride_required",
         items=("api", "maxpool2d.forward", "maxpool2d.backward"),
         patches=(("layers",
-                  "def __init__(self, kernel_size, stride=None, padding=0):",
-                  "def __init__(self, kernel_size, stride, padding=0):"),),
+                  "stride: int | tuple[int, int] | None = None,",
+                  "stride: int | tuple[int, int],"),),
         why="MaxPool2d's stride has no default: MaxPool2d(2) raises TypeError",
     ),
     Bug(
         name="linear_without_bias_parameter",
         items=("api", "linear.forward", "linear.backward"),
         patches=(("layers",
-                  "def __init__(self, in_features, out_features, bias=True):",
-                  "def __init__(self, in_features, out_features):"),
+                  "def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:",
+                  "def __init__(self, in_features: int, out_features: int) -> None:"),
                  ("layers",
                   "self.bias = np.zeros(out_features, dtype=np.float32) if bias else None",
                   "self.bias = np.zeros(out_features, dtype=np.float32)"),
@@ -472,8 +472,8 @@ BUGS = [
         name="sgd_learning_rate_keyword",
         items=("api", "sgd", "lenet"),
         patches=(("optim",
-                  "def __init__(self, model, lr=0.01):",
-                  "def __init__(self, model, learning_rate=0.01):"),
+                  "def __init__(self, model: Any, lr: float = 0.01) -> None:",
+                  "def __init__(self, model: Any, learning_rate: float = 0.01) -> None:"),
                  ("optim", "self.lr = lr", "self.lr = learning_rate")),
         why="SGD's keyword is learning_rate instead of lr: SGD(model, lr=0.1) raises TypeError",
     ),
