@@ -8,11 +8,11 @@ SUBMISSIONS ?=
 OUT ?= out
 JOBS ?=
 
-.PHONY: grade batch test template fixtures student-kit gradescope train bench data
+.PHONY: grade batch test lint template fixtures student-kit gradescope train bench data
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[similarity,test]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[similarity,test,lint]'
 	touch $@
 
 ## grade: grade SUBMISSION (default: the reference) and write results.json to OUT (default out/)
@@ -27,6 +27,12 @@ batch: $(INSTALLED)
 ## test: the whole test suite
 test: $(INSTALLED)
 	$(PY) -m pytest
+
+## lint: ruff (lint and format) and mypy, as configured in pyproject.toml
+lint: $(INSTALLED)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 ## template: regenerate student_template/ from the reference's solution regions
 template: $(INSTALLED)
