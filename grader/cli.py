@@ -29,7 +29,7 @@ import warnings
 from pathlib import Path
 
 from grader import __version__
-from grader.batch import BatchError
+from grader.class_folder import BatchError
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from grader.batch import Entry, Outcome, Settings
+    from grader.batch import Outcome, Settings
+    from grader.class_folder import Entry
 
 
 def pack(entry: "Entry") -> tuple[str, bytes]:
@@ -66,6 +67,6 @@ def dask_executor(address: str) -> DaskExecutor:
     try:
         from distributed import Client
     except ImportError:
-        from grader.batch import BatchError
+        from grader.class_folder import BatchError
         raise BatchError("--executor dask needs Dask: pip install '.[dask]'") from None
     return DaskExecutor(Client(address))

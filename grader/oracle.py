@@ -12,31 +12,31 @@ event (what was asked, with which arguments, and what came back); a replay expec
 in the same order, verifies their arguments and answers with the recorded result. The checks draw
 their inputs from the run's seed, so with the public seed they ask exactly what was recorded.
 
-The fixture file is a zip of .npy arrays (readable with numpy.load) with the events in __index__.
+The fixture file and the events' vocabulary are grader.fixture_file's.
 """
 
-import io
-import json
-import zipfile
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 
+from grader.fixture_file import (
+    Event,
+    FixtureError,
+    _Method,
+    _Missing,
+    _Object,
+    decode_event,
+    read_fixtures,
+    write_fixtures,
+)
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "public.npz"
 PUBLIC_SEED = 8
-FORMAT = 1
 INPUT_RTOL = 1e-12  # arguments are the checks' own inputs: equal up to the last bits
-Event = dict[str, Any]  # one interaction of a check with the reference (see "Events" below)
-
-
-class FixtureError(Exception):
-    """The public fixtures are missing, unreadable or do not match what the checks ask (a grader
-    problem, not the submission's: run `make fixtures`)."""
 
 
 REFERENCE_MARKER = "TORCINO_REFERENCE"  # a data file that only this project's reference package ships
@@ -90,22 +90,8 @@ class Recording:
         return _RecordingNamespace(self.reference, log)
 
     def save(self, path: str | Path = FIXTURES) -> Path:
-        """Write the fixtures: every array as a .npy member, the events as JSON in __index__."""
-        arrays: dict[str, np.ndarray] = {}
-        tests: dict[str, list[Event]] = {}
-        for test_id, events in sorted(self.tests.items()):
-            tests[test_id] = [_encode_event(event, arrays) for event in events]
-        index = {"format": FORMAT, "seed": self.seed, "tests": tests}
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        members = {"__index__": np.array(json.dumps(index, sort_keys=True)), **arrays}
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name, array in members.items():
-                buffer = io.BytesIO()
-                np.lib.format.write_array(buffer, np.asarray(array), allow_pickle=False)
-                archive.writestr(zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0)),
-                                 buffer.getvalue(), compress_type=zipfile.ZIP_DEFLATED)
-        return path
+        """Write the fixture file (grader.fixture_file)."""
+        return write_fixtures(path, self.seed, self.tests)
 
 
 class Replay:
@@ -116,22 +102,13 @@ class Replay:
 
     def __init__(self, path: str | Path = FIXTURES) -> None:
         self.path = Path(path)
-        try:
-            with np.load(self.path, allow_pickle=False) as data:
-                index = json.loads(str(data["__index__"]))
-                self.arrays = {name: data[name] for name in data.files if name != "__index__"}
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
-            raise FixtureError(f"{self.path}: cannot read the public fixtures ({error}); run `make fixtures`") from None
-        if index.get("format") != FORMAT:
-            raise FixtureError(f"{self.path}: fixture format {index.get('format')}, expected {FORMAT}; run `make fixtures`")
-        self.seed: int = index["seed"]
-        self.tests: dict[str, list[Event]] = index["tests"]
+        self.seed, self.tests, self.arrays = read_fixtures(self.path)
 
     def events(self, test_id: str) -> list[Event]:
         """The recorded events of one test, decoded (arrays, handles, methods)."""
         if test_id not in self.tests:
             raise FixtureError(f"no public fixtures for {test_id} in {self.path}; run `make fixtures`")
-        return [_decode_event(event, self.arrays) for event in self.tests[test_id]]
+        return [decode_event(event, self.arrays) for event in self.tests[test_id]]
 
     def session(self, test_id: str) -> "_ReplayNamespace":
         return _ReplayNamespace(_Script(test_id, self.events(test_id)))
@@ -147,29 +124,6 @@ def default_oracle(mode: str) -> Oracle:
     if mode == "instructor":
         return LiveReference()
     raise ValueError(f"unknown grading mode {mode!r}: expected 'instructor' or 'public'")
-
-
-# Events: {"op": "construct" | "getattr" | "setattr" | "call", "target": handle or None,
-#          "name": str, "args": [...], "kwargs": {...}, "result": ...}; values are plain data, arrays,
-#          {"object": handle} for reference objects and {"method": name} for bound methods.
-
-@dataclass(frozen=True)
-class _Object:
-    """A reference object, named by its handle within one test."""
-
-    handle: int
-
-
-@dataclass(frozen=True)
-class _Method:
-    """getattr found a method."""
-
-    name: str
-
-
-@dataclass(frozen=True)
-class _Missing:
-    """getattr found no such attribute."""
 
 
 class _Log:
@@ -358,43 +312,3 @@ class _ReplayObject:
         return _answer(self._script.next("call", self._handle, name, args, kwargs), self._script)
 
 
-def _encode_event(event: Event, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
-    return {key: _encode(value, arrays) if key in ("args", "kwargs", "result") else value
-            for key, value in event.items()}
-
-
-def _encode(value: Any, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
-    if isinstance(value, _Object):
-        return {"object": value.handle}
-    if isinstance(value, _Method):
-        return {"method": value.name}
-    if isinstance(value, _Missing):
-        return {"missing": True}
-    if isinstance(value, np.ndarray):
-        name = f"a{len(arrays)}"
-        arrays[name] = value
-        return {"array": name}
-    if isinstance(value, (list, tuple)):
-        return {"tuple" if isinstance(value, tuple) else "list": [_encode(v, arrays) for v in value]}
-    return {"value": value}
-
-
-def _decode_event(event: dict[str, Any], arrays: dict[str, np.ndarray]) -> Event:
-    return {key: _decode(value, arrays) if key in ("args", "kwargs", "result") else value
-            for key, value in event.items()}
-
-
-def _decode(value: dict[str, Any], arrays: dict[str, np.ndarray]) -> Any:
-    (kind, content), = value.items()
-    if kind == "object":
-        return _Object(content)
-    if kind == "method":
-        return _Method(content)
-    if kind == "missing":
-        return _Missing()
-    if kind == "array":
-        return arrays[content]
-    if kind in ("tuple", "list"):
-        items = [_decode(v, arrays) for v in content]
-        return tuple(items) if kind == "tuple" else items
-    return content

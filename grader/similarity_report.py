@@ -34,7 +34,7 @@ from grader.similarity import (
 )
 
 if TYPE_CHECKING:
-    from grader.batch import Entry
+    from grader.class_folder import Entry
     from grader.gradebook import BatchRow
     from grader.rubric import Rubric
 

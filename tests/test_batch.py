@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.class_fixture import SKIPPED, make_class, make_gradescope_export
-from grader.batch import OutLock, discover
+from grader.batch import OutLock
+from grader.class_folder import discover
 from grader.cli import main
 from grader.rubric import ITEM_IDS
 from tests.helpers.grading_support import rubric_with

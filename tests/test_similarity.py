@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.browser import assert_quiet, load
-from grader.batch import Entry
+from grader.class_folder import Entry
 from grader.gradebook import BatchRow
 from grader.rubric import load_rubric
 from grader.sandbox.prepare import fingerprint

@@ -1,0 +1,119 @@
+"""The public fixtures' file and the vocabulary of its events.
+
+An event is one interaction of a check with the reference: {"op": "construct" | "getattr" |
+"setattr" | "call", "target": handle or None, "name": str, "args": [...], "kwargs": {...},
+"result": ...}; its values are plain data, arrays, _Object(handle) for reference objects,
+_Method(name) for bound methods and _Missing() for an attribute that is not there.
+
+The file is a zip of .npy members (readable with numpy.load), the events as JSON in __index__, with
+fixed timestamps so that re-recording gives the same bytes. Nothing is pickled. (grader/sandbox/wire.py
+is the other codec of arrays: frames on a pipe, parsed in place with size limits against a hostile
+worker; this one is a whole file, read once from the grader's own package.)
+"""
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+FORMAT = 1
+Event = dict[str, Any]
+
+
+class FixtureError(Exception):
+    """The public fixtures are missing, unreadable, of another format or do not cover a check."""
+
+
+@dataclass(frozen=True)
+class _Object:
+    """A reference object, named by its handle within one test."""
+
+    handle: int
+
+
+@dataclass(frozen=True)
+class _Method:
+    """getattr found a method."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class _Missing:
+    """getattr found no such attribute."""
+
+
+def write_fixtures(path: str | Path, seed: int, tests: dict[str, list[Event]]) -> Path:
+    """Write the fixtures: every array as a .npy member, the events as JSON in __index__."""
+    arrays: dict[str, np.ndarray] = {}
+    encoded = {test_id: [encode_event(event, arrays) for event in events] for test_id, events in sorted(tests.items())}
+    index = {"format": FORMAT, "seed": seed, "tests": encoded}
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    members = {"__index__": np.array(json.dumps(index, sort_keys=True)), **arrays}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, array in members.items():
+            buffer = io.BytesIO()
+            np.lib.format.write_array(buffer, np.asarray(array), allow_pickle=False)
+            archive.writestr(zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0)),
+                             buffer.getvalue(), compress_type=zipfile.ZIP_DEFLATED)
+    return path
+
+
+def read_fixtures(path: Path) -> tuple[int, dict[str, list[Event]], dict[str, np.ndarray]]:
+    """(seed, the encoded events of each test, the arrays) of a fixture file; FixtureError."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            index = json.loads(str(data["__index__"]))
+            arrays = {name: data[name] for name in data.files if name != "__index__"}
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
+        raise FixtureError(f"{path}: cannot read the public fixtures ({error}); run `make fixtures`") from None
+    if index.get("format") != FORMAT:
+        raise FixtureError(f"{path}: fixture format {index.get('format')}, expected {FORMAT}; run `make fixtures`")
+    return index["seed"], index["tests"], arrays
+
+
+def encode_event(event: Event, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    return {key: _encode(value, arrays) if key in ("args", "kwargs", "result") else value
+            for key, value in event.items()}
+
+
+def _encode(value: Any, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    if isinstance(value, _Object):
+        return {"object": value.handle}
+    if isinstance(value, _Method):
+        return {"method": value.name}
+    if isinstance(value, _Missing):
+        return {"missing": True}
+    if isinstance(value, np.ndarray):
+        name = f"a{len(arrays)}"
+        arrays[name] = value
+        return {"array": name}
+    if isinstance(value, (list, tuple)):
+        return {"tuple" if isinstance(value, tuple) else "list": [_encode(v, arrays) for v in value]}
+    return {"value": value}
+
+
+def decode_event(event: dict[str, Any], arrays: dict[str, np.ndarray]) -> Event:
+    return {key: _decode(value, arrays) if key in ("args", "kwargs", "result") else value
+            for key, value in event.items()}
+
+
+def _decode(value: dict[str, Any], arrays: dict[str, np.ndarray]) -> Any:
+    (kind, content), = value.items()
+    if kind == "object":
+        return _Object(content)
+    if kind == "method":
+        return _Method(content)
+    if kind == "missing":
+        return _Missing()
+    if kind == "array":
+        return arrays[content]
+    if kind in ("tuple", "list"):
+        items = [_decode(v, arrays) for v in content]
+        return tuple(items) if kind == "tuple" else items
+    return content
