@@ -119,7 +119,8 @@ class WorkerProcess:
         self.drain.start()
 
     def request(self, header, arrays, seconds):
-        """Send one request; (reply header, arrays). Raises wire errors; BrokenPipe when the worker is gone."""
+        """Send one request; (reply header, arrays). Raises wire errors: ChannelClosed when the worker is
+        gone (a failed write included), ReadTimeout past the deadline, ProtocolError for a bad reply."""
         try:
             wire.write_frame(self.request_write, header, arrays)
         except (BrokenPipeError, OSError) as error:

@@ -65,11 +65,6 @@ class RemoteClass:
     def __call__(self, *args, **kwargs):
         return self.sandbox.request("call_name", f"{self.name}(...)", name=self.name, args=args, kwargs=kwargs)
 
-    def signature(self, method=None):
-        """[{"name", "kind", "default", "has_default"}, ...] of the class (its __init__) or of one method."""
-        label = f"signature of {self.name}" + (f".{method}" if method else "")
-        return self.sandbox.request("signature", label, target=self.name, method=method)
-
     def __repr__(self):
         return f"<{self.name} of the submission>"
 

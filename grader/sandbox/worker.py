@@ -30,7 +30,6 @@ Requests ({"op": ..., ...}) and what the reply's "value" holds:
     shell     name, attributes                -> a handle to an instance of the submission's class name
                                                  made without running its code (no __init__), with attributes
     lenet_layer_times X, seed                 -> per-layer forward and backward times
-    release   handles                         -> None
 With keep=True the result stays here and the reply holds its handle (so that identity can be checked).
 A reply is {"value": ..., "output": text, "dropped": n} or {"error": {...}, "output": ..., "dropped": n}.
 """
@@ -214,10 +213,6 @@ class Worker:
 
     def api(self):
         return types.SimpleNamespace(**self.namespace)
-
-    def op_release(self, handles):
-        for handle in handles:
-            self.objects.pop(handle, None)
 
 
 CONTRACT_METHODS = ("__init__", "__call__", "forward", "backward", "parameters", "zero_grad", "step")
