@@ -26,7 +26,9 @@ import os
 import sys
 import tempfile
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from grader import __version__
 from grader.class_folder import BatchError
@@ -40,6 +42,9 @@ from grader.sandbox.errors import SandboxUnavailable
 from grader.sandbox.prepare import path_problem
 from grader.sandbox.isolation import CHOICES, SandboxWarning
 
+if TYPE_CHECKING:
+    from grader.grading import Grade
+
 CANNOT_GRADE = 2
 
 
@@ -48,11 +53,11 @@ class UsageError(Exception):
 
 
 class Parser(argparse.ArgumentParser):
-    def error(self, message):
+    def error(self, message: str) -> NoReturn:
         raise UsageError(message)
 
 
-def build_parser():
+def build_parser() -> Parser:
     parser = Parser(prog="torcino-grade", description="Grade lesson 8 submissions (Torcino layers in NumPy).")
     parser.add_argument("--version", action="version", version=f"torcino-grader {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
@@ -90,7 +95,7 @@ def build_parser():
     return parser
 
 
-def check_output_directory(path, option="--out"):
+def check_output_directory(path: str | Path, option: str = "--out") -> None:
     """OUT must be a directory that can be written (created if missing): checked once the other
     arguments are, before grading."""
     try:
@@ -101,10 +106,10 @@ def check_output_directory(path, option="--out"):
         raise UsageError(f"{option} {path}: cannot be written ({error.strerror or error})") from None
 
 
-def check_inputs(args):
+def check_inputs(args: argparse.Namespace) -> None:
     """Every path argument, before anything is graded: a one-line UsageError for the first bad one."""
-    inputs = [(args.submission, ("file", "directory"))] if args.command == "grade" else \
-        [(args.directory, ("directory",))]
+    inputs: list[tuple[str, tuple[str, ...]]] = \
+        [(args.submission, ("file", "directory"))] if args.command == "grade" else [(args.directory, ("directory",))]
     if args.data is not None:
         inputs.append((args.data, ("file", "directory")))
     if os.path.lexists(args.rubric):  # a path, not a name from rubrics/
@@ -118,7 +123,7 @@ def check_inputs(args):
         raise UsageError(f"--out {problem}")
 
 
-def command_batch(args, stream):
+def command_batch(args: argparse.Namespace, stream: TextIO) -> int:
     from grader.batch import Settings, run_batch
     from grader.executors import dask_executor
 
@@ -150,7 +155,7 @@ def command_batch(args, stream):
     return 130 if summary["interrupted"] else 0
 
 
-def print_table(grade, stream) -> None:
+def print_table(grade: "Grade", stream: TextIO) -> None:
     """The per-item table and the total (rich, without colour where the stream is not a terminal)."""
     console = Console(file=stream, highlight=False, width=max(Console(file=stream).width, 100))
     console.print(f"torcino-grader {grade.grader_version} | rubric {grade.rubric} | {grade.mode} mode | "
@@ -171,7 +176,7 @@ def print_table(grade, stream) -> None:
     console.print(table)
 
 
-def grading_mode(requested):
+def grading_mode(requested: str) -> str:
     """The mode to grade in: auto is instructor when the reference package is installed."""
     available = reference_available()
     if requested == "auto":
@@ -182,7 +187,7 @@ def grading_mode(requested):
     return requested
 
 
-def command_grade(args, stream):
+def command_grade(args: argparse.Namespace, stream: TextIO) -> int:
     from grader.grading import grade as run_grade
     from grader.report import write_reports
     from grader.results import to_results, write_json
@@ -209,7 +214,7 @@ def command_grade(args, stream):
     return 0
 
 
-def main(argv=None, stream=None):
+def main(argv: Sequence[str] | None = None, stream: TextIO | None = None) -> int:
     stream = stream or sys.stdout
     try:
         args = build_parser().parse_args(argv)

@@ -23,7 +23,8 @@ class ProgressBar:
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                  TimeElapsedColumn(), TimeRemainingColumn(), TextColumn("{task.fields[note]}"),
                                  console=self.console, auto_refresh=self.interactive)
-        self.task = self.progress.add_task(label, total=max(int(total), 1), note="")
+        self.total = max(int(total), 1)
+        self.task = self.progress.add_task(label, total=self.total, note="")
         if self.interactive:
             self.progress.start()
 
@@ -31,7 +32,7 @@ class ProgressBar:
         self.progress.update(self.task, completed=done, note=note)
         if not self.interactive:
             now = time.perf_counter()
-            if now - self.last_line >= self.every_seconds or done >= self.progress.tasks[0].total:
+            if now - self.last_line >= self.every_seconds or done >= self.total:
                 self.console.print(self.progress.make_tasks_table(self.progress.tasks))
                 self.last_line = now
 

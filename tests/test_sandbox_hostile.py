@@ -1,8 +1,8 @@
 """Hostile submissions, each run end to end through the sandbox: the grader survives and is not fooled.
 
-Until the checks exist, 'grading' is a probe: the submission's ReLU (where each file puts its
-hostile behaviour) and then its Linear (a correct one, appended from hostile/_linear.py), each
-compared with the reference on the trusted side.
+These tests do not go through the checks: each calls the submission directly, its ReLU (where each
+file puts its hostile behaviour) and then its Linear (a correct one, appended from hostile/_linear.py),
+and compares both with the reference on the trusted side, so what is on trial is the sandbox alone.
 
 The module runs in three environments:
 - here, with bubblewrap (the isolating tier) and none;

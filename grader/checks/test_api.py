@@ -3,21 +3,28 @@ each): its constructor accepts the lesson's signatures, and its methods accept t
 (backward(dY) with dY alone, the loss's backward() with nothing; extra optional arguments are fine).
 Sequential and SGD are built around trusted probes, so that no other class can cost them."""
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 import pytest
 
 from grader.checks.compare import expect
 from grader.checks.probing import probe_layers
 
+if TYPE_CHECKING:
+    from grader.sandbox.runner import Sandbox
+
 POSITIONAL = ("POSITIONAL_ONLY", "POSITIONAL_OR_KEYWORD")
 
 
-def _model(api, box):
+def _model(api: Any, box: "Sandbox") -> Any:
     return api.Sequential(*probe_layers(box, 2)[1])
 
 
-LAYER_CALLS = {"forward": ("x",), "backward": ("dY",)}
+Build = Callable[[Any, "Sandbox"], Any]  # (api, box) -> an object of the submission's class
+LAYER_CALLS: dict[str, tuple[str, ...]] = {"forward": ("x",), "backward": ("dY",)}
 # class -> ({construction: build(api, box)}, {method: the positional arguments the lesson passes it})
-LESSON_API = {
+LESSON_API: dict[str, tuple[dict[str, Build], dict[str, tuple[str, ...]]]] = {
     "Conv2d": ({"Conv2d(1, 2, 3)": lambda api, box: api.Conv2d(1, 2, 3),
                 "Conv2d(3, 4, 5, stride=2, padding=1)": lambda api, box: api.Conv2d(3, 4, 5, stride=2, padding=1)},
                LAYER_CALLS),
@@ -40,7 +47,7 @@ LESSON_API = {
 }
 
 
-def accepts(parameters: list, count: int) -> bool:
+def accepts(parameters: list[dict[str, Any]], count: int) -> bool:
     """Whether a callable with these parameters (bound: no self) can be called with count positional
     arguments and nothing else."""
     required = [p for p in parameters if p["kind"] in POSITIONAL and not p["has_default"]]
@@ -50,7 +57,7 @@ def accepts(parameters: list, count: int) -> bool:
     return len(required) <= count and (count <= capacity or variadic) and not keyword_only
 
 
-def describe(parameter: dict) -> str:
+def describe(parameter: dict[str, Any]) -> str:
     prefix = {"VAR_POSITIONAL": "*", "VAR_KEYWORD": "**"}.get(parameter["kind"], "")
     return prefix + parameter["name"] + (f"={parameter['default']}" if parameter["has_default"] else "")
 

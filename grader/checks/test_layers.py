@@ -1,18 +1,27 @@
 """conv2d / maxpool2d / linear .forward and .backward: values against the reference over the case
 tables, and backward against finite differences of the submission's own forward."""
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 import pytest
 
-from grader.cases import CONV2D_CASES, LINEAR_CASES, MAXPOOL2D_CASES
-from grader.checks.compare import CheckFailure, as_array, directional_derivatives, expect_close
+from grader.cases import CONV2D_CASES, LINEAR_CASES, MAXPOOL2D_CASES, LayerCase
+from grader.checks.compare import CheckFailure, Tensor, as_array, directional_derivatives, expect_close
 from grader.checks.layers import GRADIENT_NAMES, gradients, parameter_names, twins
 from grader.checks.marks import case_param
+from grader.failures import GradientRow
+
+if TYPE_CHECKING:
+    from _pytest.mark.structures import ParameterSet  # what pytest.param returns (not exported by pytest)
+
+    from grader.rubric import Tolerances
 
 TABLES = {"conv2d": CONV2D_CASES, "maxpool2d": MAXPOOL2D_CASES, "linear": LINEAR_CASES}
 
 
-def cases(part):
+def cases(part: str) -> list["ParameterSet"]:
     return [case_param(case, f"{layer}.{part}") for layer, table in TABLES.items() for case in table]
 
 
@@ -43,21 +52,23 @@ def test_backward(case, api, ref, rng, tol):
         raise disagreement
 
 
-def finite_differences(case, student, x, dY, parameters, names, got, rng, tol):
+def finite_differences(case: LayerCase, student: Any, x: np.ndarray, dY: np.ndarray, parameters: dict[str, np.ndarray],
+                       names: list[str], got: dict[str, Any], rng: np.random.Generator,
+                       tol: "Tolerances") -> tuple[list[GradientRow], CheckFailure | None]:
     """Directional derivatives of sum(forward(x) * dY), the projection backward(dY) differentiates,
     against the submission's own backward: (table rows, the CheckFailure of a mismatch or None)."""
     current = {"x": x}
 
-    def loss():
+    def loss() -> Any:
         return np.sum(as_array(student.forward(current["x"]), case.id, "forward") * dY)
 
-    def setter(name):
+    def setter(name: str) -> Callable[[Any], object]:
         if name == "x":
             return lambda value: current.__setitem__("x", value)
         return lambda value: setattr(student, name, value)
 
     values = {"x": x, **parameters}
-    tensors = [(GRADIENT_NAMES[name], values[name], got[name], setter(name)) for name in ["x", *names]]
+    tensors: list[Tensor] = [(GRADIENT_NAMES[name], values[name], got[name], setter(name)) for name in ["x", *names]]
     try:
         return directional_derivatives(loss, tensors, rng, tol.step, tol.finite_differences, case.id), None
     except CheckFailure as failure:

@@ -2,16 +2,22 @@
 zeroes the gradients in place. The model is a trusted probe (grader/probes.py) whose parameters()
 returns known arrays, so only the submission's SGD is on trial here."""
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pytest
 
 from grader.checks.compare import as_array, expect, expect_close
 
+if TYPE_CHECKING:
+    from grader.sandbox.proxy import RemoteObject
+    from grader.sandbox.runner import Sandbox
+
 item = pytest.mark.item("sgd")
 SHAPES = [(3, 4), (3,), (2, 3), (2,)]
 
 
-def probe_model(box):
+def probe_model(box: "Sandbox") -> tuple["RemoteObject", list[tuple["RemoteObject", "RemoteObject"]]]:
     """(model, [(param, grad) kept in the worker]): a ParameterModel of SHAPES."""
     model = box.probe("ParameterModel", SHAPES)
     pairs = box.call_kept(model, "parameters")

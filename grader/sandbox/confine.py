@@ -17,6 +17,8 @@ the filter denies. Nothing here can be undone by the process.
 import ctypes
 import errno
 import os
+from collections.abc import Iterable
+from typing import Any
 
 SYS_LANDLOCK_CREATE_RULESET, SYS_LANDLOCK_ADD_RULE, SYS_LANDLOCK_RESTRICT_SELF = 444, 445, 446
 CREATE_RULESET_VERSION = 1
@@ -50,26 +52,26 @@ class SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
-def _libc():
+def _libc() -> ctypes.CDLL:
     libc = ctypes.CDLL(None, use_errno=True)
     libc.syscall.restype = ctypes.c_long
     return libc
 
 
-def _check(result, what):
+def _check(result: int, what: str) -> int:
     if result < 0:
         number = ctypes.get_errno()
         raise ConfinementError(number, f"{what}: {os.strerror(number)}")
     return result
 
 
-def landlock_abi():
+def landlock_abi() -> int:
     """The kernel's Landlock ABI version; 0 when Landlock is absent, disabled or forbidden."""
     result = _libc().syscall(SYS_LANDLOCK_CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(CREATE_RULESET_VERSION))
     return max(int(result), 0)
 
 
-def handled_fs(abi):
+def handled_fs(abi: int) -> int:
     """Every file-system right this ABI knows: what is not granted by a rule is denied."""
     rights = FS_ABI1
     if abi >= 2:
@@ -81,7 +83,7 @@ def handled_fs(abi):
     return rights
 
 
-def _add_path(libc, ruleset, path, access):
+def _add_path(libc: ctypes.CDLL, ruleset: int, path: str, access: int) -> None:
     try:
         fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
     except FileNotFoundError:
@@ -96,7 +98,7 @@ def _add_path(libc, ruleset, path, access):
         os.close(fd)
 
 
-def restrict_files(read, write, files):
+def restrict_files(read: Iterable[str], write: Iterable[str], files: Iterable[str]) -> int:
     """Landlock: read-only `read` trees, read-write `write` trees and `files`, no TCP, scoped
     signals and abstract sockets (as far as the ABI goes). Returns the ABI used."""
     abi = landlock_abi()
@@ -123,7 +125,7 @@ def restrict_files(read, write, files):
     return abi
 
 
-def load_seccomp(path):
+def load_seccomp(path: str) -> None:
     """Load a compiled seccomp program (raw BPF, as libseccomp exports it) for this process."""
     with open(path, "rb") as source:
         program = source.read()
@@ -136,7 +138,7 @@ def load_seccomp(path):
     _check(libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0), "prctl(PR_SET_SECCOMP)")
 
 
-def apply(config):
+def apply(config: dict[str, Any]) -> int:
     """Landlock, then seccomp (which may deny what Landlock needs to be set up). Returns the ABI."""
     rules = config["landlock"]
     abi = restrict_files(rules["read"], rules["write"], rules["files"])

@@ -17,12 +17,12 @@ class SandboxError(Exception):
 
     kind = "error"
 
-    def __init__(self, detail, call=""):
+    def __init__(self, detail: str, call: str = "") -> None:
         super().__init__(detail)
         self.detail = detail
         self.call = call
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.call}: {self.detail}" if self.call else self.detail
 
 
@@ -31,7 +31,7 @@ class SubmissionRaised(SandboxError):
 
     kind = "exception"
 
-    def __init__(self, type_name, message, traceback="", call="", where=""):
+    def __init__(self, type_name: str, message: str, traceback: str = "", call: str = "", where: str = "") -> None:
         super().__init__(f"{type_name}: {message}", call)
         self.type_name, self.message, self.traceback = type_name, message, traceback
         self.where = where  # "Class.method" of the lesson's API that raised it, or ""

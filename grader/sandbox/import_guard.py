@@ -21,6 +21,9 @@ import importlib
 import os
 import re
 import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from types import FrameType, ModuleType
+from typing import Any
 
 MAX_RECORDS = 500
 IMPORTLIB = os.path.dirname(importlib.__file__)
@@ -30,11 +33,12 @@ NOTEBOOK_MODULE = re.compile(r"^_notebook_(\d+)\.py$")  # what grader/sandbox/lo
 class Recorder:
     """The records and where they come from; see watching()."""
 
-    def __init__(self, root):
+    def __init__(self, root: str) -> None:
         self.root = os.path.realpath(root)
-        self.records, self.seen = [], set()
+        self.records: list[dict[str, Any]] = []
+        self.seen: set[tuple[Any, ...]] = set()
 
-    def origin(self, frame):
+    def origin(self, frame: FrameType | None) -> tuple[str, int] | None:
         """(file relative to root, line) of the frame that asked for the import, or None."""
         while frame is not None:
             name = frame.f_code.co_filename
@@ -46,12 +50,15 @@ class Recorder:
             frame = frame.f_back
         return None
 
-    def record(self, frame, module, fromlist=(), level=0):
+    def record(self, frame: FrameType | None, module: object, fromlist: Iterable[object] | None = (),
+               level: int = 0) -> None:
         try:
             where = self.origin(frame)
             if where is None or len(self.records) >= MAX_RECORDS or not isinstance(module, str):
                 return
-            file, line, cell = *where, None
+            line: int | None
+            file, line = where
+            cell: int | None = None
             notebook = NOTEBOOK_MODULE.match(file)
             if notebook:
                 file, cell, line = self.notebook(int(notebook[1]), line)
@@ -64,7 +71,7 @@ class Recorder:
         except Exception:  # noqa: BLE001 - recording must never change what the import does
             pass
 
-    def notebook(self, index, line):
+    def notebook(self, index: int, line: int) -> tuple[str, int | None, None]:
         """(notebook file, cell, None) for a line of the module the loader made of notebook index."""
         notebooks = sorted(name for name in os.listdir(self.root) if name.endswith(".ipynb"))
         cell = None
@@ -80,25 +87,27 @@ class Recorder:
 class Finder:
     """A meta path finder that finds nothing: it records first-time imports made by other routes."""
 
-    def __init__(self, recorder):
+    def __init__(self, recorder: Recorder) -> None:
         self.recorder = recorder
 
-    def find_spec(self, name, path=None, target=None):
+    def find_spec(self, name: str, path: Sequence[str] | None = None, target: ModuleType | None = None) -> None:
         self.recorder.record(sys._getframe(1), name)
         return None
 
 
 @contextlib.contextmanager
-def watching(root):
+def watching(root: str) -> Iterator[list[dict[str, Any]]]:
     """Record the submission's imports while the block runs; yields the list of records."""
     recorder = Recorder(root)
     original_import, original_import_module = builtins.__import__, importlib.import_module
 
-    def guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
+    def guarded_import(name: str, globals: Mapping[str, object] | None = None,
+                       locals: Mapping[str, object] | None = None, fromlist: Sequence[str] | None = (),
+                       level: int = 0) -> ModuleType:
         recorder.record(sys._getframe(1), name, fromlist, level)
         return original_import(name, globals, locals, fromlist, level)
 
-    def guarded_import_module(name, package=None):
+    def guarded_import_module(name: str, package: str | None = None) -> ModuleType:
         recorder.record(sys._getframe(1), name, (), 1 if str(name).startswith(".") else 0)
         return original_import_module(name, package)
 

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import sysconfig
 import warnings
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -77,7 +78,7 @@ def choose_mode(requested: str) -> str:
     return "none"
 
 
-def bubblewrap_command(runtime: Path, work: Path, numpy_paths: list) -> list:
+def bubblewrap_command(runtime: Path, work: Path, numpy_paths: Iterable[tuple[str, Path]]) -> list[str]:
     """bwrap arguments: the interpreter and system paths read-only, the submission copy writable."""
     args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
             "--ro-bind", "/usr", "/usr"]

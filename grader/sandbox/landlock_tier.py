@@ -24,6 +24,7 @@ import sysconfig
 import tempfile
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from . import confine
 
@@ -53,7 +54,7 @@ class TierUnavailable(Exception):
 
 
 @lru_cache(maxsize=1)
-def seccomp_program():
+def seccomp_program() -> bytes:
     """The worker's seccomp filter as raw BPF (bytes), compiled by libseccomp for this machine."""
     try:
         import pyseccomp as seccomp
@@ -74,7 +75,7 @@ def seccomp_program():
         return out.read()
 
 
-def hidden_paths():
+def hidden_paths() -> set[str]:
     """Trees never granted even inside a granted one: installed packages (the grader's, the
     reference's, anything else next to the interpreter)."""
     hidden = set(site.getsitepackages())
@@ -84,26 +85,26 @@ def hidden_paths():
         paths = sysconfig.get_paths(vars={"base": prefix, "platbase": prefix})
         hidden |= {paths["purelib"], paths["platlib"]}
     for package in ("grader", "reference"):
-        module = sys.modules.get(package)
-        if module is not None and getattr(module, "__file__", None):
-            hidden.add(os.path.dirname(module.__file__))
+        file = getattr(sys.modules.get(package), "__file__", None)  # None for a missing module
+        if file:
+            hidden.add(os.path.dirname(file))
     return {os.path.realpath(path) for path in hidden}
 
 
-def granted(real, alias, hidden):
+def granted(real: str, alias: str, hidden: set[str]) -> list[str]:
     """Paths (spelled from alias, which stands for the real path) covering the tree at real except
     the hidden trees within it: the tree itself, or its entries one level down, recursively."""
     if real in hidden:
         return []
     if not any(h.startswith(real.rstrip("/") + "/") for h in hidden) or not os.path.isdir(real):
         return [alias]
-    paths = []
+    paths: list[str] = []
     for name in sorted(os.listdir(real)):
         paths += granted(os.path.join(real, name), os.path.join(alias, name), hidden)
     return paths
 
 
-def numpy_trees():
+def numpy_trees() -> list[Path]:
     """numpy's package directory and its bundled libraries (numpy.libs), when present."""
     import numpy
     package = Path(numpy.__file__).resolve().parent
@@ -118,14 +119,14 @@ class Launch:
     runtime: the directory holding _torcino_sandbox and SECCOMP_FILE (see runner.build_runtime);
     runtime/fdsite gets links to numpy through the inherited descriptors."""
 
-    def __init__(self, runtime: Path):
+    def __init__(self, runtime: Path) -> None:
         self.seccomp = str(Path(runtime) / SECCOMP_FILE)
         Path(self.seccomp).write_bytes(seccomp_program())
         hidden = hidden_paths()
         prefix = os.path.realpath(sys.base_prefix)
         trees = {"prefix": prefix, **{tree.name: str(tree) for tree in numpy_trees()}}
-        self.fds = []
-        via = {}
+        self.fds: list[int] = []
+        via: dict[str, str] = {}
         for name, path in trees.items():
             self.fds.append(os.open(path, os.O_PATH | os.O_DIRECTORY))
             via[name] = f"/proc/self/fd/{self.fds[-1]}"
@@ -148,16 +149,16 @@ class Launch:
         self.env = {"PYTHONHOME": via["prefix"], "LD_LIBRARY_PATH": f"{via['prefix']}/lib", "PYTHONSAFEPATH": "1"}
         self.user = UNPRIVILEGED if os.geteuid() == 0 else None
 
-    def confinement(self, work: Path) -> dict:
+    def confinement(self, work: Path) -> dict[str, Any]:
         """confine.apply's configuration for a worker whose writable copy is work."""
         return {"landlock": {"read": self.read, "write": [str(work)], "files": list(DEVICES)}, "seccomp": self.seccomp}
 
-    def popen_arguments(self) -> dict:
+    def popen_arguments(self) -> dict[str, Any]:
         """subprocess.Popen's arguments for the user and inherited descriptors."""
         user = {"user": self.user, "group": self.user, "extra_groups": []} if self.user is not None else {}
         return {"pass_fds": tuple(self.fds), **user}
 
-    def close(self):
+    def close(self) -> None:
         for fd in self.fds:
             os.close(fd)
         self.fds = []
@@ -194,8 +195,8 @@ def landlock_problem() -> "str | None":
         seccomp_program()
     except TierUnavailable as error:
         return str(error)
-    with tempfile.TemporaryDirectory(prefix="torcino-probe-") as top:
-        top = Path(top)
+    with tempfile.TemporaryDirectory(prefix="torcino-probe-") as name:
+        top = Path(name)
         (top / "runtime" / "_torcino_sandbox").mkdir(parents=True)
         for name in ("__init__.py", "confine.py"):
             shutil.copyfile(Path(__file__).with_name(name), top / "runtime" / "_torcino_sandbox" / name)

@@ -19,13 +19,16 @@ import json
 import os
 import sys
 import traceback
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from types import ModuleType
+from typing import Any, ClassVar
 
 NOT_A_DEFINITION = "not a definition"
 SKIPPED_DIRECTORIES = {"tests", "test", "__pycache__", ".ipynb_checkpoints"}
 
 
-def _is_simple_value(node):
+def _is_simple_value(node: ast.expr) -> bool:
     """A constant expression: literals, containers of them, arithmetic, names and attributes."""
     if isinstance(node, (ast.Constant, ast.Name, ast.Attribute)):
         return True
@@ -40,7 +43,7 @@ def _is_simple_value(node):
     return False
 
 
-def is_definition(statement):
+def is_definition(statement: ast.stmt) -> bool:
     """Imports, functions, classes and simple constant assignments: what DEFINITIONS keeps."""
     if isinstance(statement, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return True
@@ -51,7 +54,7 @@ def is_definition(statement):
     return isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)  # docstrings
 
 
-def run_definitions(tree, namespace, filename):
+def run_definitions(tree: ast.Module, namespace: dict[str, Any], filename: str) -> list[tuple[int, str]]:
     """Execute the definitions of a parsed module one statement at a time; a failing one is skipped.
 
     Returns [(line, message), ...] for the statements that were dropped or failed.
@@ -74,17 +77,17 @@ def run_definitions(tree, namespace, filename):
 class Notes:
     """What loading found, for the report: each note a dict with a kind, a file and a message."""
 
-    def __init__(self, root):
+    def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
-        self.items = []
+        self.items: list[dict[str, Any]] = []
 
-    def relative(self, path):
+    def relative(self, path: str | Path) -> str:
         try:
             return str(Path(path).relative_to(self.root))
         except ValueError:
             return str(path)
 
-    def add(self, kind, path, message, line=None):
+    def add(self, kind: str, path: str | Path, message: str, line: int | None = None) -> None:
         self.items.append({"kind": kind, "file": self.relative(path), "line": line, "message": message})
 
 
@@ -99,11 +102,11 @@ class FallbackLoader(importlib.machinery.SourceFileLoader):
     module runs definitions only) and generated (names of modules made of definitions only).
     """
 
-    notes = None
-    definitions_only = False
-    generated = set()
+    notes: ClassVar[Notes]  # set by load_submission before anything is imported
+    definitions_only: ClassVar[bool] = False
+    generated: ClassVar[set[str]] = set()
 
-    def exec_module(self, module):
+    def exec_module(self, module: ModuleType) -> None:
         path = self.get_filename(module.__name__)
         try:
             tree = ast.parse(Path(path).read_bytes(), filename=path)
@@ -123,7 +126,7 @@ class FallbackLoader(importlib.machinery.SourceFileLoader):
                            line=_student_line(error, path))
             self._run_definitions(tree, module, path, note_skipped=False)
 
-    def _run_definitions(self, tree, module, path, note_skipped):
+    def _run_definitions(self, tree: ast.Module, module: ModuleType, path: str, note_skipped: bool) -> None:
         """run_definitions, noting each definition that failed and (if asked) the statements skipped."""
         dropped = run_definitions(tree, module.__dict__, path)
         skipped = [str(line) for line, message in dropped if message == NOT_A_DEFINITION]
@@ -135,7 +138,7 @@ class FallbackLoader(importlib.machinery.SourceFileLoader):
                 self.notes.add("definitions-only", path, f"definition {message}", line=line)
 
 
-def _student_line(error, path):
+def _student_line(error: BaseException, path: str) -> int | None:
     frames = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == path]
     return frames[-1].lineno if frames else None
 
@@ -143,10 +146,11 @@ def _student_line(error, path):
 class SubmissionFinder(importlib.abc.MetaPathFinder):
     """Finds the submission's own modules and packages (files under root), loaded with FallbackLoader."""
 
-    def __init__(self, root):
+    def __init__(self, root: str | Path) -> None:
         self.root = os.path.realpath(root)
 
-    def find_spec(self, name, path=None, target=None):
+    def find_spec(self, name: str, path: Sequence[str] | None = None,
+                  target: ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
         directories = [self.root] if path is None else [d for d in path if self._inside(d)]
         for directory in directories:
             finder = importlib.machinery.FileFinder(directory, (FallbackLoader, [".py"]))
@@ -155,12 +159,12 @@ class SubmissionFinder(importlib.abc.MetaPathFinder):
                 return spec
         return None
 
-    def _inside(self, directory):
+    def _inside(self, directory: str) -> bool:
         real = os.path.realpath(directory)
         return real == self.root or real.startswith(self.root + os.sep)
 
 
-def notebook_to_module(notebook_path, notes):
+def notebook_to_module(notebook_path: Path, notes: Notes) -> str:
     """The definitions of a notebook's code cells as one module source; every skipped cell is noted."""
     try:
         cells = json.loads(Path(notebook_path).read_text(encoding="utf-8"))["cells"]
@@ -194,7 +198,7 @@ def notebook_to_module(notebook_path, notes):
     return "\n\n".join(kept) + "\n"
 
 
-def submission_modules(root):
+def submission_modules(root: str | Path) -> tuple[list[str], list[str]]:
     """(package names, top-level module names) directly under root, in a stable order."""
     packages, modules = [], []
     for entry in sorted(Path(root).iterdir()):
@@ -207,7 +211,8 @@ def submission_modules(root):
     return packages, modules
 
 
-def load_submission(root, names, definitions_only=False):
+def load_submission(root: str | Path, names: Sequence[str],
+                    definitions_only: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
     """Import the submission at root and resolve names; returns (namespace, report).
 
     namespace maps each found name to its object; report is JSON-able:
@@ -228,9 +233,10 @@ def load_submission(root, names, definitions_only=False):
         (root / f"{name}.py").write_text(notebook_to_module(notebook, notes))
         FallbackLoader.generated.add(name)
         modules.append(name)
-    namespace, found = {}, {}
+    namespace: dict[str, Any] = {}
+    found: dict[str, str] = {}
 
-    def resolve(candidates):
+    def resolve(candidates: Iterable[ModuleType]) -> None:
         for module in candidates:
             for name in names:
                 if name not in namespace and hasattr(module, name):
@@ -247,7 +253,7 @@ def load_submission(root, names, definitions_only=False):
     return namespace, {"found": found, "missing": missing, "notes": notes.items}
 
 
-def _import(module_name, notes):
+def _import(module_name: str, notes: Notes) -> ModuleType | None:
     """The imported module, or None (noted) when it cannot be imported."""
     try:
         return importlib.import_module(module_name)
@@ -260,7 +266,7 @@ def _import(module_name, notes):
         return None
 
 
-def _submodules(packages, notes):
+def _submodules(packages: list[ModuleType], notes: Notes) -> Iterator[ModuleType]:
     """Import every .py module inside the given packages."""
     for package in packages:
         for directory in package.__path__:

@@ -10,6 +10,7 @@ import os
 import shutil
 import stat
 import zipfile
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -20,7 +21,7 @@ IGNORED_NAMES = {".git", ".venv", "venv", "__pycache__", ".ipynb_checkpoints", "
 SUBMISSION_SUFFIXES = {".py", ".ipynb", ".zip"}
 
 
-def ignored(parts):
+def ignored(parts: Iterable[str]) -> bool:
     """Whether a path (its parts) is left out of a submission: tool folders and hidden entries
     (.git, .venv, .github, the student kit's .grader, ...)."""
     return any(part in IGNORED_NAMES or (part.startswith(".") and part not in (".", "..")) for part in parts)
@@ -38,14 +39,14 @@ class Prepared:
     root: Path
     kind: str
     sha256: str
-    notes: list = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 SPECIAL_KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a character device",
                  stat.S_IFBLK: "a block device"}
 
 
-def path_problem(path, kinds=("file", "directory")) -> "str | None":
+def path_problem(path: str | Path, kinds: Sequence[str] = ("file", "directory")) -> "str | None":
     """None when path (links followed) is one of kinds ("file": a regular file, "directory"), else a
     one-line reason: missing, a link loop, a FIFO, a socket or a device (which would hang or fail
     when read), or the wrong one of file and directory."""
@@ -64,7 +65,7 @@ def path_problem(path, kinds=("file", "directory")) -> "str | None":
     return f"{path}: {SPECIAL_KINDS.get(stat.S_IFMT(mode), f'a {kind}')}, not {wanted}"
 
 
-def prepare(submission, destination):
+def prepare(submission: str | Path, destination: str | Path) -> Prepared:
     """Copy or extract submission into destination (created); returns a Prepared."""
     source = Path(submission)
     problem = path_problem(source)
@@ -72,7 +73,7 @@ def prepare(submission, destination):
         raise SubmissionError(problem)
     destination = Path(destination)
     destination.mkdir(parents=True)
-    notes = []
+    notes: list[str] = []
     if source.is_dir() and (source / "__init__.py").is_file():  # the folder is the package itself
         digest = _copy_tree(source, destination / source.resolve().name, notes)
     elif source.is_dir():
@@ -90,7 +91,7 @@ def prepare(submission, destination):
                     kind=_kind(root), sha256=digest, notes=notes)
 
 
-def _kind(root):
+def _kind(root: Path) -> str:
     entries = [p for p in root.iterdir()]
     if len(entries) == 1 and entries[0].suffix == ".py":
         return "file"
@@ -99,7 +100,7 @@ def _kind(root):
     return "directory"
 
 
-def _descend_single_folder(root):
+def _descend_single_folder(root: Path) -> Path:
     """A zip or folder that wraps everything in one folder: the root is that folder."""
     entries = list(root.iterdir())
     while len(entries) == 1 and entries[0].is_dir() and not (entries[0] / "__init__.py").exists():
@@ -108,12 +109,12 @@ def _descend_single_folder(root):
     return root
 
 
-def _check_size(total, source):
+def _check_size(total: int, source: Path) -> None:
     if total > MAX_TOTAL_BYTES:
         raise SubmissionError(f"{source}: larger than {MAX_TOTAL_BYTES >> 20} MiB")
 
 
-def _tree_files(source, notes):
+def _tree_files(source: Path, notes: list[str]) -> Iterator[tuple[Path, Path]]:
     """(relative path, path) of every regular file under source that a submission keeps: no links,
     no ignored folders, within the size and count limits."""
     total, count = 0, 0
@@ -138,7 +139,7 @@ def _tree_files(source, notes):
         yield relative, path
 
 
-def _copy_tree(source, destination, notes):
+def _copy_tree(source: Path, destination: Path, notes: list[str]) -> str:
     """Copy the submission's files, hashing relative paths and contents (see fingerprint)."""
     digest = hashlib.sha256()
     for relative, path in _tree_files(source, notes):
@@ -149,7 +150,7 @@ def _copy_tree(source, destination, notes):
     return digest.hexdigest()
 
 
-def fingerprint(submission):
+def fingerprint(submission: str | Path) -> str:
     """The SHA-256 that prepare() records for a submission, without copying anything."""
     source = Path(submission)
     problem = path_problem(source)
@@ -163,7 +164,7 @@ def fingerprint(submission):
     return digest.hexdigest()
 
 
-def _extract_zip(source, destination, notes):
+def _extract_zip(source: Path, destination: Path, notes: list[str]) -> str:
     """Extract a zip, refusing traversal, absolute paths, links and archives too large when expanded."""
     try:
         archive = zipfile.ZipFile(source)
@@ -188,7 +189,7 @@ def _extract_zip(source, destination, notes):
     return hashlib.sha256(source.read_bytes()).hexdigest()
 
 
-def _write_members(archive, members, destination, source):
+def _write_members(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], destination: Path, source: Path) -> None:
     written = 0
     for member in members:
         target = destination.joinpath(*PurePosixPath(member.filename.replace("\\", "/")).parts)

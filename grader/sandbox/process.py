@@ -10,11 +10,16 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import wire
 from .isolation import IN_SANDBOX, bubblewrap_command
+
+if TYPE_CHECKING:
+    from .landlock_tier import Launch
+    from .runner import Limits
 
 GRADER = Path(__file__).resolve().parent.parent
 WORKER_FILES = {name: Path(__file__).with_name(name)
@@ -24,14 +29,14 @@ WORKER_FILES["probes.py"] = GRADER / "probes.py"  # trusted stand-ins for the se
 BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 
 
-def numpy_paths():
+def numpy_paths() -> list[tuple[str, Path]]:
     """The installed numpy package and its bundled libraries (numpy.libs), as (name, path) pairs."""
     package = Path(np.__file__).resolve().parent
     libs = package.parent / "numpy.libs"
     return [("numpy", package)] + ([("numpy.libs", libs)] if libs.is_dir() else [])
 
 
-def build_runtime(directory):
+def build_runtime(directory: str | Path) -> Path:
     """The worker's code (this package's worker files) in directory/_torcino_sandbox, and
     directory/site with links to numpy for the unsandboxed mode."""
     package = Path(directory) / "_torcino_sandbox"
@@ -45,7 +50,7 @@ def build_runtime(directory):
     return Path(directory)
 
 
-def worker_environment(home, tmpdir="/tmp"):
+def worker_environment(home: str | Path, tmpdir: str | Path = "/tmp") -> dict[str, str]:
     """A scrubbed environment: no variables of the grader's, single-threaded BLAS."""
     env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
            "PYTHONHASHSEED": "0", "TMPDIR": str(tmpdir)}
@@ -53,7 +58,7 @@ def worker_environment(home, tmpdir="/tmp"):
     return env
 
 
-def python_executable():
+def python_executable() -> str:
     """The real interpreter behind sys.executable (a venv's python is a link to it)."""
     return os.path.realpath(sys.executable)
 
@@ -65,25 +70,25 @@ BOOT = ("import sys; sys.path[:0] = {paths!r}; "
 class OutputDrain(threading.Thread):
     """Reads what the worker writes to its file descriptors 1 and 2: keeps the first `cap` bytes."""
 
-    def __init__(self, fd, cap):
+    def __init__(self, fd: int, cap: int) -> None:
         super().__init__(daemon=True)
         self.fd, self.cap, self.kept, self.dropped = fd, cap, bytearray(), 0
 
-    def run(self):
+    def run(self) -> None:
         with open(self.fd, "rb", buffering=0) as pipe:
             while chunk := pipe.read(1 << 16):
                 room = self.cap - len(self.kept)
                 self.kept += chunk[:max(room, 0)]
                 self.dropped += max(0, len(chunk) - max(room, 0))
 
-    def text(self):
+    def text(self) -> str:
         return self.kept.decode(errors="replace") + (f"\n[{self.dropped} more bytes dropped]" if self.dropped else "")
 
 
 class WorkerProcess:
     """One worker: the process, its request and reply pipes, and the drain of its raw output."""
 
-    def __init__(self, mode, runtime, work, limits, launch=None):
+    def __init__(self, mode: str, runtime: Path, work: Path, limits: "Limits", launch: "Launch | None" = None) -> None:
         """launch: the landlock tier's landlock_tier.Launch (mode "landlock" only)."""
         self.mode = mode
         request_read, self.request_write = os.pipe()
@@ -91,14 +96,17 @@ class WorkerProcess:
         output_read, output_write = os.pipe()
         for fd in (self.request_write, reply_write):
             wire.enlarge_pipe(fd)
-        config = {"request_fd": request_read, "reply_fd": reply_write, "memory_bytes": limits.memory_bytes,
-                  "output_chars": limits.output_bytes, "file_bytes": limits.file_bytes}
-        extra, flags, env_extra = {}, ["-I", "-S"], {}
+        config: dict[str, Any] = {"request_fd": request_read, "reply_fd": reply_write,
+                                  "memory_bytes": limits.memory_bytes, "output_chars": limits.output_bytes,
+                                  "file_bytes": limits.file_bytes}
+        extra: dict[str, Any] = {}
+        flags, env_extra = ["-I", "-S"], {}
         python = python_executable()
         if mode == "bubblewrap":
             prefix = bubblewrap_command(runtime, work, numpy_paths())
             paths, home = [str(IN_SANDBOX / "runtime"), str(IN_SANDBOX / "site")], IN_SANDBOX / "submission"
         elif mode == "landlock":
+            assert launch is not None, "the landlock tier starts workers with its Launch"
             prefix, paths, home, python = [], launch.paths, work, launch.python
             flags = ["-s", "-S"]  # not -I, which would ignore PYTHONHOME: the environment is ours alone anyway
             config["confine"] = launch.confinement(work)
@@ -118,15 +126,17 @@ class WorkerProcess:
         self.drain = OutputDrain(output_read, limits.output_bytes)
         self.drain.start()
 
-    def request(self, header, arrays, seconds):
-        """Send one request; (reply header, arrays). Raises wire errors; BrokenPipe when the worker is gone."""
+    def request(self, header: dict[str, Any], arrays: list[np.ndarray],
+                seconds: float) -> tuple[dict[str, Any], list[np.ndarray]]:
+        """Send one request; (reply header, arrays). Raises wire errors: ChannelClosed when the worker is
+        gone (a failed write included), ReadTimeout past the deadline, ProtocolError for a bad reply."""
         try:
             wire.write_frame(self.request_write, header, arrays)
         except (BrokenPipeError, OSError) as error:
             raise wire.ChannelClosed(str(error)) from None
         return wire.read_frame(self.reply_read, deadline=time.monotonic() + seconds)
 
-    def kill(self):
+    def kill(self) -> None:
         """Kill the worker and everything it started; wait for it."""
         if self.process.poll() is None:
             try:
@@ -141,7 +151,7 @@ class WorkerProcess:
                 pass
         self.drain.join(timeout=5)
 
-    def exit_description(self):
+    def exit_description(self) -> str:
         """How the worker ended, once it has: 'exit code 3', 'signal 9 (SIGKILL)'."""
         try:
             code = self.process.wait(timeout=5)

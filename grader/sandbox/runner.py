@@ -18,18 +18,32 @@ a SandboxError (errors.py) and is kept in `incidents`.
 import shutil
 import tempfile
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
 
 from . import landlock_tier, wire
-from .errors import BadReply, BudgetExceeded, CallTimeout, NotRun, OutOfMemory, SubmissionRaised, WorkerCrashed
+from .errors import (
+    BadReply,
+    BudgetExceeded,
+    CallTimeout,
+    NotRun,
+    OutOfMemory,
+    SandboxError,
+    SubmissionRaised,
+    WorkerCrashed,
+)
 from .isolation import IN_SANDBOX, SandboxWarning, bubblewrap_problem, choose_mode  # noqa: F401 (re-exported)
 from .prepare import prepare
 from .process import WorkerProcess, build_runtime
-from .proxy import SubmissionApi, from_wire, to_wire
+from .proxy import RemoteObject, SubmissionApi, from_wire, to_wire
 
 REQUIRED_NAMES = ("Conv2d", "MaxPool2d", "Linear", "ReLU", "Flatten", "Sequential", "SoftmaxCrossEntropyLoss", "SGD")
 FAIL_FAST_OPS = ("call", "call_name")  # calls of the submission's methods and constructors, labelled "Conv2d.forward"
+Failure = TypeVar("Failure", bound=SandboxError)
 
 
 @dataclass(frozen=True)
@@ -53,27 +67,30 @@ class Sandbox:
     submission printed, per call). Use as a context manager, or call start() and close().
     """
 
-    def __init__(self, submission, limits=Limits(), names=REQUIRED_NAMES):
+    def __init__(self, submission: str | Path, limits: Limits = Limits(),
+                 names: Iterable[str] = REQUIRED_NAMES) -> None:
         self.submission, self.limits, self.names = submission, limits, tuple(names)
-        self.worker = None
-        self.methods = set()  # (class name, attribute) pairs known to be methods, for the proxies
+        self.worker: WorkerProcess | None = None
+        self.methods: set[tuple[str, str]] = set()  # (class name, attribute) pairs known to be methods, for the proxies
         self.generation = 0
         self.definitions_only = False
-        self.incidents, self.output, self.load_notes = [], [], []
-        self.load_report = {"found": {}, "missing": list(self.names), "notes": []}
+        self.incidents: list[dict[str, Any]] = []
+        self.output: list[dict[str, Any]] = []
+        self.load_notes: list[dict[str, Any]] = []
+        self.load_report: dict[str, Any] = {"found": {}, "missing": list(self.names), "notes": []}
         self.elapsed = 0.0
-        self.tmp = None
-        self.launch = None  # the landlock tier's landlock_tier.Launch
-        self.failed_methods = {}  # call label -> why later calls to it are not run (fail fast)
+        self.tmp: Path | None = None
+        self.launch: landlock_tier.Launch | None = None  # the landlock tier only
+        self.failed_methods: dict[str, str] = {}  # call label -> why later calls to it are not run (fail fast)
 
-    def __enter__(self):
+    def __enter__(self) -> "Sandbox":
         self.start()
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def start(self):
+    def start(self) -> None:
         """Prepare the submission and load it in a first worker (SubmissionError, SandboxUnavailable)."""
         self.mode = choose_mode(self.limits.sandbox)
         self.tmp = Path(tempfile.mkdtemp(prefix="torcino-sandbox-"))
@@ -84,7 +101,7 @@ class Sandbox:
         self.api = SubmissionApi(self)
         self._spawn()
 
-    def close(self):
+    def close(self) -> None:
         if self.worker is not None:
             self.worker.kill()
             self.worker = None
@@ -96,8 +113,9 @@ class Sandbox:
             self.tmp = None
 
     # worker life cycle
-    def _spawn(self):
+    def _spawn(self) -> None:
         """A fresh worker on a fresh copy of the submission, with the submission loaded."""
+        assert self.tmp is not None, "start() makes the sandbox's directory"
         self.generation += 1
         self.methods = set()
         work = self.tmp / f"work-{self.generation}"
@@ -125,17 +143,17 @@ class Sandbox:
                       "notes": [{"kind": "load-failed", "file": "", "line": None, "message": str(error)}]}
         self.load_report = {**report, "notes": self.load_notes + report["notes"]}
 
-    def _ensure_worker(self):
+    def _ensure_worker(self) -> None:
         if self.worker is None:
             self._spawn()
 
-    def _retire(self):
+    def _retire(self) -> None:
         if self.worker is not None:
             self.worker.kill()
             self.worker = None
 
     # calls
-    def _request(self, op, label, arguments, timeout=None):
+    def _request(self, op: str, label: str, arguments: dict[str, Any], timeout: float | None = None) -> Any:
         """One request to the worker; returns the reply's value or raises a SandboxError.
         timeout: seconds for this call instead of Limits.call_seconds (still within the budget)."""
         if self.elapsed >= self.limits.total_seconds:
@@ -143,11 +161,12 @@ class Sandbox:
             if not any(incident["kind"] == "budget" for incident in self.incidents):
                 self._incident(error)
             raise error
-        arrays = []
+        arrays: list[np.ndarray] = []
         header = {"op": op, "arguments": to_wire(arguments, arrays, self.generation)}
         seconds = min(timeout or self.limits.call_seconds, self.limits.total_seconds - self.elapsed)
         started = time.monotonic()
         worker = self.worker
+        assert worker is not None, "request() and _spawn() start a worker first"
         try:
             reply, reply_arrays = worker.request(header, arrays, seconds)
         except wire.ReadTimeout:
@@ -156,7 +175,8 @@ class Sandbox:
             raise self._incident(CallTimeout(f"took longer than {seconds:g} s; stopped", label))
         except wire.ChannelClosed:
             how = worker.exit_description()
-            output = worker.drain.text() if worker.drain.join(timeout=2) is None else ""
+            worker.drain.join(timeout=2)
+            output = worker.drain.text()
             self._retire()
             self._fail_fast(op, label, f"killed its worker ({how})")
             detail = f"the worker died ({how})" + (f"; its last output: {output[-500:]}" if output.strip() else "")
@@ -168,7 +188,7 @@ class Sandbox:
             self.elapsed += time.monotonic() - started
         return self._value(reply, reply_arrays, label)
 
-    def _value(self, reply, arrays, label):
+    def _value(self, reply: Any, arrays: list[np.ndarray], label: str) -> Any:
         if not isinstance(reply, dict):
             raise self._incident(BadReply("the worker sent an invalid reply", label))
         output, dropped = str(reply.get("output", "")), reply.get("dropped", 0)
@@ -184,17 +204,17 @@ class Sandbox:
         except (wire.ProtocolError, IndexError, KeyError, TypeError, ValueError) as error:
             raise self._incident(BadReply(f"the worker sent an invalid value ({error})", label)) from None
 
-    def _incident(self, error):
+    def _incident(self, error: Failure) -> Failure:
         self.incidents.append({"kind": error.kind, "call": error.call, "detail": error.detail})
         return error
 
-    def _fail_fast(self, op, label, what):
+    def _fail_fast(self, op: str, label: str, what: str) -> None:
         """Remember a method (or constructor) that timed out or killed its worker: later calls to it
         fail at once (NotRun) instead of each waiting out its own time-out."""
         if op in FAIL_FAST_OPS:
             self.failed_methods.setdefault(label, f"not run: it {what} on an earlier case")
 
-    def request(self, op, label, timeout=None, **arguments):
+    def request(self, op: str, label: str, timeout: float | None = None, **arguments: Any) -> Any:
         """Public entry for the proxies: fail at once for a method that already timed out or
         crashed (NotRun); else start a worker if the last one died, then send."""
         if op in FAIL_FAST_OPS and label in self.failed_methods:
@@ -203,46 +223,46 @@ class Sandbox:
         return self._request(op, label, arguments, timeout)
 
     # explicit operations, for checks that need objects to stay in the worker
-    def keep(self, value, label="keeping an input"):
+    def keep(self, value: Any, label: str = "keeping an input") -> RemoteObject:
         """Store value (e.g. an input array) in the worker; a RemoteObject standing for it."""
         return self.request("keep", label, value=value)
 
-    def fetch(self, remote, label=None):
+    def fetch(self, remote: RemoteObject, label: str | None = None) -> Any:
         """The current value of a remote object (an array, a list of arrays, ...)."""
         return self.request("fetch", label or f"reading {remote!r}", target=remote)
 
-    def same(self, first, second, label="comparing identities"):
+    def same(self, first: RemoteObject, second: RemoteObject, label: str = "comparing identities") -> bool:
         """Whether two remote objects are the very same object in the worker."""
         return self.request("same", label, first=first, second=second)
 
-    def call_kept(self, remote, method, *args, **kwargs):
+    def call_kept(self, remote: RemoteObject, method: str, *args: Any, **kwargs: Any) -> RemoteObject:
         """remote.method(*args, **kwargs), its result kept in the worker (a RemoteObject)."""
         return self.request("call", f"{remote._type}.{method}", target=remote, method=method, args=args,
                             kwargs=kwargs, keep=True)
 
-    def getattr_kept(self, remote, name):
+    def getattr_kept(self, remote: RemoteObject, name: str) -> RemoteObject:
         """remote.name, kept in the worker (a RemoteObject), e.g. a layer's weight array itself."""
         return self.request("getattr", f"{remote._type}.{name}", target=remote, name=name, keep=True)
 
-    def set_attributes(self, remote, values):
+    def set_attributes(self, remote: RemoteObject, values: dict[str, Any]) -> None:
         """Set several attributes of a remote object in one request; values: {name: value}."""
         return self.request("set_attributes", f"setting {', '.join(values)} of {remote._type}", target=remote,
                             values=values)
 
-    def signature(self, remote, method):
+    def signature(self, remote: RemoteObject, method: str) -> list[dict[str, Any]]:
         """The parameters of remote.method (bound: without self), as the worker's inspect sees them."""
         return self.request("signature", f"signature of {remote._type}.{method}", target=remote, method=method)
 
-    def probe(self, name, *args, **kwargs):
+    def probe(self, name: str, *args: Any, **kwargs: Any) -> RemoteObject:
         """A trusted probe object (grader/probes.py) built in the worker: a RemoteObject."""
         return self.request("probe", f"building the probe {name}", name=name, args=args, kwargs=kwargs)
 
-    def shell(self, name, **attributes):
+    def shell(self, name: str, **attributes: Any) -> RemoteObject:
         """An instance of the submission's class name made without running its code (no __init__),
         with these attributes: a RemoteObject."""
         return self.request("shell", f"an empty {name} with {', '.join(attributes) or 'no attributes'}", name=name,
                             attributes=attributes)
 
-    def getitem_kept(self, remote, index):
+    def getitem_kept(self, remote: RemoteObject, index: Any) -> RemoteObject:
         """remote[index], kept in the worker."""
         return self.request("getitem", f"{remote._type}[{index}]", target=remote, index=index, keep=True)

@@ -16,6 +16,8 @@ import re
 import select
 import struct
 import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -37,7 +39,7 @@ class ReadTimeout(ProtocolError):
     """No complete frame arrived before the deadline."""
 
 
-def pack(value, arrays, on_object):
+def pack(value: Any, arrays: list[np.ndarray], on_object: Callable[[Any], Any]) -> Any:
     """value -> JSON-able tree; arrays collects the arrays; on_object(obj) tags anything else."""
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
@@ -53,7 +55,7 @@ def pack(value, arrays, on_object):
     return on_object(value)
 
 
-def unpack(tree, arrays, on_handle):
+def unpack(tree: Any, arrays: Sequence[np.ndarray], on_handle: Callable[[dict[str, Any]], Any]) -> Any:
     """Inverse of pack; on_handle(tag) turns {"$handle": ...} into an object."""
     if isinstance(tree, list):
         return [unpack(item, arrays, on_handle) for item in tree]
@@ -75,7 +77,7 @@ NPY_MAGIC = b"\x93NUMPY\x01\x00"
 NPY_HEADER = re.compile(r"\{'descr': '([<>|=][a-z]\d+)', 'fortran_order': (True|False), 'shape': \(((?:\d+, ?)*\d*)\), \}")
 
 
-def npy_parts(array):
+def npy_parts(array: np.ndarray) -> tuple[bytes, memoryview | bytes]:
     """An array as .npy (version 1.0) bytes in two parts, (header, data), without copying a
     C-contiguous array. Plain numeric and boolean dtypes only: nothing that needs pickle."""
     array = array if array.flags.c_contiguous else np.array(array, order="C")  # keeps 0-d arrays 0-d
@@ -84,10 +86,10 @@ def npy_parts(array):
     text = f"{{'descr': {array.dtype.str!r}, 'fortran_order': False, 'shape': {array.shape!r}, }}"
     padding = 64 - (len(NPY_MAGIC) + 2 + len(text) + 1) % 64
     header = NPY_MAGIC + struct.pack("<H", len(text) + padding + 1) + text.encode("latin1") + b" " * padding + b"\n"
-    return header, memoryview(array.reshape(-1)).cast("B") if array.size else b""
+    return header, array.reshape(-1).data.cast("B") if array.size else b""  # .data is memoryview(array)
 
 
-def from_npy(buffer):
+def from_npy(buffer: bytearray) -> np.ndarray:
     """The array held by .npy bytes (a bytearray, used in place). Only the plain headers that
     npy_parts and np.save write for numeric arrays are accepted: nothing is evaluated."""
     if bytes(buffer[:len(NPY_MAGIC)]) != NPY_MAGIC or len(buffer) < 10:
@@ -107,7 +109,7 @@ def from_npy(buffer):
     return array.reshape(shape, order="F" if fortran_order == "True" else "C")
 
 
-def write_frame(fd, header, arrays=()):
+def write_frame(fd: int, header: dict[str, Any], arrays: Iterable[np.ndarray] = ()) -> None:
     """Send one frame with as few system calls as possible; arrays go from their own memory."""
     parts = [npy_parts(array) for array in arrays]
     body = json.dumps({**header, "arrays": [len(h) + len(d) for h, d in parts]}).encode()
@@ -121,7 +123,7 @@ def write_frame(fd, header, arrays=()):
             pieces[0] = pieces[0][written:]
 
 
-def read_frame(fd, deadline=None):
+def read_frame(fd: int, deadline: float | None = None) -> tuple[dict[str, Any], list[np.ndarray]]:
     """(header, arrays) from fd; deadline is a time.monotonic() value or None to wait forever."""
     (length,) = LENGTH.unpack(_read_exact(fd, LENGTH.size, deadline))
     if length > MAX_HEADER_BYTES:
@@ -136,7 +138,7 @@ def read_frame(fd, deadline=None):
     return header, [from_npy(_read_exact(fd, size, deadline)) for size in sizes]
 
 
-def enlarge_pipe(fd, size=1 << 20):
+def enlarge_pipe(fd: int, size: int = 1 << 20) -> None:
     """Ask Linux for a larger pipe buffer (fewer wake-ups per array); harmless where unsupported."""
     try:
         import fcntl
@@ -145,7 +147,7 @@ def enlarge_pipe(fd, size=1 << 20):
         pass
 
 
-def _read_exact(fd, size, deadline):
+def _read_exact(fd: int, size: int, deadline: float | None) -> bytearray:
     """Exactly size bytes from fd, as a bytearray."""
     buffer = bytearray(size)
     view, filled = memoryview(buffer), 0

@@ -30,7 +30,6 @@ Requests ({"op": ..., ...}) and what the reply's "value" holds:
     shell     name, attributes                -> a handle to an instance of the submission's class name
                                                  made without running its code (no __init__), with attributes
     lenet_layer_times X, seed                 -> per-layer forward and backward times
-    release   handles                         -> None
 With keep=True the result stays here and the reply holds its handle (so that identity can be checked).
 A reply is {"value": ..., "output": text, "dropped": n} or {"error": {...}, "output": ..., "dropped": n}.
 """
@@ -45,11 +44,18 @@ import signal
 import sys
 import traceback
 import types
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import import_guard, lenet, probes, wire
+from . import import_guard, wire
 from .loader import load_submission
+
+if TYPE_CHECKING:  # in the sandbox they sit next to this file (process.WORKER_FILES); here, in grader/
+    from grader import lenet, probes
+else:
+    from . import lenet, probes
 
 MAX_MESSAGE_CHARS = 2000
 MAX_TRACEBACK_CHARS = 6000
@@ -58,13 +64,14 @@ MAX_TRACEBACK_CHARS = 6000
 class CappedStream(io.TextIOBase):
     """A text stream that keeps the first `cap` characters written since the last take()."""
 
-    def __init__(self, cap):
-        self.cap, self.kept, self.size, self.dropped = cap, [], 0, 0
+    def __init__(self, cap: int) -> None:
+        self.cap, self.size, self.dropped = cap, 0, 0
+        self.kept: list[str] = []
 
-    def writable(self):
+    def writable(self) -> bool:
         return True
 
-    def write(self, text):
+    def write(self, text: str) -> int:
         text = str(text)
         room = self.cap - self.size
         if room > 0:
@@ -73,7 +80,7 @@ class CappedStream(io.TextIOBase):
         self.dropped += max(0, len(text) - max(room, 0))
         return len(text)
 
-    def take(self):
+    def take(self) -> tuple[str, int]:
         text, dropped = "".join(self.kept), self.dropped
         self.kept, self.size, self.dropped = [], 0, 0
         return text, dropped
@@ -82,85 +89,85 @@ class CappedStream(io.TextIOBase):
 class Kept:
     """A result to be sent back as a handle, whatever its type (even an array)."""
 
-    def __init__(self, value):
+    def __init__(self, value: Any) -> None:
         self.value = value
 
 
 class Worker:
     """The handle table and the operations on it."""
 
-    def __init__(self, root):
+    def __init__(self, root: str) -> None:
         self.root = os.path.realpath(root)
-        self.namespace = {}
-        self.objects = {}
+        self.namespace: dict[str, Any] = {}
+        self.objects: dict[int, Any] = {}
         self.next_handle = 1
-        self.trainer = None  # the LeNet being trained (lenet_start)
+        self.trainer: lenet.Trainer | None = None  # the LeNet being trained (lenet_start)
 
     # values crossing the wire
-    def to_wire(self, value, arrays):
+    def to_wire(self, value: Any, arrays: list[np.ndarray]) -> Any:
         if isinstance(value, Kept):
             return self.register(value.value)
         return wire.pack(value, arrays, self.register)
 
-    def register(self, obj):
+    def register(self, obj: Any) -> dict[str, Any]:
         handle = self.next_handle
         self.next_handle += 1
         self.objects[handle] = obj
         return {"$handle": handle, "type": type(obj).__name__}
 
-    def from_wire(self, tree, arrays):
+    def from_wire(self, tree: Any, arrays: list[np.ndarray]) -> Any:
         return wire.unpack(tree, arrays, lambda tag: self.object(tag["$handle"]))
 
-    def object(self, handle):
+    def object(self, handle: int) -> Any:
         try:
             return self.objects[handle]
         except (KeyError, TypeError):
             raise LookupError(f"no object with handle {handle!r} in this worker") from None
 
     # operations
-    def op_load(self, root, names, definitions_only=False):
+    def op_load(self, root: str, names: list[str], definitions_only: bool = False) -> dict[str, Any]:
         with import_guard.watching(root) as imports:  # the submission's own imports, for the policy
             self.namespace, report = load_submission(root, names, definitions_only)
         return {**report, "imports": imports}
 
-    def op_call_name(self, name, args, kwargs, keep=False):
+    def op_call_name(self, name: str, args: Sequence[Any], kwargs: dict[str, Any], keep: bool = False) -> Any:
         if name not in self.namespace:
             raise LookupError(f"{name} is not defined by the submission")
         return self.kept(self.namespace[name](*args, **kwargs), keep)
 
-    def op_call(self, target, method, args, kwargs, keep=False):
+    def op_call(self, target: Any, method: str, args: Sequence[Any], kwargs: dict[str, Any], keep: bool = False) -> Any:
         return self.kept(getattr(target, method)(*args, **kwargs), keep)
 
-    def op_getattr(self, target, name, keep=False):
+    def op_getattr(self, target: Any, name: str, keep: bool = False) -> Any:
         value = getattr(target, name)
         if inspect.ismethod(value) or inspect.isbuiltin(value):
             return {"$method": name}
         return self.kept(value, keep)
 
-    def op_getitem(self, target, index, keep=False):
+    def op_getitem(self, target: Any, index: Any, keep: bool = False) -> Any:
         return self.kept(target[index], keep)
 
-    def op_setattr(self, target, name, value):
+    def op_setattr(self, target: Any, name: str, value: Any) -> None:
         setattr(target, name, value)
 
-    def op_set_attributes(self, target, values):
+    def op_set_attributes(self, target: Any, values: dict[str, Any]) -> None:
         for name, value in values.items():
             setattr(target, name, value)
 
-    def op_keep(self, value):
+    def op_keep(self, value: Any) -> Kept:
         return Kept(value)
 
-    def op_fetch(self, target):
+    def op_fetch(self, target: Any) -> Any:
         return target
 
-    def op_same(self, first, second):
+    def op_same(self, first: Any, second: Any) -> bool:
         return first is second
 
     @staticmethod
-    def kept(value, keep):
+    def kept(value: Any, keep: bool) -> Any:
         return Kept(value) if keep else value
 
-    def op_signature(self, target, method=None):
+    def op_signature(self, target: Any, method: str | None = None) -> list[dict[str, Any]]:
         """Parameters of a callable: target (an object, or a name of the submission) or its method."""
         if isinstance(target, str):
             target = self.namespace[target]
@@ -169,61 +176,57 @@ class Worker:
                  "default": None if p.default is p.empty else repr(p.default)[:100],
                  "has_default": p.default is not p.empty} for p in parameters]
 
-    def op_seed(self, seed):
+    def op_seed(self, seed: int) -> None:
         np.random.seed(seed)
         random.seed(seed)
 
-    def op_lenet_start(self, X_train, y_train, protocol):
+    def op_lenet_start(self, X_train: np.ndarray, y_train: np.ndarray, protocol: dict[str, Any]) -> None:
         """Build the lesson's LeNet from the submission's classes (lenet.Trainer); the grader then
         drives it one batch per request, so each step has the per-call time limit."""
         self.trainer = None
         self.trainer = lenet.Trainer(self.api(), X_train, y_train, lenet.Protocol(**protocol))
 
-    def op_lenet_step(self, indices):
+    def op_lenet_step(self, indices: np.ndarray) -> float:
         return self.lenet_trainer().step(indices)
 
-    def op_lenet_logits(self, X):
+    def op_lenet_logits(self, X: np.ndarray) -> np.ndarray:
         return self.lenet_trainer().logits(X)
 
-    def lenet_trainer(self):
+    def lenet_trainer(self) -> lenet.Trainer:
         if self.trainer is None:
             raise RuntimeError("no LeNet was started in this worker")
         return self.trainer
 
-    def op_shell(self, name, attributes):
+    def op_shell(self, name: str, attributes: dict[str, Any]) -> Kept:
         """An instance of the submission's class name, made without running any of its code, with
         the given attributes: a layer its Sequential recognises however it looks for parameters."""
         cls = self.namespace.get(name)
         if not isinstance(cls, type):
             raise LookupError(f"{name} is not a class of the submission")
-        shell = object.__new__(cls)
+        shell: Any = object.__new__(cls)
         for key, value in attributes.items():
             object.__setattr__(shell, key, value)
         return Kept(shell)
 
-    def op_probe(self, name, args, kwargs):
+    def op_probe(self, name: str, args: Sequence[Any], kwargs: dict[str, Any]) -> Kept:
         """A trusted probe object (probes.py), kept here: the checks hand it to the submission."""
         if name not in probes.PROBES:
             raise LookupError(f"no probe named {name!r}")
         return Kept(probes.PROBES[name](*args, **kwargs))
 
-    def op_lenet_layer_times(self, X, seed):
+    def op_lenet_layer_times(self, X: np.ndarray, seed: int) -> list[dict[str, Any]]:
         """Forward and backward time of each LeNet layer of the submission on the batch X."""
         np.random.seed(seed)
         return lenet.layer_times(self.api(), X)
 
-    def api(self):
+    def api(self) -> types.SimpleNamespace:
         return types.SimpleNamespace(**self.namespace)
-
-    def op_release(self, handles):
-        for handle in handles:
-            self.objects.pop(handle, None)
 
 
 CONTRACT_METHODS = ("__init__", "__call__", "forward", "backward", "parameters", "zero_grad", "step")
 
 
-def raised_in(error, root):
+def raised_in(error: BaseException, root: str) -> str:
     """"Class.method" of the innermost frame of submitted code that is a method of the lesson's API
     (forward, backward, ...), or "" when the error did not come from one: what to blame."""
     where = ""
@@ -236,7 +239,7 @@ def raised_in(error, root):
     return where
 
 
-def describe_error(error, root):
+def describe_error(error: BaseException, root: str) -> dict[str, Any]:
     """The error as JSON: type, message, where it was raised and the traceback cut to the
     submission's own frames."""
     frames = [frame for frame in traceback.extract_tb(error.__traceback__)
@@ -252,7 +255,7 @@ def describe_error(error, root):
     }
 
 
-def set_limits(config):
+def set_limits(config: dict[str, Any]) -> None:
     """Address space, file size and core dumps; hard limits, so submitted code cannot raise them."""
     memory = config["memory_bytes"]
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
@@ -261,14 +264,15 @@ def set_limits(config):
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized write fails with EFBIG instead
 
 
-def serve(worker, request_fd, reply_fd, output):
+def serve(worker: Worker, request_fd: int, reply_fd: int, output: CappedStream) -> None:
     """Answer requests until the grader closes the channel."""
     while True:
         try:
             header, arrays = wire.read_frame(request_fd)
         except wire.ChannelClosed:
             return
-        reply, out_arrays = {}, []
+        reply: dict[str, Any] = {}
+        out_arrays: list[np.ndarray] = []
         try:
             op = getattr(worker, f"op_{header['op']}")
             arguments = worker.from_wire(header["arguments"], arrays)
@@ -286,7 +290,7 @@ def serve(worker, request_fd, reply_fd, output):
             wire.write_frame(reply_fd, failure)
 
 
-def main():
+def main() -> None:
     config = json.loads(sys.argv[1])
     set_limits(config)
     if "confine" in config:  # the landlock tier: confine.py
