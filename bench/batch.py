@@ -56,20 +56,26 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         submissions = make_class(tmp / "class", tmp / "scratch", args.copies)
-        singles = [timed(python + ["grade", str(path), "--out", str(tmp / "single" / path.stem), "--seed", "1"])
-                   for path in submissions[:8]]
+        singles = [
+            timed([*python, "grade", str(path), "--out", str(tmp / "single" / path.stem), "--seed", "1"])
+            for path in submissions[:8]
+        ]
         single = statistics.mean(singles)
-        time1 = timed(python + ["batch", str(tmp / "class"), "--out", str(tmp / "out1"), "--jobs", "1"])
-        time2 = timed(python + ["batch", str(tmp / "class"), "--out", str(tmp / "out2"), "--jobs", "2"])
+        time1 = timed([*python, "batch", str(tmp / "class"), "--out", str(tmp / "out1"), "--jobs", "1"])
+        time2 = timed([*python, "batch", str(tmp / "class"), "--out", str(tmp / "out2"), "--jobs", "2"])
     peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     efficiency = time1 / (2 * time2)
     overhead = (time1 / args.copies - single) / single
-    print(f"{args.copies} submissions: --jobs 1 {time1:.1f} s, --jobs 2 {time2:.1f} s; a single grade "
-          f"(python -m grader grade, mean of 8) {single:.2f} s")
-    print(f"summary: parallel efficiency {efficiency:.2f} (target >= 0.85: {'met' if efficiency >= 0.85 else 'NOT met'}) | "
-          f"batch overhead per submission {overhead:+.1%} of a single grade (target < 10%: "
-          f"{'met' if overhead < 0.10 else 'NOT met'}) | peak resident memory of a grading process "
-          f"(largest child) {peak_mib:.0f} MiB")
+    print(
+        f"{args.copies} submissions: --jobs 1 {time1:.1f} s, --jobs 2 {time2:.1f} s; a single grade "
+        f"(python -m grader grade, mean of 8) {single:.2f} s"
+    )
+    print(
+        f"summary: parallel efficiency {efficiency:.2f} (target >= 0.85: {'met' if efficiency >= 0.85 else 'NOT met'}) | "
+        f"batch overhead per submission {overhead:+.1%} of a single grade (target < 10%: "
+        f"{'met' if overhead < 0.10 else 'NOT met'}) | peak resident memory of a grading process "
+        f"(largest child) {peak_mib:.0f} MiB"
+    )
 
 
 if __name__ == "__main__":

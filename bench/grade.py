@@ -56,10 +56,14 @@ def main():
     ratio = grade_seconds / lenet_seconds
     print(f"grade (reference, sandbox {last.sandbox}): {grade_seconds:.2f} s, score {last.score:g}/{last.max_score:g}")
     print(f"LeNet protocol alone (reference, in process): {lenet_seconds:.2f} s")
-    print(f"grade in public mode (fixtures replayed): {public_seconds:.2f} s, score {public[-1].score:g}; "
-          f"public / instructor = {public_seconds / grade_seconds:.2f}x")
-    print(f"summary: grade / LeNet alone = {ratio:.2f}x (target <= {TARGET}x: "
-          f"{'within target' if ratio <= TARGET else 'OVER target'})")
+    print(
+        f"grade in public mode (fixtures replayed): {public_seconds:.2f} s, score {public[-1].score:g}; "
+        f"public / instructor = {public_seconds / grade_seconds:.2f}x"
+    )
+    print(
+        f"summary: grade / LeNet alone = {ratio:.2f}x (target <= {TARGET}x: "
+        f"{'within target' if ratio <= TARGET else 'OVER target'})"
+    )
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from tests.helpers.submission_formats import module_sources, single_source  # no
 
 HOSTILE = REPO / "tests" / "hostile"
 TARGET_SECONDS = 60.0
-CONV_FORWARD = "    def forward(self, x):\n        \"\"\"x: (N, in_channels, H, W) -> (N, out_channels, H_out, W_out)."
+CONV_FORWARD = '    def forward(self, x):\n        """x: (N, in_channels, H, W) -> (N, out_channels, H_out, W_out).'
 METHOD_BODIES = {  # Conv2d.forward replaced by a body that never returns, or ends the process
     "conv2d_forward_loops": "        while True:\n            pass\n",
     "conv2d_forward_exits": "        import os\n        os._exit(3)\n",
@@ -38,10 +38,14 @@ def submissions(directory: Path) -> dict:
     made = {}
     for name, body in METHOD_BODIES.items():
         assert base.count(CONV_FORWARD) == 1
-        made[name] = base.replace(CONV_FORWARD, CONV_FORWARD.split("\n")[0] + "\n" + body + "\n    def _unused(self, x):\n        \"\"\"")
+        made[name] = base.replace(
+            CONV_FORWARD, CONV_FORWARD.split("\n")[0] + "\n" + body + '\n    def _unused(self, x):\n        """'
+        )
     for path in sorted(HOSTILE.glob("[a-z]*.py")):
         text = re.sub(r"__[A-Z_]+__", str(directory / "elsewhere"), path.read_text()).replace("__PORT__", "9")
-        made[path.stem] = base + "\n\n# ---- hostile\n" + text.replace("PORT = " + str(directory / "elsewhere"), "PORT = 9")
+        made[path.stem] = (
+            base + "\n\n# ---- hostile\n" + text.replace("PORT = " + str(directory / "elsewhere"), "PORT = 9")
+        )
     paths = {}
     for name, text in made.items():
         paths[name] = directory / f"{name}.py"
@@ -52,8 +56,24 @@ def submissions(directory: Path) -> dict:
 def grade(path: Path, out: Path, sandbox: str) -> dict:
     """Grade through the CLI; wall time, score, tier and the items that lost points."""
     started = time.perf_counter()
-    run = subprocess.run([sys.executable, "-m", "grader", "grade", str(path), "--out", str(out), "--sandbox", sandbox,
-                          "--no-step-summary"], capture_output=True, text=True, cwd=REPO, timeout=900)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "grader",
+            "grade",
+            str(path),
+            "--out",
+            str(out),
+            "--sandbox",
+            sandbox,
+            "--no-step-summary",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=900,
+    )
     seconds = time.perf_counter() - started
     try:
         results = json.loads((out / "results.json").read_text())
@@ -77,8 +97,10 @@ def main() -> int:
                 continue
             row = grade(path, Path(directory) / "out" / name, args.sandbox)
             score = "-" if row["score"] is None else f"{row['score']:g}"
-            print(f"{name:<26} {row['seconds']:>8.1f} {score:>6}  {row['sandbox']:<10} {', '.join(row['lost'])[:90]}",
-                  flush=True)
+            print(
+                f"{name:<26} {row['seconds']:>8.1f} {score:>6}  {row['sandbox']:<10} {', '.join(row['lost'])[:90]}",
+                flush=True,
+            )
             if row["seconds"] > TARGET_SECONDS:
                 slow.append(name)
     print(f"target: at most {TARGET_SECONDS:g} s each; " + (f"over it: {', '.join(slow)}" if slow else "all within it"))

@@ -39,17 +39,17 @@ import numpy as np  # noqa: E402
 
 import reference  # noqa: E402
 from grader.data import load_mnist  # noqa: E402
-from tests.helpers.submission_formats import load_style  # noqa: E402
 from grader.lenet import Protocol, Trainer, accuracy, batch_order, checkpoint_due, preprocess  # noqa: E402
 from grader.rubric import load_rubric  # noqa: E402
+from tests.helpers.submission_formats import load_style  # noqa: E402
 
 lesson_loops = load_style("loop_per_sample")  # the loop-per-sample style, the baseline
 
-TARGET = 1e-3          # the largest acceptable chance that a correct submission fails the item
-CONFIDENCE = 0.95      # of the one-sided upper bound on the per-run failure rate
-FIRST_SEED = 1000      # clear of the grader's own seeds
+TARGET = 1e-3  # the largest acceptable chance that a correct submission fails the item
+CONFIDENCE = 0.95  # of the one-sided upper bound on the per-run failure rate
+FIRST_SEED = 1000  # clear of the grader's own seeds
 MIN_SEEDS = 50
-CHANCE = 0.3           # accuracy below this: the run diverged (chance is 0.1)
+CHANCE = 0.3  # accuracy below this: the run diverged (chance is 0.1)
 THRESHOLDS = (0.5, 0.6, 0.7, 0.75, 0.8)
 ATTEMPTS = (1, 2, 3)
 
@@ -87,8 +87,10 @@ def accuracies(api, data, settings, seeds, label):
 def binomial_cdf(x, n, p):
     """P(X <= x) for X ~ Binomial(n, p), 0 < p < 1, summed in logs so that large n cannot overflow."""
     log_p, log_q = math.log(p), math.log1p(-p)
-    return sum(math.exp(math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * log_p + (n - i) * log_q)
-               for i in range(x + 1))
+    return sum(
+        math.exp(math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * log_p + (n - i) * log_q)
+        for i in range(x + 1)
+    )
 
 
 def upper_bound(failures, n, confidence=CONFIDENCE):
@@ -115,8 +117,10 @@ def print_distribution(label, accs, seeds):
     """Min, low percentiles, median, mean and diverged runs of one implementation's accuracies."""
     p1, p5, p25, p50 = np.percentile(accs, [1, 5, 25, 50])
     print(f"{label}: {len(accs)} runs, seeds {seeds[0]}..{seeds[-1]}")
-    print(f"  min {accs.min():.3f}  p1 {p1:.3f}  p5 {p5:.3f}  p25 {p25:.3f}  median {p50:.3f}  "
-          f"mean {accs.mean():.3f}  max {accs.max():.3f}")
+    print(
+        f"  min {accs.min():.3f}  p1 {p1:.3f}  p5 {p5:.3f}  p25 {p25:.3f}  median {p50:.3f}  "
+        f"mean {accs.mean():.3f}  max {accs.max():.3f}"
+    )
     diverged = accs[accs < CHANCE]
     listed = ", ".join(f"{a:.3f}" for a in sorted(diverged))
     print(f"  near chance (< {CHANCE}): {len(diverged)} of {len(accs)}" + (f" ({listed})" if listed else ""))
@@ -131,7 +135,7 @@ def print_table(accs, settings):
     print(f"  {'t':>5}  {'fail':>7}  {'p':>6}  {'p_u':>6}  {head}")
     for t in thresholds:
         failures, p, p_u = failure_rates(accs, t)
-        cells = "".join(f"{p ** k:8.1e}  {p_u ** k:8.1e}{'*' if p_u ** k < TARGET else ' '} " for k in attempts)
+        cells = "".join(f"{p**k:8.1e}  {p_u**k:8.1e}{'*' if p_u**k < TARGET else ' '} " for k in attempts)
         mark = "  <- rubric" if t == settings.threshold else ""
         print(f"  {t:5.2f}  {failures:3d}/{len(accs):<3d}  {p:6.3f}  {p_u:6.3f}  {cells}{mark}")
     print(f"  (* the {CONFIDENCE:.0%} upper bound p_u^k meets the target < {TARGET:g})")
@@ -141,10 +145,12 @@ def summary(label, accs, settings):
     """One line: the rubric's threshold and attempts against the target; (line, target met)."""
     t, k = settings.threshold, settings.attempts
     _, p, p_u = failure_rates(accs, t)
-    ok = p_u ** k < TARGET
-    line = (f"{label}threshold {t:.2f}, {k} attempts: p = {p:.3f} ({CONFIDENCE:.0%} upper {p_u:.3f}) per run "
-            f"-> failure chance <= {p_u ** k:.1e} per submission (estimate {p ** k:.1e}; target < {TARGET:g}): "
-            f"{'OK' if ok else 'NOT MET'}")
+    ok = p_u**k < TARGET
+    line = (
+        f"{label}threshold {t:.2f}, {k} attempts: p = {p:.3f} ({CONFIDENCE:.0%} upper {p_u:.3f}) per run "
+        f"-> failure chance <= {p_u**k:.1e} per submission (estimate {p**k:.1e}; target < {TARGET:g}): "
+        f"{'OK' if ok else 'NOT MET'}"
+    )
     return line, ok
 
 
@@ -160,7 +166,7 @@ def suggestion(accs, settings):
     """The smallest changes that meet the target by the upper bound: more attempts, or a lower threshold."""
     t, k = settings.threshold, settings.attempts
     _, _, p_u = failure_rates(accs, t)
-    more = next((n for n in range(k + 1, 11) if p_u ** n < TARGET), None)
+    more = next((n for n in range(k + 1, 11) if p_u**n < TARGET), None)
     lower = next((c for c in np.arange(t, 0, -0.05)[1:] if failure_rates(accs, c)[2] ** k < TARGET), None)
     options = ([f"attempts = {more}"] if more else []) + ([f"threshold = {lower:.2f}"] if lower is not None else [])
     return " or ".join(options) or "no change up to 10 attempts or down to threshold 0.05 (measure more seeds)"
@@ -169,7 +175,9 @@ def suggestion(accs, settings):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=100, help=f"runs per implementation (at least {MIN_SEEDS})")
-    parser.add_argument("--also-loops", action="store_true", help="also train tests/styles/loop_per_sample.py (about 5x slower)")
+    parser.add_argument(
+        "--also-loops", action="store_true", help="also train tests/styles/loop_per_sample.py (about 5x slower)"
+    )
     parser.add_argument("--loops-seeds", type=int, help="runs of the loops (default: --seeds)")
     parser.add_argument("--rubric", default="lesson8", help="rubric name or path (default: lesson8)")
     args = parser.parse_args()
@@ -180,12 +188,17 @@ def main():
     settings = load_rubric(args.rubric).lenet
     data = load_mnist()
     t, k = settings.threshold, settings.attempts
-    print(f"LeNet item of rubric {args.rubric}: {settings.epochs} epochs, lr {settings.lr}, "
-          f"batch {settings.batch_size}, {len(data[0])} train / {len(data[2])} test images; "
-          f"threshold {t:.2f}, {k} attempts (seeds {settings.seed}..{settings.seed + k - 1})")
+    print(
+        f"LeNet item of rubric {args.rubric}: {settings.epochs} epochs, lr {settings.lr}, "
+        f"batch {settings.batch_size}, {len(data[0])} train / {len(data[2])} test images; "
+        f"threshold {t:.2f}, {k} attempts (seeds {settings.seed}..{settings.seed + k - 1})"
+    )
     grader_seeds = [settings.seed + i for i in range(k)]
     own = accuracies(reference, data, settings, grader_seeds, "grader's seeds")
-    print("reference on the grader's own seeds: " + ", ".join(f"{s}: {a:.3f}" for s, a in zip(grader_seeds, own)))
+    print(
+        "reference on the grader's own seeds: "
+        + ", ".join(f"{s}: {a:.3f}" for s, a in zip(grader_seeds, own, strict=False))
+    )
 
     seeds = list(range(FIRST_SEED, FIRST_SEED + args.seeds))
     ref_accs = accuracies(reference, data, settings, seeds, "reference")
@@ -200,8 +213,10 @@ def main():
         lines.append(summary("loops:     ", loop_accs, settings)[0])
         lines.append(summary("pooled:    ", pooled, settings)[0])
     if not ok:
-        print(f"\nthe target is NOT met; the smallest changes that meet it for the reference: "
-              f"{suggestion(ref_accs, settings)}")
+        print(
+            f"\nthe target is NOT met; the smallest changes that meet it for the reference: "
+            f"{suggestion(ref_accs, settings)}"
+        )
     print()
     for line in lines:
         print(line)

@@ -74,10 +74,12 @@ def main():
         submission = package_copy(directory)
         for mode in modes:
             startup, remote_small, local_small, remote_batch, local_batch = measure(mode, submission, args.calls)
-            print(f"sandbox {mode:10s} start-up {startup * 1e3:6.1f} ms (target < 500) | "
-                  f"{args.calls} small calls: {remote_small:.3f} ms/call vs {local_small * 1e3:.1f} us in-process "
-                  f"({remote_small / local_small:.0f}x) | 64x1x28x28 float32 round trip {remote_batch:.3f} ms "
-                  f"(target < 1) vs {local_batch * 1e3:.1f} us in-process")
+            print(
+                f"sandbox {mode:10s} start-up {startup * 1e3:6.1f} ms (target < 500) | "
+                f"{args.calls} small calls: {remote_small:.3f} ms/call vs {local_small * 1e3:.1f} us in-process "
+                f"({remote_small / local_small:.0f}x) | 64x1x28x28 float32 round trip {remote_batch:.3f} ms "
+                f"(target < 1) vs {local_batch * 1e3:.1f} us in-process"
+            )
 
 
 if __name__ == "__main__":

@@ -22,15 +22,18 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.helpers.disguise import disguise  # noqa: E402
 from grader.rubric import load_rubric  # noqa: E402
 from grader.sandbox.prepare import fingerprint  # noqa: E402
 from grader.similarity import class_similarity  # noqa: E402
 from grader.similarity_report import similarity_plan  # noqa: E402
+from tests.helpers.disguise import disguise  # noqa: E402
 from tests.helpers.submission_formats import module_sources, single_source  # noqa: E402
 
-SOLUTIONS = [single_source(module_sources()), (REPO / "tests" / "styles" / "loop_per_sample.py").read_text(),
-             (REPO / "tests" / "solutions" / "windows.py").read_text()]
+SOLUTIONS = [
+    single_source(module_sources()),
+    (REPO / "tests" / "styles" / "loop_per_sample.py").read_text(),
+    (REPO / "tests" / "solutions" / "windows.py").read_text(),
+]
 NAMES = re.compile(r"\b(x|dY|cols|out|grad|mask|N|C|H|W|kH|kW|sH|sW|layer|params)\b")
 
 
@@ -39,8 +42,10 @@ def perturbed(rng, number):
     source = SOLUTIONS[number % len(SOLUTIONS)]
     if rng.random() < 0.3:
         return disguise(source, seed=number)
-    renames = {name: f"{name}_{rng.randrange(100)}" for name in rng.sample(
-        ["x", "dY", "cols", "out", "grad", "mask", "N", "C", "H", "W", "layer", "params"], 4)}
+    renames = {
+        name: f"{name}_{rng.randrange(100)}"
+        for name in rng.sample(["x", "dY", "cols", "out", "grad", "mask", "N", "C", "H", "W", "layer", "params"], 4)
+    }
     lines = []
     for line in NAMES.sub(lambda m: renames.get(m[0], m[0]), source).splitlines():
         if line.lstrip().startswith("#") and rng.random() < 0.5:
@@ -79,9 +84,11 @@ def main():
         started = time.perf_counter()
         one = class_similarity(entries, plan.settings, plan.base, cache=cache)
         one_seconds = time.perf_counter() - started
-    print(f"{args.students} submissions, {cold.compared} pairs (noise {plan.settings.noise}, window "
-          f"{plan.settings.window}): {len(cold.pairs)} listed at or above {plan.settings.floor:.0%}, "
-          f"{sum(p.flagged for p in cold.pairs)} flagged at {plan.settings.threshold:.0%}")
+    print(
+        f"{args.students} submissions, {cold.compared} pairs (noise {plan.settings.noise}, window "
+        f"{plan.settings.window}): {len(cold.pairs)} listed at or above {plan.settings.floor:.0%}, "
+        f"{sum(p.flagged for p in cold.pairs)} flagged at {plan.settings.threshold:.0%}"
+    )
     print(f"cold (empty cache):       {cold_seconds:6.1f} s  ({cold.computed} pairs compared)")
     print(f"resumed (all cached):     {warm_seconds:6.1f} s  ({warm.computed} pairs compared)")
     print(f"resumed, one changed:     {one_seconds:6.1f} s  ({one.computed} pairs compared)")

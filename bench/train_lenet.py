@@ -37,8 +37,8 @@ import numpy as np  # noqa: E402
 
 import reference  # noqa: E402
 from grader.data import load_mnist  # noqa: E402
-from tests.helpers.submission_formats import load_style  # noqa: E402
 from grader.lenet import Protocol, build_lenet, preprocess, train_lenet  # noqa: E402
+from tests.helpers.submission_formats import load_style  # noqa: E402
 
 lesson_loops = load_style("loop_per_sample")  # the loop-per-sample style, the baseline
 
@@ -52,9 +52,11 @@ def best_run(run, repeats):
 
 def time_numpy(api, data, protocol, repeats):
     """train_lenet(api, ...): (best seconds, accuracy)."""
+
     def run():
         result = train_lenet(api, data, protocol)
         return result.seconds, result.accuracy
+
     return best_run(run, repeats)
 
 
@@ -68,10 +70,17 @@ def time_torch(torch, data, protocol, repeats):
         X_train, X_test = preprocess(X_train, X_test)
         np.random.seed(protocol.seed)
         init = build_lenet(reference)  # same RNG draws as train_lenet's model build
-        model = nn.Sequential(nn.Conv2d(1, 4, 5), nn.ReLU(), nn.MaxPool2d(2, 2), nn.Flatten(),
-                              nn.Linear(4 * 12 * 12, 32), nn.ReLU(), nn.Linear(32, 10))
+        model = nn.Sequential(
+            nn.Conv2d(1, 4, 5),
+            nn.ReLU(),
+            nn.MaxPool2d(2, 2),
+            nn.Flatten(),
+            nn.Linear(4 * 12 * 12, 32),
+            nn.ReLU(),
+            nn.Linear(32, 10),
+        )
         with torch.no_grad():
-            for ours, theirs in zip(init.layers, model):
+            for ours, theirs in zip(init.layers, model, strict=False):
                 if hasattr(ours, "weight"):
                     theirs.weight.copy_(torch.from_numpy(ours.weight))
                     theirs.bias.copy_(torch.from_numpy(ours.bias))
@@ -83,7 +92,7 @@ def time_torch(torch, data, protocol, repeats):
         for _ in range(protocol.epochs):
             order = torch.from_numpy(shuffling.permutation(N))  # same sequence as train_lenet
             for start in range(0, N, size):
-                idx = order[start:start + size]
+                idx = order[start : start + size]
                 loss = loss_fn(model(X[idx]), y[idx])
                 optimizer.zero_grad()
                 loss.backward()
@@ -93,15 +102,18 @@ def time_torch(torch, data, protocol, repeats):
             logits = model(torch.from_numpy(X_test)).numpy()
         accuracy = float((logits.argmax(axis=1) == y_test).mean())
         return time.perf_counter() - started, accuracy
+
     return best_run(run, repeats)
 
 
 def main():
     protocol = Protocol()
     data = load_mnist()
-    print(f"LeNet protocol: {len(data[0])} train / {len(data[2])} test images, {protocol.epochs} epochs, "
-          f"lr {protocol.lr}, batch {protocol.batch_size}, seed {protocol.seed}; "
-          f"threads {ARGS.threads}; best of {ARGS.repeats}")
+    print(
+        f"LeNet protocol: {len(data[0])} train / {len(data[2])} test images, {protocol.epochs} epochs, "
+        f"lr {protocol.lr}, batch {protocol.batch_size}, seed {protocol.seed}; "
+        f"threads {ARGS.threads}; best of {ARGS.repeats}"
+    )
 
     ref_s, ref_acc = time_numpy(reference, data, protocol, ARGS.repeats)
     print(f"reference  {ref_s:7.2f} s  accuracy {ref_acc:.4f}")
@@ -116,11 +128,15 @@ def main():
         torch.set_num_threads(ARGS.threads)
         torch_s, torch_acc = time_torch(torch, data, protocol, ARGS.repeats)
         ratio = ref_s / torch_s
-        print(f"torch      {torch_s:7.2f} s  accuracy {torch_acc:.4f}  (torch {torch.__version__}, "
-              f"{torch.get_num_threads()} threads)")
+        print(
+            f"torch      {torch_s:7.2f} s  accuracy {torch_acc:.4f}  (torch {torch.__version__}, "
+            f"{torch.get_num_threads()} threads)"
+        )
         verdict = "within target" if ratio <= TARGET else "OVER target"
-        summary += [f"torch {torch_s:.2f} s (acc {torch_acc:.4f})",
-                    f"reference/torch {ratio:.2f}x (target <= {TARGET:g}x: {verdict})"]
+        summary += [
+            f"torch {torch_s:.2f} s (acc {torch_acc:.4f})",
+            f"reference/torch {ratio:.2f}x (target <= {TARGET:g}x: {verdict})",
+        ]
 
     if not ARGS.no_loops:
         loop_s, loop_acc = time_numpy(lesson_loops, data, protocol, 1)

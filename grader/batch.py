@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING, Any, TextIO, TypedDict
 import grader
 from grader.class_folder import BatchError, Entry, Skipped, discover
 from grader.gradebook import BatchRow, PolicyCell, gradebook_csv
+from grader.grading import safe_fingerprint
 from grader.progress import ProgressBar
 from grader.results import write_json, write_text
-from grader.grading import safe_fingerprint
 
 if TYPE_CHECKING:
     from grader.rubric import Rubric
@@ -70,12 +70,14 @@ def grade_task(entry: Entry, settings: Settings, out_dir: str | None = None) -> 
     from grader.report import render_html, render_markdown
     from grader.results import to_results
     from grader.rubric import load_rubric
+
     started = time.perf_counter()
     rubric = load_rubric(settings.rubric)
     results: dict[str, Any] | None
     try:
-        result = grade(entry.path, rubric, seed=settings.seed, data=settings.data, sandbox=settings.sandbox,
-                       concurrent_lenet=False)
+        result = grade(
+            entry.path, rubric, seed=settings.seed, data=settings.data, sandbox=settings.sandbox, concurrent_lenet=False
+        )
         results = to_results(result)
         status = "timeout" if any(i["kind"] == "budget" for i in result.incidents) else "graded"
         status = "error" if result.error else status
@@ -86,18 +88,31 @@ def grade_task(entry: Entry, settings: Settings, out_dir: str | None = None) -> 
     sha256 = entry.sha256 or safe_fingerprint(entry.path)  # the original's, even when it travelled as a zip
     if results:
         results["extra_data"]["submission_sha256"] = sha256
-    row = BatchRow(student=entry.student, name=entry.name, email=entry.email,
-                   score=results["score"] if results else 0.0, max_score=rubric.total, status=status,
-                   items={test["name"]: test["score"] for test in results["tests"]} if results else {},
-                   duration=round(duration, 3), sandbox=results["extra_data"]["sandbox"] if results else "",
-                   sha256=sha256, report=f"{entry.student}/report.html" if results else "", error=error or "",
-                   key=batch_key(sha256, rubric), policy=policy_cells(results))
+    row = BatchRow(
+        student=entry.student,
+        name=entry.name,
+        email=entry.email,
+        score=results["score"] if results else 0.0,
+        max_score=rubric.total,
+        status=status,
+        items={test["name"]: test["score"] for test in results["tests"]} if results else {},
+        duration=round(duration, 3),
+        sandbox=results["extra_data"]["sandbox"] if results else "",
+        sha256=sha256,
+        report=f"{entry.student}/report.html" if results else "",
+        error=error or "",
+        key=batch_key(sha256, rubric),
+        policy=policy_cells(results),
+    )
     if results:
         results["extra_data"]["batch"] = row.to_dict()
     submission_path = f"{Path(entry.path).name}"
-    return {"row": row, "results": results,
-            "report": render_html(results, submission_path=submission_path, out_dir=".") if results else None,
-            "summary": render_markdown(results) if results else None}
+    return {
+        "row": row,
+        "results": results,
+        "report": render_html(results, submission_path=submission_path, out_dir=".") if results else None,
+        "summary": render_markdown(results) if results else None,
+    }
 
 
 def policy_cells(results: dict[str, Any] | None) -> tuple[PolicyCell, ...]:
@@ -109,8 +124,16 @@ def policy_cells(results: dict[str, Any] | None) -> tuple[PolicyCell, ...]:
 def failed_outcome(entry: Entry, rubric: "Rubric", error: str) -> Outcome:
     """The outcome of an entry whose grading itself failed: a row with status error, no files."""
     sha256 = entry.sha256 or safe_fingerprint(entry.path)
-    row = BatchRow(student=entry.student, name=entry.name, email=entry.email, max_score=rubric.total,
-                   status="error", sha256=sha256, error=error, key=batch_key(sha256, rubric))
+    row = BatchRow(
+        student=entry.student,
+        name=entry.name,
+        email=entry.email,
+        max_score=rubric.total,
+        status="error",
+        sha256=sha256,
+        error=error,
+        key=batch_key(sha256, rubric),
+    )
     return {"row": row, "results": None, "report": None, "summary": None}
 
 
@@ -153,8 +176,10 @@ class OutLock:
             self.handle.seek(0)
             owner = self.handle.read().strip() or "another process"
             self.handle.close()
-            raise BatchError(f"{self.path.parent}: another batch ({owner}) is writing here; wait for it to finish "
-                             "or choose another --out") from None
+            raise BatchError(
+                f"{self.path.parent}: another batch ({owner}) is writing here; wait for it to finish "
+                "or choose another --out"
+            ) from None
         self.handle.seek(0)
         self.handle.truncate()
         self.handle.write(f"pid {os.getpid()}")
@@ -166,22 +191,33 @@ class OutLock:
         self.handle.close()
 
 
-def write_class_files(rows: list[BatchRow], skipped: Skipped, rubric: "Rubric", out: str | Path,
-                      similarity: dict[str, Any] | None = None) -> None:
+def write_class_files(
+    rows: list[BatchRow], skipped: Skipped, rubric: "Rubric", out: str | Path, similarity: dict[str, Any] | None = None
+) -> None:
     from grader.class_report import render_index
+
     write_text(gradebook_csv(rows, rubric), Path(out) / "grades.csv")
     write_text(render_index(rows, skipped, rubric, similarity=similarity), Path(out) / "index.html")
 
 
-def run_batch(directory: str | Path, out: str | Path, settings: Settings = Settings(), jobs: int | None = None,
-              force: bool = False, executor: Any = None, stream: TextIO | None = None, similarity: bool = True,
-              similarity_threshold: float | None = None) -> dict[str, Any]:
+def run_batch(
+    directory: str | Path,
+    out: str | Path,
+    settings: Settings = Settings(),
+    jobs: int | None = None,
+    force: bool = False,
+    executor: Any = None,
+    stream: TextIO | None = None,
+    similarity: bool = True,
+    similarity_threshold: float | None = None,
+) -> dict[str, Any]:
     """Grade a class directory into out; returns a summary dict. executor: an Executor-like object
     with submit(fn, *args) -> future (default: a local process pool of `jobs` workers). similarity:
     compare every pair's code afterwards (the rubric's threshold, or similarity_threshold)."""
     from grader.rubric import load_rubric
     from grader.similarity import SimilarityError
     from grader.similarity_report import similarity_plan, write_similarity
+
     started = time.perf_counter()
     rubric = load_rubric(settings.rubric)
     entries, skipped = discover(directory)
@@ -224,13 +260,22 @@ def run_batch(directory: str | Path, out: str | Path, settings: Settings = Setti
             interrupted = True
         write_class_files(ordered, skipped, rubric, out, similar or {"off": True, "interrupted": interrupted})
     counts = {status: sum(r.status == status for r in ordered) for status in ("graded", "error", "timeout")}
-    return {"submissions": len(entries), "written": len(ordered), "graded_now": len(todo) if not interrupted else None,
-            "kept": len(entries) - len(todo), "skipped": len(skipped), "interrupted": interrupted,
-            "seconds": time.perf_counter() - started, "similarity": similar, **counts}
+    return {
+        "submissions": len(entries),
+        "written": len(ordered),
+        "graded_now": len(todo) if not interrupted else None,
+        "kept": len(entries) - len(todo),
+        "skipped": len(skipped),
+        "interrupted": interrupted,
+        "seconds": time.perf_counter() - started,
+        "similarity": similar,
+        **counts,
+    }
 
 
 def _local_pool(jobs: int | None) -> ProcessPoolExecutor:
     import multiprocessing
+
     return ProcessPoolExecutor(max_workers=jobs or os.cpu_count(), mp_context=multiprocessing.get_context("spawn"))
 
 
@@ -238,6 +283,7 @@ def _as_completed(pool: Any, futures: Iterable[Future[Outcome]]) -> Iterator[Fut
     if hasattr(pool, "as_completed"):
         return pool.as_completed(futures)
     from concurrent.futures import as_completed
+
     return as_completed(futures)
 
 

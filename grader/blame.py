@@ -2,8 +2,13 @@
 than its item's, the message names that class and the item to look at."""
 
 LAYER_ITEMS = {"Conv2d": "conv2d", "MaxPool2d": "maxpool2d", "Linear": "linear"}
-CLASS_ITEMS = {"ReLU": "relu", "Flatten": "flatten", "Sequential": "sequential", "SoftmaxCrossEntropyLoss": "loss",
-               "SGD": "sgd"}
+CLASS_ITEMS = {
+    "ReLU": "relu",
+    "Flatten": "flatten",
+    "Sequential": "sequential",
+    "SoftmaxCrossEntropyLoss": "loss",
+    "SGD": "sgd",
+}
 
 
 def item_of(where: str) -> str | None:
@@ -18,7 +23,7 @@ def item_of(where: str) -> str | None:
 
 
 def blame_note(where: str, item: str | None) -> str:
-    """" (raised in Linear.forward: see the item linear.forward)" when where belongs to another item
+    """ " (raised in Linear.forward: see the item linear.forward)" when where belongs to another item
     than item (a "beyond:" item counts as its own), else ""."""
     other = item_of(where) if where else None
     if other is None or other == (item or "").split(":")[-1]:

@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import DTypeLike
 
-
 SPACING = 0.01
 
 
@@ -54,28 +53,29 @@ class LayerCase:
         return values.reshape(self.input_shape).astype(dtype)
 
 
-def _case(layer: str, *args: Any, shape: tuple[int, ...], positive: bool = False, beyond_lesson: bool = False,
-          **kwargs: Any) -> LayerCase:
+def _case(
+    layer: str, *args: Any, shape: tuple[int, ...], positive: bool = False, beyond_lesson: bool = False, **kwargs: Any
+) -> LayerCase:
     return LayerCase(layer, args, shape, tuple(kwargs.items()), positive, beyond_lesson)
 
 
 CONV2D_CASES = [
-    _case("Conv2d", 3, 2, 3, shape=(2, 3, 7, 9)),                       # multi-channel, non-square
-    _case("Conv2d", 1, 4, 5, shape=(2, 1, 12, 12)),                     # LeNet's first layer
-    _case("Conv2d", 2, 3, 1, shape=(2, 2, 5, 4)),                       # 1x1 kernel
-    _case("Conv2d", 2, 3, 3, stride=2, shape=(2, 2, 8, 7)),             # H not a multiple of stride
+    _case("Conv2d", 3, 2, 3, shape=(2, 3, 7, 9)),  # multi-channel, non-square
+    _case("Conv2d", 1, 4, 5, shape=(2, 1, 12, 12)),  # LeNet's first layer
+    _case("Conv2d", 2, 3, 1, shape=(2, 2, 5, 4)),  # 1x1 kernel
+    _case("Conv2d", 2, 3, 3, stride=2, shape=(2, 2, 8, 7)),  # H not a multiple of stride
     _case("Conv2d", 2, 2, 3, stride=3, padding=1, shape=(1, 2, 8, 10)),  # batch 1, stride 3
-    _case("Conv2d", 3, 2, 5, padding=2, shape=(2, 3, 6, 5)),            # "same" padding
+    _case("Conv2d", 3, 2, 5, padding=2, shape=(2, 3, 6, 5)),  # "same" padding
     _case("Conv2d", 2, 3, (3, 2), stride=(2, 1), padding=(1, 0), shape=(2, 2, 6, 5), beyond_lesson=True),  # pairs
     _case("Conv2d", 1, 2, (1, 3), shape=(2, 1, 4, 6), beyond_lesson=True),  # non-square kernel
 ]
 
 MAXPOOL2D_CASES = [
-    _case("MaxPool2d", 2, 2, shape=(2, 3, 8, 8)),                       # LeNet's pooling
-    _case("MaxPool2d", 2, shape=(2, 2, 6, 9)),                          # stride=None, W odd
-    _case("MaxPool2d", 3, 2, shape=(2, 2, 9, 7)),                       # overlapping windows
-    _case("MaxPool2d", 2, 1, shape=(1, 2, 5, 6)),                       # overlapping, batch 1
-    _case("MaxPool2d", 3, 3, shape=(2, 1, 10, 11)),                     # H not a multiple of stride
+    _case("MaxPool2d", 2, 2, shape=(2, 3, 8, 8)),  # LeNet's pooling
+    _case("MaxPool2d", 2, shape=(2, 2, 6, 9)),  # stride=None, W odd
+    _case("MaxPool2d", 3, 2, shape=(2, 2, 9, 7)),  # overlapping windows
+    _case("MaxPool2d", 2, 1, shape=(1, 2, 5, 6)),  # overlapping, batch 1
+    _case("MaxPool2d", 3, 3, shape=(2, 1, 10, 11)),  # H not a multiple of stride
     _case("MaxPool2d", 2, 2, padding=1, shape=(2, 2, 7, 7), positive=True),
     _case("MaxPool2d", 3, 2, padding=1, shape=(1, 3, 8, 6), positive=True),
     _case("MaxPool2d", (2, 3), shape=(2, 2, 6, 9), beyond_lesson=True),  # non-square kernel, stride=None
@@ -84,9 +84,9 @@ MAXPOOL2D_CASES = [
 
 LINEAR_CASES = [
     _case("Linear", 6, 4, shape=(5, 6)),
-    _case("Linear", 5, 5, shape=(3, 5)),                                # in == out: catches a missing .T
+    _case("Linear", 5, 5, shape=(3, 5)),  # in == out: catches a missing .T
     _case("Linear", 7, 3, bias=False, shape=(4, 7)),
-    _case("Linear", 4, 2, shape=(1, 4)),                                # batch 1
+    _case("Linear", 4, 2, shape=(1, 4)),  # batch 1
 ]
 
 RELU_CASES = [
@@ -96,7 +96,7 @@ RELU_CASES = [
 
 FLATTEN_CASES = [
     _case("Flatten", shape=(2, 3, 4, 5)),
-    _case("Flatten", shape=(1, 2, 3, 3)),                               # batch 1
+    _case("Flatten", shape=(1, 2, 3, 3)),  # batch 1
 ]
 
 LAYER_CASES = CONV2D_CASES + MAXPOOL2D_CASES + LINEAR_CASES + RELU_CASES + FLATTEN_CASES
@@ -135,11 +135,11 @@ class LossCase:
 
 LOSS_CASES = [
     LossCase((5, 4), 1.0),
-    LossCase((1, 10), 1.0),                                  # batch 1
+    LossCase((1, 10), 1.0),  # batch 1
     LossCase((64, 10), 3.0),
-    LossCase((8, 10), 3.0, offset=1000.0),                   # exp(1000) overflows float64 without the shift
-    LossCase((8, 10), 3.0, offset=100.0, dtype="float32"),   # exp(100) overflows float32 without the shift
-    LossCase((8, 10), 1e3, beyond_lesson=True),              # -log(p) of a p that underflows to 0: log-sum-exp
+    LossCase((8, 10), 3.0, offset=1000.0),  # exp(1000) overflows float64 without the shift
+    LossCase((8, 10), 3.0, offset=100.0, dtype="float32"),  # exp(100) overflows float32 without the shift
+    LossCase((8, 10), 1e3, beyond_lesson=True),  # -log(p) of a p that underflows to 0: log-sum-exp
     LossCase((8, 10), 1e4, beyond_lesson=True),
 ]
 LOG_EPSILON = 1e-7  # the largest epsilon inside the log the lesson's contract accepts: -log(p + eps)

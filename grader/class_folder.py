@@ -49,13 +49,18 @@ def discover(directory: str | Path) -> tuple[list[Entry], Skipped]:
         elif child.is_dir() or child.suffix in SUBMISSION_SUFFIXES:
             entries.append(Entry(child.stem if child.is_file() else child.name, str(child)))
         else:
-            skipped.append((child.name, f"not a submission ({child.suffix or 'no extension'}; "
-                                        "expected .py, .ipynb, .zip or a folder)"))
+            skipped.append(
+                (
+                    child.name,
+                    f"not a submission ({child.suffix or 'no extension'}; expected .py, .ipynb, .zip or a folder)",
+                )
+            )
     return _unique(entries), skipped
 
 
 def _gradescope_entries(directory: Path) -> tuple[list[Entry], Skipped]:
     import yaml
+
     try:
         metadata = yaml.safe_load((directory / GRADESCOPE_METADATA).read_text()) or {}
     except yaml.YAMLError as error:
@@ -84,5 +89,7 @@ def _unique(entries: list[Entry]) -> list[Entry]:
     counts: dict[str, int] = {}
     for entry in entries:
         counts[entry.student] = counts.get(entry.student, 0) + 1
-    return [Entry(safe_id(Path(e.path).name if counts[e.student] > 1 else e.student), e.path, e.name, e.email)
-            for e in entries]
+    return [
+        Entry(safe_id(Path(e.path).name if counts[e.student] > 1 else e.student), e.path, e.name, e.email)
+        for e in entries
+    ]

@@ -35,8 +35,8 @@ from grader.report import TEMPLATES
 if TYPE_CHECKING:
     from grader.rubric import Rubric
 
-BINS = 10               # histogram bins over 0..rubric.total
-SLOWEST = 10            # submissions listed by duration
+BINS = 10  # histogram bins over 0..rubric.total
+SLOWEST = 10  # submissions listed by duration
 MAX_ERROR_CHARS = 2_000  # of one error text on the page (the student's own report has it all)
 
 # Sorts the rows of table#students by data-order (the name order computed here) or data-score
@@ -120,8 +120,13 @@ def class_statistics(scores: list[float]) -> dict[str, float | None]:
     """count, mean, median, min and max of the graded scores (None for each but count when empty)."""
     if not scores:
         return {"count": 0, "mean": None, "median": None, "min": None, "max": None}
-    return {"count": len(scores), "mean": statistics.fmean(scores), "median": statistics.median(scores),
-            "min": min(scores), "max": max(scores)}
+    return {
+        "count": len(scores),
+        "mean": statistics.fmean(scores),
+        "median": statistics.median(scores),
+        "min": min(scores),
+        "max": max(scores),
+    }
 
 
 def histogram(scores: list[float], total: float, bins: int = BINS) -> list[dict[str, float]]:
@@ -131,12 +136,19 @@ def histogram(scores: list[float], total: float, bins: int = BINS) -> list[dict[
     for score in scores:
         index = math.floor(score * bins / total + 1e-9) if total > 0 else 0
         counts[min(max(index, 0), bins - 1)] += 1
-    return [{"low": total * i / bins, "high": total * (i + 1) / bins, "count": count}
-            for i, count in enumerate(counts)]
+    return [{"low": total * i / bins, "high": total * (i + 1) / bins, "count": count} for i, count in enumerate(counts)]
 
 
-def histogram_svg(bins: list[dict[str, float]], total: float, width: int = 440, height: int = 220, left: int = 14,
-                  right: int = 14, top: int = 24, bottom: int = 44) -> dict[str, Any]:
+def histogram_svg(
+    bins: list[dict[str, float]],
+    total: float,
+    width: int = 440,
+    height: int = 220,
+    left: int = 14,
+    right: int = 14,
+    top: int = 24,
+    bottom: int = 44,
+) -> dict[str, Any]:
     """SVG geometry for the histogram: bars (x, y, w, h, count, label x/y), ticks at bin edges."""
     plot_w, plot_h = width - left - right, height - top - bottom
     step = plot_w / len(bins)
@@ -145,11 +157,28 @@ def histogram_svg(bins: list[dict[str, float]], total: float, width: int = 440, 
     for i, b in enumerate(bins):
         h = plot_h * b["count"] / tallest
         x = left + i * step + 2
-        bars.append({**b, "x": x, "w": step - 4, "y": top + plot_h - h, "h": h,
-                     "cx": x + (step - 4) / 2, "ty": top + plot_h - h - 6})
+        bars.append(
+            {
+                **b,
+                "x": x,
+                "w": step - 4,
+                "y": top + plot_h - h,
+                "h": h,
+                "cx": x + (step - 4) / 2,
+                "ty": top + plot_h - h - 6,
+            }
+        )
     ticks = [{"x": left + i * step, "label": f"{total * i / len(bins):.4g}"} for i in range(len(bins) + 1)]
-    return {"width": width, "height": height, "left": left, "top": top, "base": top + plot_h,
-            "plot_w": plot_w, "bars": bars, "ticks": ticks}
+    return {
+        "width": width,
+        "height": height,
+        "left": left,
+        "top": top,
+        "base": top + plot_h,
+        "plot_w": plot_w,
+        "bars": bars,
+        "ticks": ticks,
+    }
 
 
 def item_analysis(graded_rows: list[dict[str, Any]], rubric: "Rubric") -> list[dict[str, Any]]:
@@ -163,8 +192,17 @@ def item_analysis(graded_rows: list[dict[str, Any]], rubric: "Rubric") -> list[d
             continue
         scores = [number((row.get("items") or {}).get(item.id, 0.0)) for row in graded_rows]
         missed = sum(1 for s in scores if s < item.points - 1e-9)
-        out.append({"id": item.id, "number": item.number, "points": item.points, "missed": missed, "graded": n,
-                    "percent": 100 * missed / n if n else 0.0, "mean": statistics.fmean(scores) if n else None})
+        out.append(
+            {
+                "id": item.id,
+                "number": item.number,
+                "points": item.points,
+                "missed": missed,
+                "graded": n,
+                "percent": 100 * missed / n if n else 0.0,
+                "mean": statistics.fmean(scores) if n else None,
+            }
+        )
     out.sort(key=lambda entry: (-entry["missed"], entry["number"]))
     return out
 
@@ -196,29 +234,55 @@ def _error_text(text: str | None) -> str:
     return text if len(text) <= MAX_ERROR_CHARS else text[:MAX_ERROR_CHARS] + " …"
 
 
-def view(rows: Iterable[BatchRow], skipped: Sequence[tuple[str, str]], rubric: "Rubric",
-         generated_at: datetime | str | None = None, similarity: dict[str, Any] | None = None) -> dict[str, Any]:
+def view(
+    rows: Iterable[BatchRow],
+    skipped: Sequence[tuple[str, str]],
+    rubric: "Rubric",
+    generated_at: datetime | str | None = None,
+    similarity: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """The template's data."""
     students: list[dict[str, Any]] = []
     for row in sorted(rows, key=name_key):
-        students.append({
-            "student": row.student, "name": row.name, "display": row.name or row.student, "email": row.email,
-            "score": row.score, "max_score": row.max_score or rubric.total, "status": row.status,
-            "duration": row.duration, "sandbox": row.sandbox, "href": report_href(row.report),
-            "error": _error_text(row.error), "items": dict(row.items), "order": len(students),
-            "policy": [asdict(cell) for cell in row.policy],
-        })
+        students.append(
+            {
+                "student": row.student,
+                "name": row.name,
+                "display": row.name or row.student,
+                "email": row.email,
+                "score": row.score,
+                "max_score": row.max_score or rubric.total,
+                "status": row.status,
+                "duration": row.duration,
+                "sandbox": row.sandbox,
+                "href": report_href(row.report),
+                "error": _error_text(row.error),
+                "items": dict(row.items),
+                "order": len(students),
+                "policy": [asdict(cell) for cell in row.policy],
+            }
+        )
     graded = [s for s in students if s["status"] == "graded"]
     scores = [s["score"] for s in graded]
     bins = histogram(scores, rubric.total)
     return {
-        "csp": Markup(CSP), "script": Markup(SORT_SCRIPT), "version": __version__,
-        "rubric": rubric, "generated_at": _when(generated_at),
-        "students": students, "graded": graded,
-        "counts": {"submissions": len(students), "graded": len(graded),
-                   "error": sum(s["status"] == "error" for s in students),
-                   "timeout": sum(s["status"] == "timeout" for s in students), "skipped": len(skipped)},
-        "stats": class_statistics(scores), "bins": bins, "chart": histogram_svg(bins, rubric.total) if graded else None,
+        "csp": Markup(CSP),
+        "script": Markup(SORT_SCRIPT),
+        "version": __version__,
+        "rubric": rubric,
+        "generated_at": _when(generated_at),
+        "students": students,
+        "graded": graded,
+        "counts": {
+            "submissions": len(students),
+            "graded": len(graded),
+            "error": sum(s["status"] == "error" for s in students),
+            "timeout": sum(s["status"] == "timeout" for s in students),
+            "skipped": len(skipped),
+        },
+        "stats": class_statistics(scores),
+        "bins": bins,
+        "chart": histogram_svg(bins, rubric.total) if graded else None,
         "items": item_analysis(graded, rubric),
         "slowest": sorted(students, key=lambda s: (-s["duration"], s["order"]))[:SLOWEST],
         "failed": [s for s in students if s["status"] != "graded"],
@@ -234,13 +298,25 @@ def similarity_view(similarity: dict[str, Any] | None, students: list[dict[str, 
     if not similarity or similarity.get("off"):
         return {"off": True, "interrupted": bool((similarity or {}).get("interrupted"))}
     reports = {s["student"]: s["href"] for s in students}
-    pairs = [{**pair, "href_a": reports.get(pair["a"]), "href_b": reports.get(pair["b"]),
-              "page_href": report_href(pair.get("page"))} for pair in similarity.get("pairs", [])]
+    pairs = [
+        {
+            **pair,
+            "href_a": reports.get(pair["a"]),
+            "href_b": reports.get(pair["b"]),
+            "page_href": report_href(pair.get("page")),
+        }
+        for pair in similarity.get("pairs", [])
+    ]
     return {**similarity, "off": False, "pairs": pairs}
 
 
-def render_index(rows: Iterable[BatchRow], skipped: Sequence[tuple[str, str]], rubric: "Rubric",
-                 generated_at: datetime | str | None = None, similarity: dict[str, Any] | None = None) -> str:
+def render_index(
+    rows: Iterable[BatchRow],
+    skipped: Sequence[tuple[str, str]],
+    rubric: "Rubric",
+    generated_at: datetime | str | None = None,
+    similarity: dict[str, Any] | None = None,
+) -> str:
     """The class overview page (HTML text) of a batch: rows are BatchRows (grader.gradebook; a row's
     report is a relative path such as "alice/report.html", not URL-encoded, or ""); skipped is a
     list of (entry name, reason); generated_at a datetime (an aware one is shown in UTC), a string,

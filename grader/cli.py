@@ -30,17 +30,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
-from grader import __version__
-from grader.class_folder import BatchError
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+
+from grader import __version__
+from grader.class_folder import BatchError
 from grader.data import DataError
 from grader.oracle import FixtureError, reference_available
 from grader.rubric import RubricError, load_rubric
 from grader.sandbox.errors import SandboxUnavailable
-from grader.sandbox.prepare import path_problem
 from grader.sandbox.isolation import CHOICES, SandboxWarning
+from grader.sandbox.prepare import path_problem
 
 if TYPE_CHECKING:
     from grader.grading import Grade
@@ -65,33 +66,61 @@ def build_parser() -> Parser:
     grade.add_argument("submission", help="a .py, .ipynb or .zip file, or a directory")
     grade.add_argument("--out", required=True, help="directory for results.json")
     grade.add_argument("--rubric", default="lesson8", help="a rubric name from rubrics/ or a path (default lesson8)")
-    grade.add_argument("--data", default=None, help="MNIST: the lesson's .npy directory or a mnist.npz (default: bundled)")
+    grade.add_argument(
+        "--data", default=None, help="MNIST: the lesson's .npy directory or a mnist.npz (default: bundled)"
+    )
     grade.add_argument("--seed", type=int, default=None, help="reproduce a run: the seed its results recorded")
-    grade.add_argument("--mode", choices=("auto", "instructor", "public"), default="auto",
-                       help="expected values from the reference (instructor) or the public fixtures (public); "
-                            "auto: instructor when the reference is installed (default)")
+    grade.add_argument(
+        "--mode",
+        choices=("auto", "instructor", "public"),
+        default="auto",
+        help="expected values from the reference (instructor) or the public fixtures (public); "
+        "auto: instructor when the reference is installed (default)",
+    )
     grade.add_argument("--fail-under", type=float, default=None, help="exit 1 when the score is below this")
-    grade.add_argument("--sandbox", choices=CHOICES, default="auto",
-                       help="auto: the first tier that works here, bubblewrap then landlock (default); "
-                            "bubblewrap or landlock: that tier, required; none: process limits only")
-    grade.add_argument("--instructor", action="store_true",
-                       help="render every item's details in report.html, hidden ones included")
-    grade.add_argument("--no-step-summary", action="store_true",
-                       help="do not append summary.md to $GITHUB_STEP_SUMMARY (a later step of the job does)")
+    grade.add_argument(
+        "--sandbox",
+        choices=CHOICES,
+        default="auto",
+        help="auto: the first tier that works here, bubblewrap then landlock (default); "
+        "bubblewrap or landlock: that tier, required; none: process limits only",
+    )
+    grade.add_argument(
+        "--instructor", action="store_true", help="render every item's details in report.html, hidden ones included"
+    )
+    grade.add_argument(
+        "--no-step-summary",
+        action="store_true",
+        help="do not append summary.md to $GITHUB_STEP_SUMMARY (a later step of the job does)",
+    )
     batch = commands.add_parser("batch", help="grade a directory of submissions: gradebook and class overview")
-    batch.add_argument("directory", help="one entry per submission (.py, .ipynb, .zip or a folder), or a Gradescope export")
+    batch.add_argument(
+        "directory", help="one entry per submission (.py, .ipynb, .zip or a folder), or a Gradescope export"
+    )
     batch.add_argument("--out", required=True, help="directory for OUT/<student>/, grades.csv and index.html")
-    batch.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: the number of cores)")
+    batch.add_argument(
+        "--jobs", type=int, default=None, help="submissions graded at once (default: the number of cores)"
+    )
     batch.add_argument("--rubric", default="lesson8", help="a rubric name from rubrics/ or a path (default lesson8)")
-    batch.add_argument("--data", default=None, help="MNIST: the lesson's .npy directory or a mnist.npz (default: bundled)")
+    batch.add_argument(
+        "--data", default=None, help="MNIST: the lesson's .npy directory or a mnist.npz (default: bundled)"
+    )
     batch.add_argument("--force", action="store_true", help="regrade everything, even unchanged submissions")
     batch.add_argument("--sandbox", choices=CHOICES, default="auto")
-    batch.add_argument("--executor", choices=("local", "dask"), default="local",
-                       help="local: a pool of processes on this machine; dask: an existing Dask cluster")
+    batch.add_argument(
+        "--executor",
+        choices=("local", "dask"),
+        default="local",
+        help="local: a pool of processes on this machine; dask: an existing Dask cluster",
+    )
     batch.add_argument("--scheduler", default=None, help="with --executor dask: the scheduler, e.g. tcp://host:8786")
     batch.add_argument("--no-similarity", action="store_true", help="do not compare the submissions' code")
-    batch.add_argument("--similarity-threshold", type=float, default=None,
-                       help="flag pairs from this share of a submission's code (default: the rubric's flag_threshold)")
+    batch.add_argument(
+        "--similarity-threshold",
+        type=float,
+        default=None,
+        help="flag pairs from this share of a submission's code (default: the rubric's flag_threshold)",
+    )
     return parser
 
 
@@ -108,8 +137,9 @@ def check_output_directory(path: str | Path, option: str = "--out") -> None:
 
 def check_inputs(args: argparse.Namespace) -> None:
     """Every path argument, before anything is graded: a one-line UsageError for the first bad one."""
-    inputs: list[tuple[str, tuple[str, ...]]] = \
+    inputs: list[tuple[str, tuple[str, ...]]] = (
         [(args.submission, ("file", "directory"))] if args.command == "grade" else [(args.directory, ("directory",))]
+    )
     if args.data is not None:
         inputs.append((args.data, ("file", "directory")))
     if os.path.lexists(args.rubric):  # a path, not a name from rubrics/
@@ -131,6 +161,7 @@ def command_batch(args: argparse.Namespace, stream: TextIO) -> int:
     grading_mode("instructor")
     if args.data is not None:
         from grader.data import load_mnist
+
         load_mnist(args.data)
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
@@ -139,27 +170,45 @@ def command_batch(args: argparse.Namespace, stream: TextIO) -> int:
     check_output_directory(args.out)
     executor = dask_executor(args.scheduler) if args.executor == "dask" else None
     settings = Settings(rubric=str(args.rubric), data=args.data, sandbox=args.sandbox)
-    summary = run_batch(args.directory, args.out, settings, jobs=args.jobs, force=args.force, executor=executor,
-                        similarity=not args.no_similarity, similarity_threshold=args.similarity_threshold)
+    summary = run_batch(
+        args.directory,
+        args.out,
+        settings,
+        jobs=args.jobs,
+        force=args.force,
+        executor=executor,
+        similarity=not args.no_similarity,
+        similarity_threshold=args.similarity_threshold,
+    )
     out = Path(args.out)
     state = "interrupted; " if summary["interrupted"] else ""
-    print(f"{state}{summary['written']} of {summary['submissions']} submissions in {out}: {summary['graded']} graded, "
-          f"{summary['error']} errors, {summary['timeout']} timeouts; {summary['kept']} unchanged kept, "
-          f"{summary['skipped']} entries skipped; {summary['seconds']:.1f} s -> {out / 'grades.csv'}, "
-          f"{out / 'index.html'}", file=stream)
+    print(
+        f"{state}{summary['written']} of {summary['submissions']} submissions in {out}: {summary['graded']} graded, "
+        f"{summary['error']} errors, {summary['timeout']} timeouts; {summary['kept']} unchanged kept, "
+        f"{summary['skipped']} entries skipped; {summary['seconds']:.1f} s -> {out / 'grades.csv'}, "
+        f"{out / 'index.html'}",
+        file=stream,
+    )
     similar = summary["similarity"]
     if similar:
-        print(f"similarity: {similar['compared']} pairs ({similar['computed']} compared now, the rest cached), "
-              f"{similar['listed']} at or above {similar['floor']:.0%}, {similar['flagged']} flagged at "
-              f"{similar['threshold']:.0%} -> {out / 'similarity.csv'}", file=stream)
+        print(
+            f"similarity: {similar['compared']} pairs ({similar['computed']} compared now, the rest cached), "
+            f"{similar['listed']} at or above {similar['floor']:.0%}, {similar['flagged']} flagged at "
+            f"{similar['threshold']:.0%} -> {out / 'similarity.csv'}",
+            file=stream,
+        )
     return 130 if summary["interrupted"] else 0
 
 
 def print_table(grade: "Grade", stream: TextIO) -> None:
     """The per-item table and the total (rich, without colour where the stream is not a terminal)."""
     console = Console(file=stream, highlight=False, width=max(Console(file=stream).width, 100))
-    console.print(f"torcino-grader {grade.grader_version} | rubric {grade.rubric} | {grade.mode} mode | "
-                  f"seed {grade.seed} | sandbox {grade.sandbox} | {grade.seconds:.1f} s", markup=False, soft_wrap=True)
+    console.print(
+        f"torcino-grader {grade.grader_version} | rubric {grade.rubric} | {grade.mode} mode | "
+        f"seed {grade.seed} | sandbox {grade.sandbox} | {grade.seconds:.1f} s",
+        markup=False,
+        soft_wrap=True,
+    )
     if grade.error:
         console.print(f"could not load the submission: {grade.error}", markup=False, soft_wrap=True)
     table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
@@ -170,8 +219,12 @@ def print_table(grade: "Grade", stream: TextIO) -> None:
         why = ""
         if not passed and item.failures:
             why = f"{item.passed}/{item.total} cases; {item.failures[0]['message'].splitlines()[0][:110]}"
-        table.add_row(Text("ok" if passed else "FAIL", style="green" if passed else "bold red"), item.id,
-                      f"{item.score:g} / {item.max_score:g}", Text(why))
+        table.add_row(
+            Text("ok" if passed else "FAIL", style="green" if passed else "bold red"),
+            item.id,
+            f"{item.score:g} / {item.max_score:g}",
+            Text(why),
+        )
     table.add_row("", Text("total", style="bold"), f"{grade.score:g} / {grade.max_score:g}", "")
     console.print(table)
 
@@ -182,8 +235,10 @@ def grading_mode(requested: str) -> str:
     if requested == "auto":
         return "instructor" if available else "public"
     if requested == "instructor" and not available:
-        raise UsageError("instructor grading needs the reference package, which is not installed here "
-                         "(the student kit's grader checks in public mode: --mode public)")
+        raise UsageError(
+            "instructor grading needs the reference package, which is not installed here "
+            "(the student kit's grader checks in public mode: --mode public)"
+        )
     return requested
 
 
@@ -197,15 +252,19 @@ def command_grade(args: argparse.Namespace, stream: TextIO) -> int:
     check_output_directory(args.out)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SandboxWarning)
-        result = run_grade(args.submission, rubric, seed=args.seed, data=args.data, sandbox=args.sandbox,
-                           mode=mode)
+        result = run_grade(args.submission, rubric, seed=args.seed, data=args.data, sandbox=args.sandbox, mode=mode)
     for warning in caught:
         print(f"WARNING: {warning.message}", file=sys.stderr)
     path = Path(args.out) / "results.json"
     results = to_results(result)
     write_json(results, path)
-    report, _ = write_reports(results, args.out, instructor=args.instructor, submission_path=args.submission,
-                              step_summary=not args.no_step_summary)
+    report, _ = write_reports(
+        results,
+        args.out,
+        instructor=args.instructor,
+        submission_path=args.submission,
+        step_summary=not args.no_step_summary,
+    )
     print_table(result, stream)
     print(f"results: {path}\nreport:  {report}", file=stream)
     if args.fail_under is not None and result.score < args.fail_under:

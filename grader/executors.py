@@ -34,6 +34,7 @@ def pack(entry: "Entry") -> tuple[str, bytes]:
 def grade_packed(entry: "Entry", name: str, data: bytes, settings: "Settings") -> "Outcome":
     """On a Dask worker: unpack the submission in a temporary folder and grade it there."""
     from grader.batch import Entry, grade_task
+
     with tempfile.TemporaryDirectory(prefix="torcino-dask-") as directory:
         path = Path(directory) / name
         path.write_bytes(data)
@@ -49,6 +50,7 @@ class DaskExecutor:
 
     def submit(self, function: Callable[..., Any], entry: "Entry", settings: "Settings") -> Any:  # a Dask future
         from grader.batch import grade_task
+
         if function is not grade_task:
             raise ValueError("the Dask executor runs grade_task only")
         name, data = pack(entry)
@@ -56,6 +58,7 @@ class DaskExecutor:
 
     def as_completed(self, futures: Iterable[Any]) -> Iterator[Any]:
         from distributed import as_completed
+
         return as_completed(list(futures))
 
     def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
@@ -68,5 +71,6 @@ def dask_executor(address: str) -> DaskExecutor:
         from distributed import Client
     except ImportError:
         from grader.class_folder import BatchError
+
         raise BatchError("--executor dask needs Dask: pip install '.[dask]'") from None
     return DaskExecutor(Client(address))

@@ -18,7 +18,7 @@ class FailureDetails(TypedDict, total=False):
     """Everything optional: a comparison fills what it knows."""
 
     case: str
-    what: str                    # "the output of forward", "dX from backward", ...
+    what: str  # "the output of forward", "dX from backward", ...
     expected_shape: list[int]
     got_shape: list[int]
     got_type: str
@@ -29,9 +29,9 @@ class FailureDetails(TypedDict, total=False):
     expected_value: float
     got_value: float
     gradient_table: list[GradientRow]
-    kind: str                    # a sandbox error's kind (grader/sandbox/errors.py), or "grader"
-    traceback: str               # the submission's frames only
-    raised_in: str               # "Class.method" of the lesson's API that raised, or ""
+    kind: str  # a sandbox error's kind (grader/sandbox/errors.py), or "grader"
+    traceback: str  # the submission's frames only
+    raised_in: str  # "Class.method" of the lesson's API that raised, or ""
 
 
 class Failure(TypedDict):

@@ -59,8 +59,11 @@ def write_fixtures(path: str | Path, seed: int, tests: dict[str, list[Event]]) -
         for name, array in members.items():
             buffer = io.BytesIO()
             np.lib.format.write_array(buffer, np.asarray(array), allow_pickle=False)
-            archive.writestr(zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0)),
-                             buffer.getvalue(), compress_type=zipfile.ZIP_DEFLATED)
+            archive.writestr(
+                zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0)),
+                buffer.getvalue(),
+                compress_type=zipfile.ZIP_DEFLATED,
+            )
     return path
 
 
@@ -78,8 +81,9 @@ def read_fixtures(path: Path) -> tuple[int, dict[str, list[Event]], dict[str, np
 
 
 def encode_event(event: Event, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
-    return {key: _encode(value, arrays) if key in ("args", "kwargs", "result") else value
-            for key, value in event.items()}
+    return {
+        key: _encode(value, arrays) if key in ("args", "kwargs", "result") else value for key, value in event.items()
+    }
 
 
 def _encode(value: Any, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
@@ -99,12 +103,13 @@ def _encode(value: Any, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
 
 
 def decode_event(event: dict[str, Any], arrays: dict[str, np.ndarray]) -> Event:
-    return {key: _decode(value, arrays) if key in ("args", "kwargs", "result") else value
-            for key, value in event.items()}
+    return {
+        key: _decode(value, arrays) if key in ("args", "kwargs", "result") else value for key, value in event.items()
+    }
 
 
 def _decode(value: dict[str, Any], arrays: dict[str, np.ndarray]) -> Any:
-    (kind, content), = value.items()
+    ((kind, content),) = value.items()
     if kind == "object":
         return _Object(content)
     if kind == "method":

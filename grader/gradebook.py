@@ -58,14 +58,22 @@ class BatchRow:
         data = data if isinstance(data, dict) else {}
         items = data.get("items") if isinstance(data.get("items"), dict) else {}
         policy = [f for f in data.get("policy") or [] if isinstance(f, dict)]
-        return cls(student=_text(data.get("student")), name=_text(data.get("name")), email=_text(data.get("email")),
-                   score=number(data.get("score")), max_score=number(data.get("max_score")),
-                   status=data.get("status") if data.get("status") in STATUSES else "error",
-                   items={str(k): number(v) for k, v in items.items()}, duration=number(data.get("duration")),
-                   sandbox=_text(data.get("sandbox")), sha256=_text(data.get("sha256")), report=_text(data.get("report")),
-                   error=_text(data.get("error")), key=_text(data.get("key")),
-                   policy=tuple(PolicyCell(_text(f.get("name")), _text(f.get("where")), _text(f.get("rule")))
-                                for f in policy))
+        return cls(
+            student=_text(data.get("student")),
+            name=_text(data.get("name")),
+            email=_text(data.get("email")),
+            score=number(data.get("score")),
+            max_score=number(data.get("max_score")),
+            status=data.get("status") if data.get("status") in STATUSES else "error",
+            items={str(k): number(v) for k, v in items.items()},
+            duration=number(data.get("duration")),
+            sandbox=_text(data.get("sandbox")),
+            sha256=_text(data.get("sha256")),
+            report=_text(data.get("report")),
+            error=_text(data.get("error")),
+            key=_text(data.get("key")),
+            policy=tuple(PolicyCell(_text(f.get("name")), _text(f.get("where")), _text(f.get("rule"))) for f in policy),
+        )
 
 
 def number(value: Any) -> float:
@@ -93,11 +101,36 @@ def gradebook_csv(rows: list[BatchRow], rubric: "Rubric") -> str:
     item_ids = [item.id for item in rubric.items]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["student", "name", "email", "score", "max_score", "status", *item_ids, "duration_seconds",
-                     "sandbox", "sha256", "policy"])
+    writer.writerow(
+        [
+            "student",
+            "name",
+            "email",
+            "score",
+            "max_score",
+            "status",
+            *item_ids,
+            "duration_seconds",
+            "sandbox",
+            "sha256",
+            "policy",
+        ]
+    )
     for row in sorted(rows, key=lambda r: r.student):
         items = [row.items.get(item_id, 0.0) for item_id in item_ids]
-        writer.writerow([csv_cell(row.student), csv_cell(row.name), csv_cell(row.email), row.score, row.max_score,
-                         row.status, *items, row.duration, row.sandbox, row.sha256,
-                         csv_cell("; ".join(f"{cell.name} ({cell.where}): {cell.rule}" for cell in row.policy))])
+        writer.writerow(
+            [
+                csv_cell(row.student),
+                csv_cell(row.name),
+                csv_cell(row.email),
+                row.score,
+                row.max_score,
+                row.status,
+                *items,
+                row.duration,
+                row.sandbox,
+                row.sha256,
+                csv_cell("; ".join(f"{cell.name} ({cell.where}): {cell.rule}" for cell in row.policy)),
+            ]
+        )
     return buffer.getvalue()

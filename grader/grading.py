@@ -83,12 +83,20 @@ class Grade:
 
 def limits_from(rubric: Rubric, sandbox: str = "auto") -> Limits:
     settings = rubric.limits
-    return Limits(call_seconds=settings.call_seconds, total_seconds=settings.total_seconds,
-                  memory_bytes=settings.memory_mb << 20, output_bytes=settings.output_kb << 10, sandbox=sandbox)
+    return Limits(
+        call_seconds=settings.call_seconds,
+        total_seconds=settings.total_seconds,
+        memory_bytes=settings.memory_mb << 20,
+        output_bytes=settings.output_kb << 10,
+        sandbox=sandbox,
+    )
 
 
-PYTEST_ENVIRONMENT: dict[str, str | None] = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTEST_PLUGINS": None,
-                                              "PYTEST_ADDOPTS": None}
+PYTEST_ENVIRONMENT: dict[str, str | None] = {
+    "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+    "PYTEST_PLUGINS": None,
+    "PYTEST_ADDOPTS": None,
+}
 
 
 @contextlib.contextmanager
@@ -109,9 +117,22 @@ def only_our_plugins() -> Iterator[None]:
 def run_checks(ctx: GradingContext) -> list[dict[str, Any]]:
     """Run the check suite against ctx; the pytest-json-report tests, each with its metadata."""
     plugin = JSONReport()
-    args = [str(CHECKS), "--rootdir", str(CHECKS), "-c", os.devnull,  # no ini file of the caller's applies
-            "-qq", "--no-header", "-p", "no:cacheprovider", "-p", "pytest_jsonreport.plugin", "--json-report-file=none",
-            "-W", "ignore"]
+    args = [
+        str(CHECKS),
+        "--rootdir",
+        str(CHECKS),
+        "-c",
+        os.devnull,  # no ini file of the caller's applies
+        "-qq",
+        "--no-header",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "pytest_jsonreport.plugin",
+        "--json-report-file=none",
+        "-W",
+        "ignore",
+    ]
     with contextlib.redirect_stdout(io.StringIO()) as console, only_our_plugins():  # pytest's report is not ours
         status = pytest.main(args, plugins=[plugin, ContextPlugin(ctx)])
     if plugin.report is None:
@@ -131,23 +152,34 @@ def score(tests: list[dict[str, Any]], rubric: Rubric) -> tuple[list[ItemResult]
         item = metadata.get("item")
         outcome = test.get("outcome")
         if outcome == "skipped":  # not judged (grader.checks.judging), or not run in this grade
-            not_judged.setdefault(item, []).append({"case": metadata.get("case", test.get("nodeid")),
-                                                    "message": metadata.get("skipped", "not run")})
+            not_judged.setdefault(item, []).append(
+                {"case": metadata.get("case", test.get("nodeid")), "message": metadata.get("skipped", "not run")}
+            )
             continue
         failure: Failure | None = None
         if outcome != "passed":
-            failure = {"case": metadata.get("case", test.get("nodeid")),
-                       "message": metadata.get("message") or _setup_error(test),
-                       "details": metadata.get("details", {})}
+            failure = {
+                "case": metadata.get("case", test.get("nodeid")),
+                "message": metadata.get("message") or _setup_error(test),
+                "details": metadata.get("details", {}),
+            }
         if item and item.startswith("diagnostic:"):
-            diagnostics.setdefault("checks", {})[item.split(":", 1)[1]] = {"passed": outcome == "passed", "failure": failure}
+            diagnostics.setdefault("checks", {})[item.split(":", 1)[1]] = {
+                "passed": outcome == "passed",
+                "failure": failure,
+            }
             continue
         if item and item.startswith(BEYOND_LESSON):
-            item = item[len(BEYOND_LESSON):]
+            item = item[len(BEYOND_LESSON) :]
             if not rubric.scope.score_beyond_lesson:
                 diagnostics.setdefault("beyond_lesson", []).append(
-                    {"item": item, "case": metadata.get("case", test.get("nodeid")), "passed": outcome == "passed",
-                     "message": failure["message"] if failure else ""})
+                    {
+                        "item": item,
+                        "case": metadata.get("case", test.get("nodeid")),
+                        "passed": outcome == "passed",
+                        "message": failure["message"] if failure else "",
+                    }
+                )
                 continue
         by_item.setdefault(item, []).append(failure)
     results = []
@@ -157,13 +189,28 @@ def score(tests: list[dict[str, Any]], rubric: Rubric) -> tuple[list[ItemResult]
         passed, total = len(outcomes) - len(failures), len(outcomes)
         skipped = not_judged.get(item.id, [])
         if not total:
-            message = (f"no case could be judged ({skipped[0]['message']})" if skipped
-                       else "grader error: no check ran for this item")
+            message = (
+                f"no case could be judged ({skipped[0]['message']})"
+                if skipped
+                else "grader error: no check ran for this item"
+            )
             failures = [{"case": item.id, "message": message, "details": {}}]
         fraction = passed / total if total else 0.0
         points = item.points * (fraction if item.partial else float(fraction == 1.0))
-        results.append(ItemResult(item.id, item.number, item.points, round(points, 4), passed, total, item.hint,
-                                  item.visibility, failures, skipped))
+        results.append(
+            ItemResult(
+                item.id,
+                item.number,
+                item.points,
+                round(points, 4),
+                passed,
+                total,
+                item.hint,
+                item.visibility,
+                failures,
+                skipped,
+            )
+        )
     return results, diagnostics
 
 
@@ -185,13 +232,33 @@ def safe_fingerprint(submission: str | Path) -> str:
 
 def failed_everything(rubric: Rubric, message: str) -> list[ItemResult]:
     """Every item failed with one message: the submission could not be loaded at all."""
-    return [ItemResult(item.id, item.number, item.points, 0.0, 0, 1, item.hint, item.visibility,
-                       [{"case": "loading", "message": message, "details": {}}]) for item in rubric.items]
+    return [
+        ItemResult(
+            item.id,
+            item.number,
+            item.points,
+            0.0,
+            0,
+            1,
+            item.hint,
+            item.visibility,
+            [{"case": "loading", "message": message, "details": {}}],
+        )
+        for item in rubric.items
+    ]
 
 
-def grade(submission: str | Path, rubric: Rubric, seed: int | None = None, data: str | Path | None = None,
-          sandbox: str = "auto", mode: str = "instructor", oracle: Oracle | None = None, concurrent_lenet: bool = True,
-          train_lenet: bool = True) -> Grade:
+def grade(
+    submission: str | Path,
+    rubric: Rubric,
+    seed: int | None = None,
+    data: str | Path | None = None,
+    sandbox: str = "auto",
+    mode: str = "instructor",
+    oracle: Oracle | None = None,
+    concurrent_lenet: bool = True,
+    train_lenet: bool = True,
+) -> Grade:
     """Grade a submission (a path) against a rubric (rubric.Rubric); returns a Grade.
 
     seed: the checks' inputs (a fresh one when None); data: a source for grader.data.load_mnist;
@@ -207,8 +274,10 @@ def grade(submission: str | Path, rubric: Rubric, seed: int | None = None, data:
     oracle = oracle or default_oracle(mode)
     if oracle.seed is not None:
         if seed is not None and int(seed) != oracle.seed:
-            raise FixtureError(f"{oracle.mode} mode checks against fixtures recorded with seed {oracle.seed}, "
-                               f"so it cannot grade with seed {seed}")
+            raise FixtureError(
+                f"{oracle.mode} mode checks against fixtures recorded with seed {oracle.seed}, "
+                f"so it cannot grade with seed {seed}"
+            )
         seed = oracle.seed
     seed = secrets.randbelow(2**31) if seed is None else int(seed)
     mnist = load_mnist(data)
@@ -216,16 +285,28 @@ def grade(submission: str | Path, rubric: Rubric, seed: int | None = None, data:
     limits = limits_from(rubric, sandbox)
     box = Sandbox(submission, limits)
     lenet = LenetRun(submission, rubric, mnist, limits) if train_lenet else None
-    grade_facts: dict[str, Any] = dict(submission=str(submission), rubric=rubric.name, rubric_sha256=rubric.sha256,
-                                       seed=seed, mode=oracle.mode, max_score=rubric.total)
+    grade_facts: dict[str, Any] = dict(
+        submission=str(submission),
+        rubric=rubric.name,
+        rubric_sha256=rubric.sha256,
+        seed=seed,
+        mode=oracle.mode,
+        max_score=rubric.total,
+    )
     try:
         try:
             box.start()
         except SubmissionError as error:
             items = failed_everything(rubric, f"the submission could not be loaded: {error}")
-            return Grade(score=0.0, items=items, sandbox=getattr(box, "mode", sandbox),
-                         submission_sha256=safe_fingerprint(submission),
-                         seconds=time.perf_counter() - started, error=str(error), **grade_facts)
+            return Grade(
+                score=0.0,
+                items=items,
+                sandbox=getattr(box, "mode", sandbox),
+                submission_sha256=safe_fingerprint(submission),
+                seconds=time.perf_counter() - started,
+                error=str(error),
+                **grade_facts,
+            )
         if lenet is not None:
             lenet.calibrate(oracle.reference)
             lenet.start(background=concurrent_lenet)
@@ -241,7 +322,16 @@ def grade(submission: str | Path, rubric: Rubric, seed: int | None = None, data:
         box.close()
     findings = deduplicate(static + runtime_findings(box.load_report.get("imports"), rubric.policy, sources))
     items, total, policy = apply_policy(items, findings, rubric.policy)
-    return Grade(score=total, items=items, sandbox=box.mode, policy=policy,
-                 submission_sha256=box.prepared.sha256, seconds=time.perf_counter() - started,
-                 load={**box.load_report, "prepare_notes": box.prepared.notes, "kind": box.prepared.kind},
-                 diagnostics=diagnostics, incidents=box.incidents, output=box.output, **grade_facts)
+    return Grade(
+        score=total,
+        items=items,
+        sandbox=box.mode,
+        policy=policy,
+        submission_sha256=box.prepared.sha256,
+        seconds=time.perf_counter() - started,
+        load={**box.load_report, "prepare_notes": box.prepared.notes, "kind": box.prepared.kind},
+        diagnostics=diagnostics,
+        incidents=box.incidents,
+        output=box.output,
+        **grade_facts,
+    )

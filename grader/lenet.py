@@ -10,6 +10,7 @@ the grader, never by the code under test, and the test labels never enter the sa
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -34,10 +35,10 @@ class Protocol:
 class TrainResult:
     """What one run of the protocol measured."""
 
-    accuracy: float | None = None                             # on the test images
-    losses: list[float] = field(default_factory=list)         # training loss per batch
+    accuracy: float | None = None  # on the test images
+    losses: list[float] = field(default_factory=list)  # training loss per batch
     batch_seconds: list[float] = field(default_factory=list)  # wall time per batch
-    seconds: float = 0.0                                # whole run, evaluation included
+    seconds: float = 0.0  # whole run, evaluation included
 
 
 def build_lenet(api: Any) -> Any:
@@ -76,7 +77,9 @@ def scalar(loss: Any) -> float:
     """The loss as a float; a ValueError that says what came back when it is not one number."""
     value = np.asarray(loss)
     if value.size != 1 or value.dtype.kind not in "biuf":
-        raise ValueError(f"the loss function returned {type(loss).__name__} of shape {value.shape}, expected one number")
+        raise ValueError(
+            f"the loss function returned {type(loss).__name__} of shape {value.shape}, expected one number"
+        )
     return float(value.reshape(()))
 
 
@@ -127,15 +130,21 @@ def batch_order(protocol: Protocol, N: int) -> list[np.ndarray]:
     batches = []
     for _ in range(protocol.epochs):
         order = shuffling.permutation(N)
-        batches += [order[start:start + protocol.batch_size] for start in range(0, N, protocol.batch_size)]
+        batches += [order[start : start + protocol.batch_size] for start in range(0, N, protocol.batch_size)]
     return batches
 
 
 OnBatch = Callable[[int, int, int, float], object]  # on_batch(epoch, batch, batches_per_epoch, loss)
 
 
-def train(api: Any, X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray, protocol: Protocol = Protocol(),
-          on_batch: OnBatch | None = None) -> tuple[np.ndarray, TrainResult]:
+def train(
+    api: Any,
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    X_test: np.ndarray,
+    protocol: Protocol = Protocol(),
+    on_batch: OnBatch | None = None,
+) -> tuple[np.ndarray, TrainResult]:
     """Train the lesson's LeNet built from api's classes; returns (logits for X_test, TrainResult).
 
     X_train (N, 1, 28, 28) float32 preprocessed, y_train (N,) ints, X_test (M, 1, 28, 28).
@@ -160,13 +169,19 @@ def accuracy(logits: ArrayLike, y_test: np.ndarray) -> float:
     """Share of test images whose largest logit is their label; logits must be (N, 10)."""
     logits = np.asarray(logits)
     if logits.shape != (len(y_test), 10) or logits.dtype.kind not in "biuf":
-        raise ValueError(f"the model returned logits of shape {logits.shape} for {len(y_test)} test images, "
-                         f"expected ({len(y_test)}, 10)")
+        raise ValueError(
+            f"the model returned logits of shape {logits.shape} for {len(y_test)} test images, "
+            f"expected ({len(y_test)}, 10)"
+        )
     return float((logits.argmax(axis=1) == y_test).mean())
 
 
-def train_lenet(api: Any, data: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], protocol: Protocol = Protocol(),
-                on_batch: OnBatch | None = None) -> TrainResult:
+def train_lenet(
+    api: Any,
+    data: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    protocol: Protocol = Protocol(),
+    on_batch: OnBatch | None = None,
+) -> TrainResult:
     """Preprocess data = (Xtr, ytr, Xte, yte), train, and score: a TrainResult with the accuracy."""
     started = time.perf_counter()
     X_train, y_train, X_test, y_test = data
@@ -181,11 +196,12 @@ def layer_times(api: Any, X: np.ndarray, repeats: int = 3) -> list[dict[str, Any
     """[{"layer", "forward_ms", "backward_ms"}]: each LeNet layer's best time on the batch X."""
     rows = []
     for position, layer in enumerate(build_lenet(api).layers):
-        forward, out = _best_time(lambda: layer.forward(X), repeats)
+        forward, out = _best_time(partial(layer.forward, X), repeats)
         dY = np.ones_like(np.asarray(out))
-        backward, _ = _best_time(lambda: layer.backward(dY), repeats)
-        rows.append({"layer": f"{position}: {type(layer).__name__}", "forward_ms": forward * 1e3,
-                     "backward_ms": backward * 1e3})
+        backward, _ = _best_time(partial(layer.backward, dY), repeats)
+        rows.append(
+            {"layer": f"{position}: {type(layer).__name__}", "forward_ms": forward * 1e3, "backward_ms": backward * 1e3}
+        )
         X = np.asarray(out)
     return rows
 

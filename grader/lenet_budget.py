@@ -22,8 +22,8 @@ from threadpoolctl import threadpool_limits
 
 from grader.lenet import Protocol, Trainer, batch_order
 
-CALIBRATION_BATCHES = 6   # timed after one warm-up batch; the median counts
-WORKLOAD_TO_REFERENCE = 1.25 # reference LeNet batch / workload batch, measured by bench/lenet_budget.py
+CALIBRATION_BATCHES = 6  # timed after one warm-up batch; the median counts
+WORKLOAD_TO_REFERENCE = 1.25  # reference LeNet batch / workload batch, measured by bench/lenet_budget.py
 
 
 def _median_seconds(run: Callable[[], object], repeats: int) -> float:
@@ -60,8 +60,8 @@ def workload_batch(rng: np.random.Generator, batch_size: int) -> list[np.ndarray
 
 def _workload_step(arrays: list[np.ndarray]) -> float:
     cols, kernel, flat, w1, hidden, w2 = arrays
-    conv = cols @ kernel                                   # the convolution as one product
-    back = conv @ kernel.T                                 # and its gradient back to the columns
+    conv = cols @ kernel  # the convolution as one product
+    back = conv @ kernel.T  # and its gradient back to the columns
     pooled = np.maximum(conv, 0).reshape(-1, 4, 4).max(axis=1)
     h = np.maximum(flat @ w1, 0)
     logits = h @ w2

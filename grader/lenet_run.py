@@ -29,7 +29,7 @@ from grader.rubric import Rubric
 from grader.sandbox.errors import CallTimeout, SandboxError, SubmissionRaised
 from grader.sandbox.runner import Limits, Sandbox
 
-EVALUATION_CHUNK = 250     # test images per request when evaluating
+EVALUATION_CHUNK = 250  # test images per request when evaluating
 
 
 class Attempt(TypedDict):
@@ -47,8 +47,13 @@ class Attempt(TypedDict):
 class LenetRun:
     """start() then finish(): attempts, accuracies, losses, timings; never raises for the submission."""
 
-    def __init__(self, submission: str | Path, rubric: Rubric,
-                 data: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], limits: Limits = Limits()) -> None:
+    def __init__(
+        self,
+        submission: str | Path,
+        rubric: Rubric,
+        data: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+        limits: Limits = Limits(),
+    ) -> None:
         self.submission, self.settings = submission, rubric.lenet
         self.X_train, self.X_test = preprocess(data[0], data[2])
         self.y_train, self.y_test = data[1], data[3]
@@ -70,7 +75,10 @@ class LenetRun:
         LeNet when it is at hand (instructor mode), else the fixed NumPy workload (lenet_budget)."""
         protocol = self.protocol(self.settings.seed)
         if reference is not None:
-            seconds, source = reference_seconds(reference, self.X_train, self.y_train, protocol), "the reference's LeNet"
+            seconds, source = (
+                reference_seconds(reference, self.X_train, self.y_train, protocol),
+                "the reference's LeNet",
+            )
         else:
             seconds, source = workload_seconds(protocol, self.train_size), "a NumPy workload standing for the reference"
         multiple, cap = self.settings.time_budget_multiple, self.settings.time_budget_cap_seconds
@@ -97,8 +105,9 @@ class LenetRun:
         return any(a["accuracy"] is not None and a["accuracy"] >= self.settings.threshold for a in self.attempts)
 
     def protocol(self, seed: int) -> Protocol:
-        return Protocol(epochs=self.settings.epochs, lr=self.settings.lr, batch_size=self.settings.batch_size,
-                        seed=seed)
+        return Protocol(
+            epochs=self.settings.epochs, lr=self.settings.lr, batch_size=self.settings.batch_size, seed=seed
+        )
 
     def _run(self) -> None:
         try:
@@ -109,8 +118,10 @@ class LenetRun:
                         break
                 self._time_layers(box)
         except CallTimeout as error:
-            self.error = (f"{error.call}: took longer than the per-call limit of {self.limits.call_seconds:g} s; "
-                          "training stopped (no further attempt)")
+            self.error = (
+                f"{error.call}: took longer than the per-call limit of {self.limits.call_seconds:g} s; "
+                "training stopped (no further attempt)"
+            )
         except SubmissionRaised as error:
             self.error = f"{error.call} raised {error}{blame_note(error.where, 'lenet')}"
         except SandboxError as error:
@@ -120,12 +131,23 @@ class LenetRun:
 
     def _attempt(self, box: Sandbox, seed: int) -> None:
         protocol = self.protocol(seed)
-        box.request("lenet_start", f"building the LeNet (seed {seed})", X_train=self.X_train, y_train=self.y_train,
-                    protocol=protocol.__dict__)
+        box.request(
+            "lenet_start",
+            f"building the LeNet (seed {seed})",
+            X_train=self.X_train,
+            y_train=self.y_train,
+            protocol=protocol.__dict__,
+        )
         batches = batch_order(protocol, self.train_size)
         every = self.settings.checkpoint_batches
-        attempt: Attempt = {"seed": seed, "accuracy": None, "losses": [], "batch_seconds": [], "checkpoints": [],
-                   "seconds": 0.0}
+        attempt: Attempt = {
+            "seed": seed,
+            "accuracy": None,
+            "losses": [],
+            "batch_seconds": [],
+            "checkpoints": [],
+            "seconds": 0.0,
+        }
         self.attempts.append(attempt)
         started = time.perf_counter()
         for number, indices in enumerate(batches, start=1):
@@ -150,10 +172,11 @@ class LenetRun:
 
     def _evaluate(self, box: Sandbox, seed: int) -> float:
         """Test accuracy of the worker's LeNet, its logits asked for in chunks."""
-        chunks = [box.request("lenet_logits", f"LeNet evaluation, test images {start}-{start + len(X)} (seed {seed})",
-                              X=X)
-                  for start in range(0, len(self.X_test), EVALUATION_CHUNK)
-                  for X in [self.X_test[start:start + EVALUATION_CHUNK]]]
+        chunks = [
+            box.request("lenet_logits", f"LeNet evaluation, test images {start}-{start + len(X)} (seed {seed})", X=X)
+            for start in range(0, len(self.X_test), EVALUATION_CHUNK)
+            for X in [self.X_test[start : start + EVALUATION_CHUNK]]
+        ]
         logits = [np.asarray(chunk) for chunk in chunks]
         if any(chunk.ndim != 2 for chunk in logits):
             raise ValueError(f"the model returned logits of shape {logits[0].shape} for test images, expected (N, 10)")
@@ -162,13 +185,14 @@ class LenetRun:
     def _time_layers(self, box: Sandbox) -> None:
         """Per-layer timings of one batch of the submission's LeNet, in its worker."""
         try:
-            self.layer_times = box.request("lenet_layer_times", "timing the LeNet's layers", X=self.timing_batch(),
-                                           seed=self.settings.seed)
+            self.layer_times = box.request(
+                "lenet_layer_times", "timing the LeNet's layers", X=self.timing_batch(), seed=self.settings.seed
+            )
         except Exception:  # noqa: BLE001 - a diagnostic; a layer that fails here fails its own items
             self.layer_times = []
 
     def timing_batch(self) -> np.ndarray:
-        return self.X_train[:self.settings.batch_size]
+        return self.X_train[: self.settings.batch_size]
 
     def time_reference(self, reference: ModuleType) -> None:
         """Add the reference's per-layer timings; call it when nothing else runs (after the checks),
@@ -176,26 +200,41 @@ class LenetRun:
         np.random.seed(self.settings.seed)
         with threadpool_limits(limits=1):  # like the worker's BLAS
             twins = layer_times(reference, self.timing_batch())
-        for row, twin in zip(self.layer_times, twins):
+        for row, twin in zip(self.layer_times, twins, strict=False):
             row.update(reference_forward_ms=twin["forward_ms"], reference_backward_ms=twin["backward_ms"])
 
     def too_slow_message(self) -> str:
         slowest = max(self.layer_times, key=lambda row: row["forward_ms"] + row["backward_ms"], default=None)
-        where = (f"; the slowest layer is {slowest['layer']} ({slowest['forward_ms']:.1f} ms forward, "
-                 f"{slowest['backward_ms']:.1f} ms backward per batch)") if slowest else ""
+        where = (
+            (
+                f"; the slowest layer is {slowest['layer']} ({slowest['forward_ms']:.1f} ms forward, "
+                f"{slowest['backward_ms']:.1f} ms backward per batch)"
+            )
+            if slowest
+            else ""
+        )
         last = self.attempts[-1]
         per_batch = last["seconds"] / max(len(last["losses"]), 1)
         total = self.settings.epochs * -(-self.train_size // self.settings.batch_size)
-        return (f"training ran past its budget of {self.budget:.0f} s at batch {self.stopped_at} of {total} without "
-                f"reaching the threshold: the whole run would take about {self.projected:.0f} s "
-                f"({per_batch * 1e3:.0f} ms per batch){where}")
+        return (
+            f"training ran past its budget of {self.budget:.0f} s at batch {self.stopped_at} of {total} without "
+            f"reaching the threshold: the whole run would take about {self.projected:.0f} s "
+            f"({per_batch * 1e3:.0f} ms per batch){where}"
+        )
 
     def summary(self) -> dict[str, Any]:
         """JSON-able facts for the results and the report."""
-        return {"threshold": self.settings.threshold, "attempts": self.attempts, "layer_times": self.layer_times,
-                "error": self.error, "too_slow": self.too_slow, "projected_seconds": self.projected,
-                "budget_seconds": self.budget, "calibration": self.calibration,
-                "checkpoint_batches": self.settings.checkpoint_batches}
+        return {
+            "threshold": self.settings.threshold,
+            "attempts": self.attempts,
+            "layer_times": self.layer_times,
+            "error": self.error,
+            "too_slow": self.too_slow,
+            "projected_seconds": self.projected,
+            "budget_seconds": self.budget,
+            "calibration": self.calibration,
+            "checkpoint_batches": self.settings.checkpoint_batches,
+        }
 
 
 def _as_loss(value: Any) -> float:

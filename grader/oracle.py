@@ -46,6 +46,7 @@ def reference_available() -> bool:
     """Whether this project's reference package is installed (not in the student kit): a package
     named `reference` holding the REFERENCE_MARKER file, found without importing it."""
     import importlib.util
+
     try:
         spec = importlib.util.find_spec("reference")
     except (ImportError, ValueError):
@@ -63,6 +64,7 @@ class LiveReference:
     def __init__(self, module: ModuleType | None = None) -> None:
         if module is None:
             import reference
+
             module = reference
         self.reference = module
 
@@ -78,6 +80,7 @@ class Recording:
     def __init__(self, seed: int = PUBLIC_SEED, module: ModuleType | None = None) -> None:
         if module is None:
             import reference
+
             module = reference
         self.reference, self.seed = module, seed
         self.tests: dict[str, list[Event]] = {}
@@ -173,9 +176,18 @@ class _RecordingNamespace:
         def construct(*args: Any, **kwargs: Any) -> _RecordingObject:
             real = target(*_real(args), **_real(kwargs))
             handle = self._log.new_handle()
-            self._log.events.append({"op": "construct", "target": None, "name": name, "args": _snapshot(list(args)),
-                                     "kwargs": _snapshot(_kwargs_list(kwargs)), "result": _Object(handle)})
+            self._log.events.append(
+                {
+                    "op": "construct",
+                    "target": None,
+                    "name": name,
+                    "args": _snapshot(list(args)),
+                    "kwargs": _snapshot(_kwargs_list(kwargs)),
+                    "result": _Object(handle),
+                }
+            )
             return _RecordingObject(real, handle, self._log)
+
         return construct
 
 
@@ -194,10 +206,19 @@ class _RecordingObject:
         object.__setattr__(self, "_handle", handle)
         object.__setattr__(self, "_log", log)
 
-    def _record(self, op: str, name: str, result: Any, args: Sequence[Any] = (),
-                kwargs: dict[str, Any] | None = None) -> None:
-        self._log.events.append({"op": op, "target": self._handle, "name": name, "args": _snapshot(list(args)),
-                                 "kwargs": _snapshot(_kwargs_list(kwargs or {})), "result": result})
+    def _record(
+        self, op: str, name: str, result: Any, args: Sequence[Any] = (), kwargs: dict[str, Any] | None = None
+    ) -> None:
+        self._log.events.append(
+            {
+                "op": op,
+                "target": self._handle,
+                "name": name,
+                "args": _snapshot(list(args)),
+                "kwargs": _snapshot(_kwargs_list(kwargs or {})),
+                "result": result,
+            }
+        )
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -230,8 +251,9 @@ class _Script:
     def __init__(self, test_id: str, events: list[Event]) -> None:
         self.test_id, self.events, self.position = test_id, events, 0
 
-    def next(self, op: str, target: int | None, name: str, args: Sequence[Any] = (),
-             kwargs: dict[str, Any] | None = None) -> Any:
+    def next(
+        self, op: str, target: int | None, name: str, args: Sequence[Any] = (), kwargs: dict[str, Any] | None = None
+    ) -> Any:
         """The next event, which must be this op on this target with these arguments; its result."""
         described = f"{op} {name}" + ("" if target is None else f" of object {target}")
         if self.position >= len(self.events):
@@ -240,13 +262,19 @@ class _Script:
         self.position += 1
         expected = (event["op"], event["target"], event["name"])
         if expected != (op, target, name):
-            raise FixtureError(f"{self.test_id}: event {self.position}: the checks asked for {described}, the fixtures "
-                               f"recorded {event['op']} {event['name']}; run `make fixtures`")
-        for what, got, recorded in (("arguments", list(args), event["args"]),
-                                    ("keyword arguments", _kwargs_list(kwargs or {}), event["kwargs"])):
+            raise FixtureError(
+                f"{self.test_id}: event {self.position}: the checks asked for {described}, the fixtures "
+                f"recorded {event['op']} {event['name']}; run `make fixtures`"
+            )
+        for what, got, recorded in (
+            ("arguments", list(args), event["args"]),
+            ("keyword arguments", _kwargs_list(kwargs or {}), event["kwargs"]),
+        ):
             if not _same(got, recorded):
-                raise FixtureError(f"{self.test_id}: event {self.position} ({described}): the {what} differ from the "
-                                   "recorded ones; run `make fixtures` (or numpy's random streams changed)")
+                raise FixtureError(
+                    f"{self.test_id}: event {self.position} ({described}): the {what} differ from the "
+                    "recorded ones; run `make fixtures` (or numpy's random streams changed)"
+                )
         return event["result"]
 
 
@@ -254,8 +282,11 @@ def _same(got: Any, recorded: Any) -> bool:
     if isinstance(recorded, _Object):
         return isinstance(got, _ReplayObject) and got._handle == recorded.handle
     if isinstance(recorded, np.ndarray):
-        return (isinstance(got, (np.ndarray, np.generic)) and np.shape(got) == recorded.shape
-                and np.allclose(got, recorded, rtol=INPUT_RTOL, atol=0.0))
+        return (
+            isinstance(got, (np.ndarray, np.generic))
+            and np.shape(got) == recorded.shape
+            and np.allclose(got, recorded, rtol=INPUT_RTOL, atol=0.0)
+        )
     if isinstance(recorded, (list, tuple)):
         return isinstance(got, (list, tuple)) and len(got) == len(recorded) and all(map(_same, got, recorded))
     if isinstance(got, (np.ndarray, np.generic)):
@@ -310,5 +341,3 @@ class _ReplayObject:
 
     def _call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         return _answer(self._script.next("call", self._handle, name, args, kwargs), self._script)
-
-

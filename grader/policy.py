@@ -56,7 +56,9 @@ class Finding:
 
     @property
     def where(self) -> str:
-        parts = [self.file] + ([f"cell {self.cell}"] if self.cell else []) + ([f"line {self.line}"] if self.line else [])
+        parts = (
+            [self.file] + ([f"cell {self.cell}"] if self.cell else []) + ([f"line {self.line}"] if self.line else [])
+        )
         return ", ".join(parts)
 
     def message(self) -> str:
@@ -69,7 +71,7 @@ class Finding:
 def matches(name: str, pattern: str) -> bool:
     """Whether a dotted name is pattern or under it; `*` matches within one part."""
     parts, wanted = name.split("."), pattern.split(".")
-    return len(parts) >= len(wanted) and all(fnmatch.fnmatchcase(p, w) for p, w in zip(parts, wanted))
+    return len(parts) >= len(wanted) and all(fnmatch.fnmatchcase(p, w) for p, w in zip(parts, wanted, strict=False))
 
 
 def classify(name: str, settings: Policy, local: frozenset[str] = frozenset()) -> str | None:
@@ -108,7 +110,9 @@ class _Imports(ast.NodeVisitor):
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
             self.found.append((node.lineno, alias.name, "import"))
-            self.aliases[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
+            self.aliases[alias.asname or alias.name.split(".")[0]] = (
+                alias.name if alias.asname else alias.name.split(".")[0]
+            )
         self.generic_visit(node)
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
@@ -122,8 +126,12 @@ class _Imports(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         target = self.dotted(node.func)
-        if target in IMPORTERS and node.args and isinstance(node.args[0], ast.Constant) \
-                and isinstance(node.args[0].value, str):
+        if (
+            target in IMPORTERS
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
             form = "__import__" if target.endswith("__import__") else "import_module"
             self.found.append((node.lineno, node.args[0].value, form))
         self.generic_visit(node)
@@ -186,8 +194,9 @@ def static_findings(sources: Sequence["SourceFile"], settings: Policy) -> list[F
     return deduplicate(findings)
 
 
-def runtime_findings(records: Iterable[Any] | None, settings: Policy,
-                     sources: Iterable["SourceFile"] = ()) -> list[Finding]:
+def runtime_findings(
+    records: Iterable[Any] | None, settings: Policy, sources: Iterable["SourceFile"] = ()
+) -> list[Finding]:
     """Findings from the import guard's records ({"module", "fromlist", "level", "file", "line",
     "cell"}): the imports that submission code made while it was loaded."""
     local = local_modules(sources)
@@ -196,11 +205,14 @@ def runtime_findings(records: Iterable[Any] | None, settings: Policy,
         if not isinstance(record, dict) or record.get("level") or not isinstance(record.get("module"), str):
             continue
         module = record["module"]
-        for name in [module] + [f"{module}.{n}" for n in record.get("fromlist") or [] if isinstance(n, str) and n != "*"]:
+        for name in [module] + [
+            f"{module}.{n}" for n in record.get("fromlist") or [] if isinstance(n, str) and n != "*"
+        ]:
             rule = classify(name, settings, local)
             if rule is not None:
-                findings.append(Finding(str(record.get("file", "")), record.get("cell"), record.get("line"), name,
-                                        "runtime", rule))
+                findings.append(
+                    Finding(str(record.get("file", "")), record.get("cell"), record.get("line"), name, "runtime", rule)
+                )
     return deduplicate(findings)
 
 
@@ -223,6 +235,7 @@ def check_before_running(submission: str | Path, settings: Policy) -> tuple[list
     read, which grading reports on its own."""
     from grader.sandbox.prepare import SubmissionError
     from grader.sources import read_sources
+
     try:
         sources = read_sources(submission)
     except (SubmissionError, OSError):
@@ -230,15 +243,20 @@ def check_before_running(submission: str | Path, settings: Policy) -> tuple[list
     return sources, static_findings(sources, settings)
 
 
-def apply_policy(items: list["ItemResult"], findings: list[Finding],
-                 settings: Policy) -> tuple[list["ItemResult"], float, dict[str, Any]]:
+def apply_policy(
+    items: list["ItemResult"], findings: list[Finding], settings: Policy
+) -> tuple[list["ItemResult"], float, dict[str, Any]]:
     """(items, score, summary) after the rubric's consequence: warn changes nothing; zero sets the
     affected items (settings.items, or all) to 0 with the rule as their failure; deduct takes
     settings.deduction points off the total, not below 0."""
     score = round(sum(item.score for item in items), 4)
     zeroed: list[str] = []
-    summary: dict[str, Any] = {"consequence": settings.consequence, "findings": [f.to_dict() for f in findings],
-                               "deducted": 0.0, "zeroed": zeroed}
+    summary: dict[str, Any] = {
+        "consequence": settings.consequence,
+        "findings": [f.to_dict() for f in findings],
+        "deducted": 0.0,
+        "zeroed": zeroed,
+    }
     if not findings or settings.consequence == "warn":
         return items, score, summary
     if settings.consequence == "deduct":
@@ -253,5 +271,5 @@ def apply_policy(items: list["ItemResult"], findings: list[Finding],
             item.score = 0.0
             item.penalty = reason
             failure: Failure = {"case": "policy", "message": reason, "details": {}}
-            item.failures = [failure] + list(item.failures)
+            item.failures = [failure, *list(item.failures)]
     return items, round(sum(item.score for item in items), 4), summary

@@ -51,14 +51,13 @@ class ParameterModel:
     """
 
     def __init__(self, shapes: Sequence[Sequence[int]]) -> None:
-        self.pairs = [(np.linspace(-1.0, 1.0, int(np.prod(shape))).reshape(shape), np.zeros(shape))
-                      for shape in shapes]
+        self.pairs = [(np.linspace(-1.0, 1.0, int(np.prod(shape))).reshape(shape), np.zeros(shape)) for shape in shapes]
 
     def parameters(self) -> list[tuple[np.ndarray, np.ndarray]]:
         return list(self.pairs)
 
     def set_gradients(self, values: list[Any]) -> None:
-        for (_, grad), value in zip(self.pairs, values):
+        for (_, grad), value in zip(self.pairs, values, strict=False):
             grad[...] = value
 
 

@@ -20,9 +20,16 @@ class ProgressBar:
         self.console = Console(file=sys.stderr if stream is None else stream, highlight=False)
         self.interactive = self.console.is_terminal
         self.every_seconds, self.last_line = every_seconds, float("-inf")
-        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 TimeElapsedColumn(), TimeRemainingColumn(), TextColumn("{task.fields[note]}"),
-                                 console=self.console, auto_refresh=self.interactive)
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[note]}"),
+            console=self.console,
+            auto_refresh=self.interactive,
+        )
         self.total = max(int(total), 1)
         self.task = self.progress.add_task(label, total=self.total, note="")
         if self.interactive:

@@ -18,9 +18,12 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-TEMPLATES = Environment(loader=PackageLoader("grader", "templates"),
-                        autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
-                        trim_blocks=True, lstrip_blocks=True)  # summary.md.j2 escapes with md_escape instead
+TEMPLATES = Environment(
+    loader=PackageLoader("grader", "templates"),
+    autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)  # summary.md.j2 escapes with md_escape instead
 MAX_OUTPUT_CHARS = 20_000
 OPEN_GROUPS = 3  # failing cases shown per item before "more failing cases"
 
@@ -45,8 +48,9 @@ def number(value: Any, digits: int = 4) -> Any:
 TEMPLATES.filters["num"] = number
 
 
-def loss_curve(losses: list[float], width: int = 900, height: int = 240, pad: int = 44,
-               skip: int = 3) -> dict[str, Any] | None:
+def loss_curve(
+    losses: list[float], width: int = 900, height: int = 240, pad: int = 44, skip: int = 3
+) -> dict[str, Any] | None:
     """The training loss per batch as SVG geometry: {"points", "ticks", "width", "height", ...}.
     The y range leaves out the first `skip` batches (often a spike that would flatten the rest);
     points above it are drawn at the top and the cut is reported as "clipped"."""
@@ -58,15 +62,30 @@ def loss_curve(losses: list[float], width: int = 900, height: int = 240, pad: in
     span = (high - low) or 1.0
     step = (width - 2 * pad) / max(len(losses) - 1, 1)
     clamp = lambda v: min(max(v if v == v else high, low), high)  # noqa: E731  NaN and inf drawn at the top
-    points = " ".join(f"{pad + i * step:.1f},{height - pad - (clamp(v) - low) / span * (height - 2 * pad):.1f}"
-                      for i, v in enumerate(losses))
+    points = " ".join(
+        f"{pad + i * step:.1f},{height - pad - (clamp(v) - low) / span * (height - 2 * pad):.1f}"
+        for i, v in enumerate(losses)
+    )
     ticks = [{"y": height - pad - f * (height - 2 * pad), "label": f"{low + f * span:.2f}"} for f in (0, 0.5, 1)]
-    return {"points": points, "ticks": ticks, "width": width, "height": height, "pad": pad, "batches": len(losses),
-            "first": losses[0], "last": losses[-1], "clipped": max(finite) if max(finite) > high else None}
+    return {
+        "points": points,
+        "ticks": ticks,
+        "width": width,
+        "height": height,
+        "pad": pad,
+        "batches": len(losses),
+        "first": losses[0],
+        "last": losses[-1],
+        "clipped": max(finite) if max(finite) > high else None,
+    }
 
 
-def view(results: dict[str, Any], instructor: bool = False, submission_path: str | None = None,
-         out_dir: str | Path | None = None) -> dict[str, Any]:
+def view(
+    results: dict[str, Any],
+    instructor: bool = False,
+    submission_path: str | None = None,
+    out_dir: str | Path | None = None,
+) -> dict[str, Any]:
     """The template's data: results plus what the page needs, details removed where hidden."""
     extra = results["extra_data"]
     details = {item["id"]: item for item in extra.get("items", [])}
@@ -76,11 +95,20 @@ def view(results: dict[str, Any], instructor: bool = False, submission_path: str
         shown = instructor or test["visibility"] == "visible"
         item = details.get(item_id, {})
         groups = group_failures(item.get("failures", [])) if shown else []
-        items.append({**test, "id": item_id, "shown": shown, "passed_cases": item.get("passed"),
-                      "not_judged": item.get("not_judged", []),
-                      "total_cases": item.get("total"), "hint": item.get("hint", ""),
-                      "failures": item.get("failures", []) if shown else [],
-                      "groups": groups[:OPEN_GROUPS], "more_groups": groups[OPEN_GROUPS:]})
+        items.append(
+            {
+                **test,
+                "id": item_id,
+                "shown": shown,
+                "passed_cases": item.get("passed"),
+                "not_judged": item.get("not_judged", []),
+                "total_cases": item.get("total"),
+                "hint": item.get("hint", ""),
+                "failures": item.get("failures", []) if shown else [],
+                "groups": groups[:OPEN_GROUPS],
+                "more_groups": groups[OPEN_GROUPS:],
+            }
+        )
     diagnostics = extra.get("diagnostics", {})
     lenet = diagnostics.get("lenet", {})
     lenet_shown = instructor or next((i["shown"] for i in items if i["id"] == "lenet"), True)
@@ -88,18 +116,28 @@ def view(results: dict[str, Any], instructor: bool = False, submission_path: str
     last = attempts[-1] if attempts else None
     output = merge_repeats(extra.get("output", []))
     return {
-        "results": results, "extra": extra, "items": items, "instructor": instructor,
+        "results": results,
+        "extra": extra,
+        "items": items,
+        "instructor": instructor,
         "percent": 100 * results["score"] / extra["max_score"] if extra.get("max_score") else 0,
         "graded_at": extra.get("graded_at") or datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "reproduce": reproduce_command(extra, submission_path, out_dir),
-        "lenet": lenet if lenet_shown else {}, "curve": loss_curve(last["losses"]) if last and lenet_shown else None,
+        "lenet": lenet if lenet_shown else {},
+        "curve": loss_curve(last["losses"]) if last and lenet_shown else None,
         "last_attempt": last,
-        "batch_ms": 1e3 * sum(last["batch_seconds"]) / len(last["batch_seconds"]) if last and last["batch_seconds"] else None,
-        "notes": extra.get("load", {}).get("notes", []), "missing": extra.get("load", {}).get("missing", []),
-        "output": output, "output_chars": sum(len(o.get("text", "")) for o in output),
-        "max_output_chars": MAX_OUTPUT_CHARS, "tie_rule": tie_rule(diagnostics),
+        "batch_ms": 1e3 * sum(last["batch_seconds"]) / len(last["batch_seconds"])
+        if last and last["batch_seconds"]
+        else None,
+        "notes": extra.get("load", {}).get("notes", []),
+        "missing": extra.get("load", {}).get("missing", []),
+        "output": output,
+        "output_chars": sum(len(o.get("text", "")) for o in output),
+        "max_output_chars": MAX_OUTPUT_CHARS,
+        "tie_rule": tie_rule(diagnostics),
         "beyond_lesson": diagnostics.get("beyond_lesson", []),
-        "policy": extra.get("policy") or {}, "policy_effect": policy_effect(extra.get("policy") or {}),
+        "policy": extra.get("policy") or {},
+        "policy_effect": policy_effect(extra.get("policy") or {}),
     }
 
 
@@ -154,17 +192,23 @@ def without_case(failure: dict[str, Any]) -> str:
     return rest if separator and label == failure.get("case") else failure.get("message", "")
 
 
-def reproduce_command(extra: dict[str, Any], submission_path: str | None = None,
-                      out_dir: str | Path | None = None) -> str:
+def reproduce_command(
+    extra: dict[str, Any], submission_path: str | None = None, out_dir: str | Path | None = None
+) -> str:
     submission = submission_path or extra.get("submission", "SUBMISSION")
     rubric = extra.get("rubric", "lesson8")
     mode = " --mode public" if extra.get("mode") == "public" else ""
-    return (f"torcino-grade grade {submission} --out {out_dir or 'out'}{mode} --seed {extra.get('seed')}"
-            + ("" if rubric == "lesson8" else f" --rubric {rubric}"))
+    return f"torcino-grade grade {submission} --out {out_dir or 'out'}{mode} --seed {extra.get('seed')}" + (
+        "" if rubric == "lesson8" else f" --rubric {rubric}"
+    )
 
 
-def render_html(results: dict[str, Any], instructor: bool = False, submission_path: str | None = None,
-                out_dir: str | Path | None = None) -> str:
+def render_html(
+    results: dict[str, Any],
+    instructor: bool = False,
+    submission_path: str | None = None,
+    out_dir: str | Path | None = None,
+) -> str:
     return TEMPLATES.get_template("report.html.j2").render(**view(results, instructor, submission_path, out_dir))
 
 
@@ -172,11 +216,17 @@ def render_markdown(results: dict[str, Any], instructor: bool = False) -> str:
     return TEMPLATES.get_template("summary.md.j2").render(**view(results, instructor))
 
 
-def write_reports(results: dict[str, Any], out_dir: str | Path, instructor: bool = False,
-                  submission_path: str | None = None, step_summary: bool = True) -> tuple[Path, Path]:
+def write_reports(
+    results: dict[str, Any],
+    out_dir: str | Path,
+    instructor: bool = False,
+    submission_path: str | None = None,
+    step_summary: bool = True,
+) -> tuple[Path, Path]:
     """Write report.html and summary.md next to results.json; append summary.md to the GitHub job
     summary when GITHUB_STEP_SUMMARY is set (and step_summary). Returns the two paths."""
     from grader.results import write_text
+
     out_dir = Path(out_dir)
     report = write_text(render_html(results, instructor, submission_path, out_dir), out_dir / "report.html")
     summary_text = render_markdown(results, instructor)

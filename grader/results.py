@@ -21,10 +21,12 @@ MAX_MESSAGES = 5
 
 def item_output(item: "ItemResult") -> str:
     """The failing cases' messages for one item, truncated sensibly, then the hint."""
-    judged = [f"Not judged (counted neither way): {skip['case']}: {skip['message']}"
-              for skip in item.not_judged[:MAX_MESSAGES]]
+    judged = [
+        f"Not judged (counted neither way): {skip['case']}: {skip['message']}"
+        for skip in item.not_judged[:MAX_MESSAGES]
+    ]
     if item.status == "passed":
-        return "\n".join([f"All {item.total} case(s) passed."] + judged)
+        return "\n".join([f"All {item.total} case(s) passed.", *judged])
     lines = [f"{item.passed} of {item.total} case(s) passed."]
     for failure in item.failures[:MAX_MESSAGES]:
         lines.append(f"- {failure['message']}")
@@ -33,15 +35,19 @@ def item_output(item: "ItemResult") -> str:
     lines += judged
     lines.append(f"Hint: {item.hint}")
     text = "\n".join(lines)
-    return text if len(text) <= MAX_ITEM_OUTPUT else text[:MAX_ITEM_OUTPUT - 20] + "\n[... truncated]"
+    return text if len(text) <= MAX_ITEM_OUTPUT else text[: MAX_ITEM_OUTPUT - 20] + "\n[... truncated]"
 
 
 def overall_output(grade: "Grade") -> str:
     """The top-level output: sandbox warning, loading notes, unscored diagnostics."""
-    lines = [f"Score {grade.score:g} / {grade.max_score:g} (rubric {grade.rubric}, seed {grade.seed}, "
-             f"grader {grade.grader_version}, sandbox {grade.sandbox}, {grade.mode} mode)."]
+    lines = [
+        f"Score {grade.score:g} / {grade.max_score:g} (rubric {grade.rubric}, seed {grade.seed}, "
+        f"grader {grade.grader_version}, sandbox {grade.sandbox}, {grade.mode} mode)."
+    ]
     if grade.sandbox == "none":
-        lines.append("WARNING: the submission ran without a sandbox (no isolation tier could run here: neither bubblewrap nor Landlock).")
+        lines.append(
+            "WARNING: the submission ran without a sandbox (no isolation tier could run here: neither bubblewrap nor Landlock)."
+        )
     if grade.error:
         lines.append(f"The submission could not be loaded: {grade.error}")
     for note in grade.load.get("notes", []):
@@ -56,8 +62,11 @@ def overall_output(grade: "Grade") -> str:
     beyond = grade.diagnostics.get("beyond_lesson", [])
     if beyond:
         failed = [case for case in beyond if not case["passed"]]
-        lines.append(f"Beyond the lesson (not scored): {len(beyond) - len(failed)} of {len(beyond)} case(s) passed"
-                     + (f"; e.g. {failed[0]['message']}" if failed else "") + ".")
+        lines.append(
+            f"Beyond the lesson (not scored): {len(beyond) - len(failed)} of {len(beyond)} case(s) passed"
+            + (f"; e.g. {failed[0]['message']}" if failed else "")
+            + "."
+        )
     return "\n".join(lines)
 
 
@@ -76,21 +85,38 @@ def policy_lines(policy: dict[str, Any]) -> list[str]:
 
 def to_results(grade: "Grade") -> dict[str, Any]:
     """The results.json document for a grader.grading.Grade."""
-    tests = [{
-        "name": item.id,
-        "number": str(item.number),
-        "score": item.score,
-        "max_score": item.max_score,
-        "status": item.status,
-        "output": item_output(item),
-        "visibility": item.visibility,
-        "tags": [item.id],
-    } for item in grade.items]
+    tests = [
+        {
+            "name": item.id,
+            "number": str(item.number),
+            "score": item.score,
+            "max_score": item.max_score,
+            "status": item.status,
+            "output": item_output(item),
+            "visibility": item.visibility,
+            "tags": [item.id],
+        }
+        for item in grade.items
+    ]
     extra = {key: value for key, value in grade.to_dict().items() if key not in ("score", "items")}
-    extra["items"] = [{"id": item.id, "passed": item.passed, "total": item.total, "hint": item.hint,
-                       "failures": item.failures, "not_judged": item.not_judged} for item in grade.items]
-    return {"score": grade.score, "execution_time": round(grade.seconds, 3), "output": overall_output(grade),
-            "tests": tests, "extra_data": extra}
+    extra["items"] = [
+        {
+            "id": item.id,
+            "passed": item.passed,
+            "total": item.total,
+            "hint": item.hint,
+            "failures": item.failures,
+            "not_judged": item.not_judged,
+        }
+        for item in grade.items
+    ]
+    return {
+        "score": grade.score,
+        "execution_time": round(grade.seconds, 3),
+        "output": overall_output(grade),
+        "tests": tests,
+        "extra_data": extra,
+    }
 
 
 def write_json(document: Any, path: str | Path) -> Path:

@@ -45,8 +45,27 @@ def _rubrics_directory() -> Path:
 
 
 RUBRICS = _rubrics_directory()
-__all__ = ["CONSEQUENCES", "DEFAULT_POLICY", "DEFAULT_SIMILARITY", "ITEM_IDS", "RUBRICS", "VISIBILITIES", "Item", "Lenet",
-           "Limits", "Policy", "Rubric", "RubricError", "Scope", "Similarity", "Tolerances", "load_rubric", "resolve"]
+__all__ = [
+    "CONSEQUENCES",
+    "DEFAULT_POLICY",
+    "DEFAULT_SIMILARITY",
+    "ITEM_IDS",
+    "RUBRICS",
+    "VISIBILITIES",
+    "Item",
+    "Lenet",
+    "Limits",
+    "Policy",
+    "Rubric",
+    "RubricError",
+    "Scope",
+    "Similarity",
+    "Tolerances",
+    "load_rubric",
+    "resolve",
+]
+
+
 class RubricError(ValueError):
     """A rubric that cannot be used; the message names the file and the key."""
 
@@ -104,10 +123,20 @@ def load_rubric(name_or_path: str | Path = "lesson8") -> Rubric:
         written = msgspec.convert(data, RubricFile)
     except msgspec.ValidationError as error:
         raise RubricError(f"{path}: {explain(str(error), data)}") from None
-    return Rubric(name=written.name, title=written.title, path=path, sha256=hashlib.sha256(raw).hexdigest(),
-                  total=written.total, items=_items(written, path), tolerances=written.tolerances,
-                  lenet=written.lenet, limits=written.limits, scope=written.scope,
-                  similarity=_similarity(written.similarity, path), policy=_policy(written.policy, path))
+    return Rubric(
+        name=written.name,
+        title=written.title,
+        path=path,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        total=written.total,
+        items=_items(written, path),
+        tolerances=written.tolerances,
+        lenet=written.lenet,
+        limits=written.limits,
+        scope=written.scope,
+        similarity=_similarity(written.similarity, path),
+        policy=_policy(written.policy, path),
+    )
 
 
 def _items(written: RubricFile, path: Path) -> tuple[Item, ...]:
@@ -116,15 +145,26 @@ def _items(written: RubricFile, path: Path) -> tuple[Item, ...]:
         raise RubricError(f"{path}: items.{unknown[0]}: unknown item (the items are {', '.join(ITEM_IDS)})")
     missing = [item_id for item_id in ITEM_IDS if item_id not in written.items]
     if missing:
-        raise RubricError(f"{path}: items.{missing[0]}: missing (every item must be present; give it 0 points to drop it)")
+        raise RubricError(
+            f"{path}: items.{missing[0]}: missing (every item must be present; give it 0 points to drop it)"
+        )
     tables: dict[str, ItemTable] = {}
     for item_id in ITEM_IDS:
         try:
             tables[item_id] = msgspec.convert(written.items[item_id], ItemTable)
         except msgspec.ValidationError as error:
             raise RubricError(f"{path}: {explain(str(error), written.items[item_id], ['items', item_id])}") from None
-    items = tuple(Item(item_id, number, tables[item_id].points, tables[item_id].hint, tables[item_id].visibility,
-                       tables[item_id].partial) for number, item_id in enumerate(ITEM_IDS, start=1))
+    items = tuple(
+        Item(
+            item_id,
+            number,
+            tables[item_id].points,
+            tables[item_id].hint,
+            tables[item_id].visibility,
+            tables[item_id].partial,
+        )
+        for number, item_id in enumerate(ITEM_IDS, start=1)
+    )
     points = sum(item.points for item in items)
     if abs(points - written.total) > 1e-9:
         raise RubricError(f"{path}: items: points add up to {points:g}, but total = {written.total:g}")
@@ -135,11 +175,15 @@ def _similarity(table: Similarity, path: Path) -> Similarity:
     """What the per-key rules cannot see: report_floor <= flag_threshold, guarantee_chars >= noise_chars;
     base paths made absolute (relative to the rubric)."""
     if table.report_floor > table.flag_threshold:
-        raise RubricError(f"{path}: similarity.report_floor: expected at most similarity.flag_threshold "
-                          f"({table.flag_threshold!r}), got {table.report_floor!r}")
+        raise RubricError(
+            f"{path}: similarity.report_floor: expected at most similarity.flag_threshold "
+            f"({table.flag_threshold!r}), got {table.report_floor!r}"
+        )
     if table.guarantee_chars < table.noise_chars:
-        raise RubricError(f"{path}: similarity.guarantee_chars: expected at least similarity.noise_chars "
-                          f"({table.noise_chars!r}), got {table.guarantee_chars!r}")
+        raise RubricError(
+            f"{path}: similarity.guarantee_chars: expected at least similarity.noise_chars "
+            f"({table.noise_chars!r}), got {table.guarantee_chars!r}"
+        )
     return msgspec.structs.replace(table, base=[str((path.parent / p).resolve()) for p in table.base])
 
 
@@ -148,4 +192,3 @@ def _policy(table: Policy, path: Path) -> Policy:
     if unknown:
         raise RubricError(f"{path}: policy.items: expected a list of item ids (empty: every item), got {unknown[0]!r}")
     return table
-

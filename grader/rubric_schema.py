@@ -8,9 +8,24 @@ from typing import Annotated, Any, Literal, get_args, get_origin, get_type_hints
 
 import msgspec
 
-ITEM_IDS = ("api", "init", "conv2d.forward", "conv2d.backward", "maxpool2d.forward", "maxpool2d.backward",
-            "linear.forward", "linear.backward", "relu", "flatten", "sequential", "loss", "sgd", "cache",
-            "accumulation", "lenet")
+ITEM_IDS = (
+    "api",
+    "init",
+    "conv2d.forward",
+    "conv2d.backward",
+    "maxpool2d.forward",
+    "maxpool2d.backward",
+    "linear.forward",
+    "linear.backward",
+    "relu",
+    "flatten",
+    "sequential",
+    "loss",
+    "sgd",
+    "cache",
+    "accumulation",
+    "lenet",
+)
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 CONSEQUENCES = ("warn", "zero", "deduct")
 DOTTED = r"^[A-Za-z_*][\w*]*(\.[A-Za-z_*][\w*]*)*$"
@@ -34,8 +49,8 @@ class Section(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class Tolerances(Section, frozen=True):
-    relative: Share                        # max abs error / largest magnitude, against the reference
-    finite_differences: Share              # directional derivatives vs the submission's own backward
+    relative: Share  # max abs error / largest magnitude, against the reference
+    finite_differences: Share  # directional derivatives vs the submission's own backward
     step: Annotated[float, _rule("a number between 0 and 0.005", gt=0, lt=0.005)]  # finite-difference step
 
 
@@ -78,34 +93,80 @@ class Policy(Section, frozen=True):
     consequence: Annotated[Literal["warn", "zero", "deduct"], _rule(f"one of {', '.join(CONSEQUENCES)}")]
     deduction: Annotated[float, _rule("a number of points >= 0", ge=0)]
     items: Annotated[list[str], _rule("a list of item ids (empty: every item)")]
-    allowed: Annotated[list[Annotated[str, msgspec.Meta(pattern=DOTTED + "|^stdlib$")]],
-                       _rule('a list of module names ("stdlib": the standard library)')]
+    allowed: Annotated[
+        list[Annotated[str, msgspec.Meta(pattern=DOTTED + "|^stdlib$")]],
+        _rule('a list of module names ("stdlib": the standard library)'),
+    ]
     banned: Annotated[dict[str, Names], _rule("a table of rule = [module or name patterns]")]
 
 
 class ItemTable(Section, frozen=True):
     points: Annotated[float, _rule("a number >= 0", ge=0)]
     hint: Text
-    visibility: Annotated[Literal["visible", "hidden", "after_due_date", "after_published"],
-                          _rule(f"one of {', '.join(VISIBILITIES)}")]
+    visibility: Annotated[
+        Literal["visible", "hidden", "after_due_date", "after_published"], _rule(f"one of {', '.join(VISIBILITIES)}")
+    ]
     partial: Flag
 
 
 # Optional sections: a rubric without them gets these (the values of rubrics/lesson8.toml).
 DEFAULT_SIMILARITY = Similarity(flag_threshold=0.7, report_floor=0.4, noise_chars=30, guarantee_chars=35, base=[])
 DEFAULT_POLICY = Policy(
-    consequence="warn", deduction=10, items=[], allowed=["numpy", "stdlib", "grader"],
+    consequence="warn",
+    deduction=10,
+    items=[],
+    allowed=["numpy", "stdlib", "grader"],
     banned={
-        "a deep-learning framework": ["torch", "torchvision", "tensorflow", "keras", "jax", "jaxlib", "flax",
-                                      "mxnet", "paddle", "theano", "cupy"],
-        "scipy's convolution and correlation": ["scipy.signal.convolve*", "scipy.signal.correlate*",
-                                                "scipy.signal.fftconvolve", "scipy.signal.oaconvolve",
-                                                "scipy.ndimage.convolve*", "scipy.ndimage.correlate*"],
-        "network access": ["socket", "ssl", "urllib.request", "http.client", "ftplib", "smtplib", "poplib",
-                           "imaplib", "telnetlib", "xmlrpc.client", "requests", "httpx", "urllib3", "aiohttp"],
-        "starting processes": ["subprocess", "multiprocessing", "concurrent.futures.process",
-                               "concurrent.futures.ProcessPoolExecutor", "pty", "os.system", "os.popen", "os.fork*",
-                               "os.exec*", "os.spawn*", "os.posix_spawn*"],
+        "a deep-learning framework": [
+            "torch",
+            "torchvision",
+            "tensorflow",
+            "keras",
+            "jax",
+            "jaxlib",
+            "flax",
+            "mxnet",
+            "paddle",
+            "theano",
+            "cupy",
+        ],
+        "scipy's convolution and correlation": [
+            "scipy.signal.convolve*",
+            "scipy.signal.correlate*",
+            "scipy.signal.fftconvolve",
+            "scipy.signal.oaconvolve",
+            "scipy.ndimage.convolve*",
+            "scipy.ndimage.correlate*",
+        ],
+        "network access": [
+            "socket",
+            "ssl",
+            "urllib.request",
+            "http.client",
+            "ftplib",
+            "smtplib",
+            "poplib",
+            "imaplib",
+            "telnetlib",
+            "xmlrpc.client",
+            "requests",
+            "httpx",
+            "urllib3",
+            "aiohttp",
+        ],
+        "starting processes": [
+            "subprocess",
+            "multiprocessing",
+            "concurrent.futures.process",
+            "concurrent.futures.ProcessPoolExecutor",
+            "pty",
+            "os.system",
+            "os.popen",
+            "os.fork*",
+            "os.exec*",
+            "os.spawn*",
+            "os.posix_spawn*",
+        ],
     },
 )
 
@@ -136,10 +197,10 @@ def explain(message: str, data: dict[str, Any], prefix: list[str] | None = None)
     match = LOCATION.search(message)
     keys = [part for part in re.split(r"\.|\[|\]", match.group("path")) if part] if match else []
     if "..." in keys:  # msgspec does not name dict keys: report the whole table
-        keys, message = keys[:keys.index("...")], ""
+        keys, message = keys[: keys.index("...")], ""
     while keys and keys[-1].isdigit():  # an element of a list: report the list
         keys.pop()
-    text = message[:match.start()] if match and message else message
+    text = message[: match.start()] if match and message else message
     if prefix:
         data, keys = {prefix[0]: {prefix[1]: data}}, list(prefix) + keys
     if text.startswith(("Object missing required field", "Object contains unknown field")):
@@ -147,7 +208,7 @@ def explain(message: str, data: dict[str, Any], prefix: list[str] | None = None)
         assert named is not None, text  # msgspec names the field in backquotes in both messages
         field = named.group("field")
         owner = _struct_at(keys)
-        label = ".".join(keys + [field])
+        label = ".".join([*keys, field])
         if text.startswith("Object missing"):
             if not keys:
                 return f"{label}: missing table [{label}]"

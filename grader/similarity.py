@@ -78,15 +78,26 @@ class Fingerprint:
         self.hashes = set(self.hash_idx)
 
     def to_json(self) -> dict[str, Any]:
-        return {"raw_code": self.raw_code, "filtered_code": self.filtered_code, "offsets": self.offsets.tolist(),
-                "hash_idx": {str(h): [int(i) for i in idx] for h, idx in self.hash_idx.items()}, "k": self.k,
-                "token_coverage": float(self.token_coverage)}
+        return {
+            "raw_code": self.raw_code,
+            "filtered_code": self.filtered_code,
+            "offsets": self.offsets.tolist(),
+            "hash_idx": {str(h): [int(i) for i in idx] for h, idx in self.hash_idx.items()},
+            "k": self.k,
+            "token_coverage": float(self.token_coverage),
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Fingerprint":
         offsets = np.array(data["offsets"], dtype=np.int64).reshape(-1, 2) if data["offsets"] else np.array([])
-        return cls(data["raw_code"], data["filtered_code"], offsets,
-                   {int(h): idx for h, idx in data["hash_idx"].items()}, data["k"], data["token_coverage"])
+        return cls(
+            data["raw_code"],
+            data["filtered_code"],
+            offsets,
+            {int(h): idx for h, idx in data["hash_idx"].items()},
+            data["k"],
+            data["token_coverage"],
+        )
 
 
 @dataclass(frozen=True)
@@ -106,10 +117,10 @@ class Pair:
 
 @dataclass
 class ClassSimilarity:
-    pairs: list[Pair]                   # above the floor, most similar first
-    compared: int                       # pairs of readable submissions
-    computed: int                       # of which compared in this run (the rest came from the cache)
-    unreadable: list[tuple[str, str]]   # (student, reason)
+    pairs: list[Pair]  # above the floor, most similar first
+    compared: int  # pairs of readable submissions
+    computed: int  # of which compared in this run (the rest came from the cache)
+    unreadable: list[tuple[str, str]]  # (student, reason)
     settings: Settings
     fingerprints: dict[str, Fingerprint]  # student -> Fingerprint (for the side-by-side pages)
 
@@ -119,8 +130,10 @@ def copydetect() -> ModuleType:
     try:
         import copydetect as module
     except ImportError as error:
-        raise SimilarityError(f"similarity needs copydetect ({error}): pip install 'torcino-grader[similarity]' "
-                              "(make installs it), or pass --no-similarity") from None
+        raise SimilarityError(
+            f"similarity needs copydetect ({error}): pip install 'torcino-grader[similarity]' "
+            "(make installs it), or pass --no-similarity"
+        ) from None
     return module
 
 
@@ -132,7 +145,7 @@ def kgram_hashes(text: str, k: int) -> np.ndarray:
         return np.array([], dtype=np.int64)
     h = np.zeros(n, dtype=np.uint64)
     for j in range(k):
-        h = h * BASE + codes[j:j + n]
+        h = h * BASE + codes[j : j + n]
     h ^= h >> np.uint64(30)
     h *= np.uint64(0xBF58476D1CE4E5B9)
     h ^= h >> np.uint64(27)
@@ -156,7 +169,7 @@ def fingerprint(code: str, settings: Settings, boilerplate: np.ndarray) -> Finge
         keep = ~np.isin(hashes, boilerplate)
         hashes, idx = hashes[keep], idx[keep]
     hash_idx: defaultdict[int, list[int]] = defaultdict(list)
-    for value, index in zip(hashes.tolist(), idx.tolist()):
+    for value, index in zip(hashes.tolist(), idx.tolist(), strict=False):
         hash_idx[value].append(index)
     coverage = utils.get_token_coverage(hash_idx, settings.noise, len(filtered))
     return Fingerprint(code, filtered, np.asarray(offsets), dict(hash_idx), settings.noise, coverage)
@@ -175,21 +188,26 @@ def base_code(paths: Iterable[str | Path]) -> str:
     for path in paths:
         path = Path(path)
         if not path.exists():
-            raise SimilarityError(f"{path}: base code not found (the rubric's similarity.base, or the student "
-                                  "template); give the files the lesson hands out")
+            raise SimilarityError(
+                f"{path}: base code not found (the rubric's similarity.base, or the student "
+                "template); give the files the lesson hands out"
+            )
         texts.append(comparable_code(sources_under(path) if path.is_dir() else read_sources(path)))
     return "\n\n".join(texts)
 
 
 def settings_key(settings: Settings, base: str) -> str:
     import copydetect as module
-    text = json.dumps([SCHEME, module.__version__, settings.noise, settings.window,
-                       hashlib.sha256(base.encode()).hexdigest()])
+
+    text = json.dumps(
+        [SCHEME, module.__version__, settings.noise, settings.window, hashlib.sha256(base.encode()).hexdigest()]
+    )
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def class_similarity(entries: Iterable[tuple[str, str, str]], settings: Settings, base: str,
-                     cache: str | Path | None = None) -> ClassSimilarity:
+def class_similarity(
+    entries: Iterable[tuple[str, str, str]], settings: Settings, base: str, cache: str | Path | None = None
+) -> ClassSimilarity:
     """Every pair of entries ((student, path, sha256) triples) compared; cache: a folder or None."""
     key = settings_key(settings, base)
     boilerplate = base_hashes(base, settings)
@@ -218,7 +236,7 @@ def class_similarity(entries: Iterable[tuple[str, str, str]], settings: Settings
             computed += 1
         if pair_key is not None:
             kept[pair_key] = sims
-        by_student = dict(zip((first, second), sims))
+        by_student = dict(zip((first, second), sims, strict=False))
         pair = Pair(a, b, by_student[a], by_student[b], max(sims) >= settings.threshold)
         if pair.score >= settings.floor:
             listed.append(pair)
@@ -229,8 +247,9 @@ def class_similarity(entries: Iterable[tuple[str, str, str]], settings: Settings
     return ClassSimilarity(listed, n * (n - 1) // 2, computed, unreadable, settings, fingerprints)
 
 
-def _cached_fingerprint(path: str, sha256: str, settings: Settings, boilerplate: np.ndarray, key: str,
-                        cache: Path | None) -> Fingerprint:
+def _cached_fingerprint(
+    path: str, sha256: str, settings: Settings, boilerplate: np.ndarray, key: str, cache: Path | None
+) -> Fingerprint:
     name = hashlib.sha256(f"{sha256}:{key}".encode()).hexdigest() if sha256 else None
     stored = cache / "fingerprints" / f"{name}.json" if cache is not None and name else None
     if stored is not None and stored.is_file():
@@ -253,5 +272,4 @@ def _load_pairs(cache: Path | None, key: str) -> dict[str, tuple[float, ...]]:
         return {}
     if not isinstance(data, dict) or data.get("key") != key or not isinstance(data.get("pairs"), dict):
         return {}
-    return {pair: tuple(value) for pair, value in data["pairs"].items()
-            if isinstance(value, list) and len(value) == 2}
+    return {pair: tuple(value) for pair, value in data["pairs"].items() if isinstance(value, list) and len(value) == 2}

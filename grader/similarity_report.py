@@ -39,41 +39,50 @@ if TYPE_CHECKING:
     from grader.rubric import Rubric
 
 TEMPLATE = Path(grader.__file__).resolve().parent.parent / "student_template" / "torcino"
-PAGES = "similarity"          # OUT/similarity/: the side-by-side pages
-CACHE = ".similarity"         # OUT/.similarity/: fingerprints and pair scores
-MAX_PAGES = 200               # side-by-side pages written, most similar pairs first
-TOP = 20                      # pairs shown in index.html
+PAGES = "similarity"  # OUT/similarity/: the side-by-side pages
+CACHE = ".similarity"  # OUT/.similarity/: fingerprints and pair scores
+MAX_PAGES = 200  # side-by-side pages written, most similar pairs first
+TOP = 20  # pairs shown in index.html
 
 
 @dataclass(frozen=True)
 class Plan:
     settings: Settings
-    base: str                 # the comparable code of the base (template and rubric's base)
+    base: str  # the comparable code of the base (template and rubric's base)
 
 
 def similarity_plan(rubric: "Rubric", threshold: float | None = None) -> Plan:
     """Settings from the rubric's [similarity] (threshold overridden when given) and the base code;
     SimilarityError when copydetect or the base code is missing."""
     table = rubric.similarity
-    settings = Settings(threshold=table.flag_threshold, floor=table.report_floor, noise=table.noise_chars,
-                        guarantee=table.guarantee_chars, base=tuple(table.base))
+    settings = Settings(
+        threshold=table.flag_threshold,
+        floor=table.report_floor,
+        noise=table.noise_chars,
+        guarantee=table.guarantee_chars,
+        base=tuple(table.base),
+    )
     if threshold is not None:
         if not 0 < threshold <= 1:
             raise SimilarityError(f"--similarity-threshold: expected a share between 0 and 1, got {threshold!r}")
         settings = replace(settings, threshold=threshold, floor=min(settings.floor, threshold))
     copydetect()
     if not TEMPLATE.is_dir():
-        raise SimilarityError(f"{TEMPLATE}: the student template is not there (batch similarity runs from the "
-                              "grader's checkout); pass --no-similarity")
+        raise SimilarityError(
+            f"{TEMPLATE}: the student template is not there (batch similarity runs from the "
+            "grader's checkout); pass --no-similarity"
+        )
     return Plan(settings, base_code([TEMPLATE, *settings.base]))
 
 
-def write_similarity(plan: Plan, entries: Iterable["Entry"], rows: Iterable["BatchRow"],
-                     out: str | Path) -> dict[str, Any]:
+def write_similarity(
+    plan: Plan, entries: Iterable["Entry"], rows: Iterable["BatchRow"], out: str | Path
+) -> dict[str, Any]:
     """Compare every pair of entries, write similarity.csv and the pages; returns the index's data."""
     out = Path(out)
-    result = class_similarity([(e.student, e.path, e.sha256) for e in entries], plan.settings, plan.base,
-                              cache=out / CACHE)
+    result = class_similarity(
+        [(e.student, e.path, e.sha256) for e in entries], plan.settings, plan.base, cache=out / CACHE
+    )
     names = {row.student: row.name for row in rows}
     pages: dict[tuple[str, str], str] = {}
     folder = out / PAGES
@@ -84,23 +93,53 @@ def write_similarity(plan: Plan, entries: Iterable["Entry"], rows: Iterable["Bat
         write_text(render_pair(pair, result, names), out / href)
         pages[(pair.a, pair.b)] = href
     write_text(similarity_csv(result.pairs, names, pages), out / "similarity.csv")
-    listed = [{"a": p.a, "b": p.b, "name_a": names.get(p.a, ""), "name_b": names.get(p.b, ""), "sim_a": p.sim_a,
-               "sim_b": p.sim_b, "flagged": p.flagged, "page": pages.get((p.a, p.b))} for p in result.pairs]
-    return {"pairs": listed[:TOP], "listed": len(listed), "flagged": sum(p.flagged for p in result.pairs),
-            "compared": result.compared, "computed": result.computed, "threshold": plan.settings.threshold,
-            "floor": plan.settings.floor, "unreadable": result.unreadable}
+    listed = [
+        {
+            "a": p.a,
+            "b": p.b,
+            "name_a": names.get(p.a, ""),
+            "name_b": names.get(p.b, ""),
+            "sim_a": p.sim_a,
+            "sim_b": p.sim_b,
+            "flagged": p.flagged,
+            "page": pages.get((p.a, p.b)),
+        }
+        for p in result.pairs
+    ]
+    return {
+        "pairs": listed[:TOP],
+        "listed": len(listed),
+        "flagged": sum(p.flagged for p in result.pairs),
+        "compared": result.compared,
+        "computed": result.computed,
+        "threshold": plan.settings.threshold,
+        "floor": plan.settings.floor,
+        "unreadable": result.unreadable,
+    }
 
 
 def similarity_csv(pairs: list[Pair], names: dict[str, str], pages: dict[tuple[str, str], str]) -> str:
     """similarity.csv: one row per pair above the floor, most similar first."""
     from grader.gradebook import csv_cell
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["student_a", "name_a", "student_b", "name_b", "similarity_a_in_b", "similarity_b_in_a",
-                     "flagged", "page"])
+    writer.writerow(
+        ["student_a", "name_a", "student_b", "name_b", "similarity_a_in_b", "similarity_b_in_a", "flagged", "page"]
+    )
     for p in pairs:
-        writer.writerow([csv_cell(p.a), csv_cell(names.get(p.a, "")), csv_cell(p.b), csv_cell(names.get(p.b, "")),
-                         round(p.sim_a, 4), round(p.sim_b, 4), "yes" if p.flagged else "no", pages.get((p.a, p.b), "")])
+        writer.writerow(
+            [
+                csv_cell(p.a),
+                csv_cell(names.get(p.a, "")),
+                csv_cell(p.b),
+                csv_cell(names.get(p.b, "")),
+                round(p.sim_a, 4),
+                round(p.sim_b, 4),
+                "yes" if p.flagged else "no",
+                pages.get((p.a, p.b), ""),
+            ]
+        )
     return buffer.getvalue()
 
 
@@ -116,8 +155,13 @@ def render_pair(pair: Pair, result: ClassSimilarity, names: dict[str, str]) -> s
     """The side-by-side page of one pair."""
     fa, fb = result.fingerprints[pair.a], result.fingerprints[pair.b]
     _, _, slices_a, slices_b = compare(fa, fb)
-    sides = [{"student": s, "name": names.get(s, ""), "share": share, "other": other, "code": highlighted(f.raw_code, sl)}
-             for s, share, other, f, sl in ((pair.a, pair.sim_a, pair.b, fa, slices_a),
-                                            (pair.b, pair.sim_b, pair.a, fb, slices_b))]
-    return TEMPLATES.get_template("pair.html.j2").render(pair=pair, sides=sides, settings=result.settings,
-                                                         version=grader.__version__)
+    sides = [
+        {"student": s, "name": names.get(s, ""), "share": share, "other": other, "code": highlighted(f.raw_code, sl)}
+        for s, share, other, f, sl in (
+            (pair.a, pair.sim_a, pair.b, fa, slices_a),
+            (pair.b, pair.sim_b, pair.a, fb, slices_b),
+        )
+    ]
+    return TEMPLATES.get_template("pair.html.j2").render(
+        pair=pair, sides=sides, settings=result.settings, version=grader.__version__
+    )

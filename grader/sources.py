@@ -61,8 +61,7 @@ def sources_under(root: str | Path) -> list[SourceFile]:
         if path.suffix == ".py":
             found.append(SourceFile(relative.as_posix(), None, _text(path)))
         elif path.suffix == ".ipynb":
-            found.extend(SourceFile(relative.as_posix(), number, text)
-                         for number, text in notebook_cells(path))
+            found.extend(SourceFile(relative.as_posix(), number, text) for number, text in notebook_cells(path))
     return found
 
 

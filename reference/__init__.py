@@ -7,7 +7,17 @@ from .model import Sequential
 from .optim import SGD
 
 __all__ = [
-    "Conv2d", "MaxPool2d", "Linear", "ReLU", "Flatten",
-    "Sequential", "SoftmaxCrossEntropyLoss", "SGD",
-    "he_normal", "im2col", "col2im", "normalize_fit", "normalize_apply",
+    "SGD",
+    "Conv2d",
+    "Flatten",
+    "Linear",
+    "MaxPool2d",
+    "ReLU",
+    "Sequential",
+    "SoftmaxCrossEntropyLoss",
+    "col2im",
+    "he_normal",
+    "im2col",
+    "normalize_apply",
+    "normalize_fit",
 ]

@@ -46,7 +46,7 @@ def im2col(x: np.ndarray, kH: int, kW: int, stride: int | tuple[int, int] = 1) -
     cols = np.empty((*batch, C, kH, kW, H_out, W_out), dtype=x.dtype)
     for i in range(kH):
         for j in range(kW):
-            cols[..., i, j, :, :] = x[..., i:i + sH * H_out:sH, j:j + sW * W_out:sW]
+            cols[..., i, j, :, :] = x[..., i : i + sH * H_out : sH, j : j + sW * W_out : sW]
     return cols.reshape(*batch, C * kH * kW, H_out * W_out)
     # END SOLUTION
 
@@ -64,7 +64,7 @@ def col2im(cols: np.ndarray, C: int, H: int, W: int, kH: int, kW: int, stride: i
     x = np.zeros((*batch, C, H, W), dtype=cols.dtype)
     for i in range(kH):
         for j in range(kW):
-            x[..., i:i + sH * H_out:sH, j:j + sW * W_out:sW] += cols[..., i, j, :, :]
+            x[..., i : i + sH * H_out : sH, j : j + sW * W_out : sW] += cols[..., i, j, :, :]
     return x
     # END SOLUTION
 

@@ -27,7 +27,7 @@ def crop(x: np.ndarray, padding: tuple[int, int]) -> np.ndarray:
     # BEGIN SOLUTION: Conv2d / MaxPool2d backward: crop the padding off dX
     pH, pW = padding
     H, W = x.shape[-2:]
-    return x[..., pH:H - pH, pW:W - pW]
+    return x[..., pH : H - pH, pW : W - pW]
     # END SOLUTION
 
 
@@ -39,8 +39,14 @@ class Conv2d:
     padding adds zeros.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int],
-                 stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | tuple[int, int],
+        stride: int | tuple[int, int] = 1,
+        padding: int | tuple[int, int] = 0,
+    ) -> None:
         # BEGIN SOLUTION: Conv2d (earlier lesson): weight, bias and their gradient buffers
         self.in_channels = in_channels
         self.out_channels = out_channels
@@ -66,9 +72,9 @@ class Conv2d:
         kH, kW = self.kernel_size
         sH, sW = self.stride
         H_out, W_out = output_size(H_pad, kH, sH), output_size(W_pad, kW, sW)
-        cols = im2col(x_pad, kH, kW, self.stride)                 # (N, in*kH*kW, H_out*W_out)
+        cols = im2col(x_pad, kH, kW, self.stride)  # (N, in*kH*kW, H_out*W_out)
         weight_rows = self.weight.reshape(self.out_channels, -1)  # (out, in*kH*kW)
-        out = weight_rows @ cols + self.bias[:, None]             # (N, out, H_out*W_out)
+        out = weight_rows @ cols + self.bias[:, None]  # (N, out, H_out*W_out)
         self.cache = {"cols": cols, "padded_shape": x_pad.shape}
         return out.reshape(N, self.out_channels, H_out, W_out)
         # END SOLUTION
@@ -80,14 +86,14 @@ class Conv2d:
         """
         # BEGIN SOLUTION: Conv2d backward (earlier lesson): grad_weight, grad_bias, and dX through col2im
         assert self.cache is not None, "forward must run before backward"
-        cols = self.cache["cols"]                               # (N, in*kH*kW, L)
+        cols = self.cache["cols"]  # (N, in*kH*kW, L)
         N, C, H_pad, W_pad = self.cache["padded_shape"]
         kH, kW = self.kernel_size
-        dY_rows = dY.reshape(N, self.out_channels, -1)          # (N, out, L)
+        dY_rows = dY.reshape(N, self.out_channels, -1)  # (N, out, L)
         weight_rows = self.weight.reshape(self.out_channels, -1)
         self.grad_weight += (dY_rows @ cols.transpose(0, 2, 1)).sum(axis=0).reshape(self.weight.shape)
         self.grad_bias += dY_rows.sum(axis=(0, 2))
-        dcols = weight_rows.T @ dY_rows                         # (N, in*kH*kW, L)
+        dcols = weight_rows.T @ dY_rows  # (N, in*kH*kW, L)
         dX_pad = col2im(dcols, C, H_pad, W_pad, kH, kW, self.stride)
         return crop(dX_pad, self.padding)
         # END SOLUTION
@@ -107,8 +113,12 @@ class MaxPool2d:
     and PyTorch do); where windows overlap (stride < kernel) the routed gradients add up.
     """
 
-    def __init__(self, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None,
-                 padding: int | tuple[int, int] = 0) -> None:
+    def __init__(
+        self,
+        kernel_size: int | tuple[int, int],
+        stride: int | tuple[int, int] | None = None,
+        padding: int | tuple[int, int] = 0,
+    ) -> None:
         # BEGIN SOLUTION: lesson 8, lab 'MaxPool2d': kernel_size, stride (None means kernel_size), padding, cache
         self.kernel_size = pair(kernel_size)
         self.stride = self.kernel_size if stride is None else pair(stride)
@@ -128,10 +138,10 @@ class MaxPool2d:
         sH, sW = self.stride
         H_out, W_out = output_size(H_pad, kH, sH), output_size(W_pad, kW, sW)
         windows = im2col(x_pad, kH, kW, self.stride).reshape(N, C, kH * kW, H_out * W_out)
-        out = windows.max(axis=2, keepdims=True)               # (N, C, 1, L)
-        max_mask = windows == out                               # (N, C, kH*kW, L), True at every max
+        out = windows.max(axis=2, keepdims=True)  # (N, C, 1, L)
+        max_mask = windows == out  # (N, C, kH*kW, L), True at every max
         seen = max_mask[:, :, 0].copy()
-        for k in range(1, kH * kW):                             # keep only the first max of a tie
+        for k in range(1, kH * kW):  # keep only the first max of a tie
             max_mask[:, :, k] &= ~seen
             seen |= max_mask[:, :, k]
         self.cache = {"max_mask": max_mask, "padded_shape": x_pad.shape}
@@ -145,7 +155,7 @@ class MaxPool2d:
         max_mask = self.cache["max_mask"]
         N, C, H_pad, W_pad = self.cache["padded_shape"]
         kH, kW = self.kernel_size
-        dcols = max_mask * dY.reshape(N, C, 1, -1)              # (N, C, kH*kW, L)
+        dcols = max_mask * dY.reshape(N, C, 1, -1)  # (N, C, kH*kW, L)
         dX_pad = col2im(dcols.reshape(N, C * kH * kW, -1), C, H_pad, W_pad, kH, kW, self.stride)
         return crop(dX_pad, self.padding)
         # END SOLUTION

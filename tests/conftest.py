@@ -9,6 +9,7 @@ FIGURES = pytest.StashKey[list]()
 def chromium():
     """A Playwright BrowserContext of Debian's chromium for one test (tests/helpers/browser.py); skips without it."""
     from tests.helpers.browser import CHROMIUM, NO_CHROMIUM, chromium_context
+
     if CHROMIUM is None:
         pytest.skip(NO_CHROMIUM)
     with chromium_context() as context:

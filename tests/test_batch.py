@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.class_fixture import SKIPPED, make_class, make_gradescope_export
 from grader.batch import OutLock
 from grader.class_folder import discover
 from grader.cli import main
 from grader.rubric import ITEM_IDS
+from tests.helpers.class_fixture import SKIPPED, make_class, make_gradescope_export
 from tests.helpers.grading_support import rubric_with
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,8 +56,14 @@ def test_every_submission_is_in_the_gradebook_with_its_status(graded_class):
         float(row["score"]), float(row["max_score"]), float(row["duration_seconds"])  # never text
         assert all(float(row[item]) >= 0 for item in ITEM_IDS)
         assert len(row["sha256"]) == 64
-    assert list(csv.reader(open(tmp / "out" / "grades.csv")))[0][:6] == ["student", "name", "email", "score",
-                                                                        "max_score", "status"]
+    assert next(iter(csv.reader((tmp / "out" / "grades.csv").read_text().splitlines())))[:6] == [
+        "student",
+        "name",
+        "email",
+        "score",
+        "max_score",
+        "status",
+    ]
     assert "2 entries skipped" in text and "11 graded" not in text
 
 
@@ -125,10 +131,22 @@ def test_a_killed_batch_resumes_without_regrading_what_finished(tmp_path):
     expected = make_class(tmp_path / "class", tmp_path / "scratch")
     rubric = rubric_with(tmp_path, **FAST)
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "grader", "batch", str(tmp_path / "class"), "--out", str(out), "--jobs", "1",
-               "--rubric", str(rubric.path)]
-    process = subprocess.Popen(command, cwd=tmp_path, start_new_session=True, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    command = [
+        sys.executable,
+        "-m",
+        "grader",
+        "batch",
+        str(tmp_path / "class"),
+        "--out",
+        str(out),
+        "--jobs",
+        "1",
+        "--rubric",
+        str(rubric.path),
+    ]
+    process = subprocess.Popen(
+        command, cwd=tmp_path, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 120
     while len(list(out.glob("*/results.json"))) < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -159,6 +177,7 @@ def test_the_dask_executor_gives_the_same_gradebook(tmp_path, graded_class):
     tmp, expected, rubric, *_ = graded_class
     from grader.batch import Settings, run_batch
     from grader.executors import DaskExecutor
+
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         executor = DaskExecutor(distributed.Client(cluster))
         summary = run_batch(tmp / "class", tmp_path / "out", Settings(rubric=str(rubric.path)), executor=executor)
@@ -174,10 +193,22 @@ def test_ctrl_c_stops_cleanly_and_writes_what_is_done(tmp_path):
     make_class(tmp_path / "class", tmp_path / "scratch")
     rubric = rubric_with(tmp_path, **FAST)
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "grader", "batch", str(tmp_path / "class"), "--out", str(out), "--jobs", "1",
-               "--rubric", str(rubric.path)]
-    process = subprocess.Popen(command, cwd=tmp_path, start_new_session=True, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    command = [
+        sys.executable,
+        "-m",
+        "grader",
+        "batch",
+        str(tmp_path / "class"),
+        "--out",
+        str(out),
+        "--jobs",
+        "1",
+        "--rubric",
+        str(rubric.path),
+    ]
+    process = subprocess.Popen(
+        command, cwd=tmp_path, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     deadline = time.monotonic() + 120
     while not list(out.glob("*/results.json")) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -194,6 +225,7 @@ def test_ctrl_c_stops_cleanly_and_writes_what_is_done(tmp_path):
 
 def test_the_class_overview_renders_in_chromium(graded_class, chromium):
     from tests.helpers.browser import assert_quiet, load
+
     tmp, expected, *_ = graded_class
     page = load(chromium, tmp / "out" / "index.html", ROOT / "out" / "screenshots" / "batch-index.png")
     assert_quiet(page)

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.browser import assert_quiet, load
 from grader.class_report import SORT_SCRIPT, render_index, report_href
 from grader.gradebook import BatchRow
 from grader.rubric import load_rubric
+from tests.helpers.browser import assert_quiet, load
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "out" / "screenshots"
@@ -46,16 +46,37 @@ def graded_row(rubric, student, name, rng, duration, lose=()):
             items[item.id] = round(item.points * rng.choice((0.0, 0.25, 0.5, 0.75)), 2)
         else:
             items[item.id] = item.points
-    return {"student": student, "name": name, "email": f"{student}@example.edu", "score": sum(items.values()),
-            "max_score": rubric.total, "status": "graded", "items": items, "duration": duration,
-            "sandbox": "bubblewrap", "sha256": hashlib.sha256(student.encode()).hexdigest(),
-            "report": f"{student}/report.html", "error": ""}
+    return {
+        "student": student,
+        "name": name,
+        "email": f"{student}@example.edu",
+        "score": sum(items.values()),
+        "max_score": rubric.total,
+        "status": "graded",
+        "items": items,
+        "duration": duration,
+        "sandbox": "bubblewrap",
+        "sha256": hashlib.sha256(student.encode()).hexdigest(),
+        "report": f"{student}/report.html",
+        "error": "",
+    }
 
 
 def failed_row(rubric, student, name, status, error, duration, report=True, email=None):
-    return {"student": student, "name": name, "email": email if email is not None else f"{student}@example.edu",
-            "score": 0.0, "max_score": rubric.total, "status": status, "items": {}, "duration": duration,
-            "sandbox": "none", "sha256": "", "report": f"{student}/report.html" if report else "", "error": error}
+    return {
+        "student": student,
+        "name": name,
+        "email": email if email is not None else f"{student}@example.edu",
+        "score": 0.0,
+        "max_score": rubric.total,
+        "status": status,
+        "items": {},
+        "duration": duration,
+        "sandbox": "none",
+        "sha256": "",
+        "report": f"{student}/report.html" if report else "",
+        "error": error,
+    }
 
 
 def as_rows(rows):
@@ -78,8 +99,15 @@ def class_rows(rubric):
         graded_row(rubric, "zoe obrien", "Zoë O'Brien", rng, 29.9),
     ]
     failed = [
-        failed_row(rubric, "mallory", HOSTILE + " Mallory", "error",
-                   "the submission could not be loaded: " + HOSTILE, 3.2, email=HOSTILE),
+        failed_row(
+            rubric,
+            "mallory",
+            HOSTILE + " Mallory",
+            "error",
+            "the submission could not be loaded: " + HOSTILE,
+            3.2,
+            email=HOSTILE,
+        ),
         failed_row(rubric, "ivan", "Ivan Petrov", "timeout", "grading took longer than 900 s", 900.0),
         failed_row(rubric, "judy", "Judy Park", "error", "corrupt zip: bad CRC", 0.4, report=False),
     ]
@@ -165,11 +193,18 @@ def fmt(value):
 
 # ---------------------------------------------------------------- the numbers
 
+
 def test_the_header_counts_everything(page_text, rows):
     page = Page(page_text)
     assert page.headings[0] == "Lesson 8 — class overview"
-    assert {"Class statistics", "Item analysis: what to re-teach", "Slowest submissions", "Errors and timeouts",
-            "Skipped entries", "Every student"} <= set(page.headings)
+    assert {
+        "Class statistics",
+        "Item analysis: what to re-teach",
+        "Slowest submissions",
+        "Errors and timeouts",
+        "Skipped entries",
+        "Every student",
+    } <= set(page.headings)
     text = page.all_text
     for count in ("12 submissions", "9 graded", "2 errors", "1 timeout", "2 skipped entries"):
         assert count in text, count
@@ -186,8 +221,13 @@ def test_the_statistics_are_those_of_the_graded_scores(page_text, rows):
     mean = sum(scores) / n
     median = scores[n // 2] if n % 2 else (scores[n // 2 - 1] + scores[n // 2]) / 2
     stats = dict(Page(page_text).tables["stats"])
-    assert stats == {"Graded": str(n), "Mean": fmt(mean), "Median": fmt(median), "Lowest": fmt(scores[0]),
-                     "Highest": fmt(scores[-1])}
+    assert stats == {
+        "Graded": str(n),
+        "Mean": fmt(mean),
+        "Median": fmt(median),
+        "Lowest": fmt(scores[0]),
+        "Highest": fmt(scores[-1]),
+    }
 
 
 def test_the_histogram_counts_ten_bins_of_the_range(page_text, rows, rubric):
@@ -210,9 +250,11 @@ def test_the_histogram_counts_ten_bins_of_the_range(page_text, rows, rubric):
 
 
 def test_a_full_score_goes_into_the_last_bin(rubric):
-    rows = [{"student": "a", "score": rubric.total, "status": "graded", "items": {}},
-            {"student": "b", "score": 0.0, "status": "graded", "items": {}},
-            {"student": "c", "score": 10.0, "status": "graded", "items": {}}]
+    rows = [
+        {"student": "a", "score": rubric.total, "status": "graded", "items": {}},
+        {"student": "b", "score": 0.0, "status": "graded", "items": {}},
+        {"student": "c", "score": 10.0, "status": "graded", "items": {}},
+    ]
     desc = re.search(r'<desc id="histogram-desc">(.*?)</desc>', render_index(as_rows(rows), [], rubric), re.S).group(1)
     assert [int(c) for c in re.findall(r": (\d+)[;.]", desc)] == [1, 1, 0, 0, 0, 0, 0, 0, 0, 1]
 
@@ -225,10 +267,10 @@ def test_the_item_analysis_puts_the_most_missed_items_first(page_text, rows, rub
             missed = sum(1 for row in graded if row["items"][item.id] < item.points)
             expected.append((-missed, item.number, item.id, missed))
     expected.sort()
-    assert expected[0][3] >= 3      # conv2d.backward: three students lost all of it
+    assert expected[0][3] >= 3  # conv2d.backward: three students lost all of it
     table = Page(page_text).body("items")
     assert [cells[0] for cells in table] == [item_id for _, _, item_id, _ in expected]
-    for cells, (_, _, item_id, missed) in zip(table, expected):
+    for cells, (_, _, item_id, missed) in zip(table, expected, strict=False):
         assert cells[2] == f"{100 * missed / len(graded):.0f}% ({missed} of {len(graded)})", (item_id, cells)
         mean = sum(row["items"][item_id] for row in graded) / len(graded)
         assert cells[3] == f"{mean:.1f}", (item_id, cells)
@@ -238,6 +280,7 @@ def test_the_item_analysis_puts_the_most_missed_items_first(page_text, rows, rub
 
 def test_items_without_points_are_left_out(rubric):
     from msgspec.structs import replace
+
     free = replace(rubric, items=tuple(replace(i, points=0.0) if i.id == "api" else i for i in rubric.items))
     row = {"student": "a", "score": 50.0, "status": "graded", "items": {}}
     ids = [cells[0] for cells in Page(render_index(as_rows([row]), [], free)).body("items")]
@@ -264,8 +307,10 @@ def test_the_slowest_and_the_failed_submissions(page_text, rows):
 
 
 def test_skipped_entries_are_listed(page_text):
-    assert Page(page_text).body("skipped") == [["notes.txt", "not a submission: a text file"],
-                                                ["<b>odd</b>", "empty folder"]]
+    assert Page(page_text).body("skipped") == [
+        ["notes.txt", "not a submission: a text file"],
+        ["<b>odd</b>", "empty folder"],
+    ]
     assert "&lt;b&gt;odd&lt;/b&gt;" in page_text and "<b>odd" not in page_text
 
 
@@ -275,32 +320,42 @@ def test_every_student_is_in_the_table_by_name(page_text, rows):
     assert len(table) == len(rows)
     by_name = sorted(rows, key=lambda row: ((row["name"] or row["student"]).casefold(), row["student"]))
     assert [cells[0] for cells in table] == [
-        (row["name"] + f" ({row['student']})") if row["name"] else row["student"] for row in by_name]
-    assert "erin" in [cells[0] for cells in table]      # no display name: the student id
-    by_student = {row["student"]: cells for row, cells in zip(by_name, table)}
+        (row["name"] + f" ({row['student']})") if row["name"] else row["student"] for row in by_name
+    ]
+    assert "erin" in [cells[0] for cells in table]  # no display name: the student id
+    by_student = {row["student"]: cells for row, cells in zip(by_name, table, strict=False)}
     alice = rows[0]
-    assert by_student["alice"] == ["Alice Martin (alice)", "alice@example.edu", f"{fmt(alice['score'])} / 100",
-                                   "✓ graded", "41.5 s", "bubblewrap", "ok"]
-    assert by_student["judy"] == ["Judy Park (judy)", "judy@example.edu", "0 / 100", "✗ error", "0.4 s", "⚠ none",
-                                  "ok"]
+    assert by_student["alice"] == [
+        "Alice Martin (alice)",
+        "alice@example.edu",
+        f"{fmt(alice['score'])} / 100",
+        "✓ graded",
+        "41.5 s",
+        "bubblewrap",
+        "ok",
+    ]
+    assert by_student["judy"] == ["Judy Park (judy)", "judy@example.edu", "0 / 100", "✗ error", "0.4 s", "⚠ none", "ok"]
     assert by_student["ivan"][3] == "✗ timeout"
     # data-order follows the rows; data-score is the score, for the script
     orders = [int(v) for v in re.findall(r'<tr data-order="(\d+)" data-score="[\d.]+">', page_text)]
     assert orders == list(range(len(rows)))
     # sortable headers: buttons inside <th>, the name column marked as sorted, disabled until the script runs
-    assert re.search(r'<th scope="col" aria-sort="ascending"><button type="button" data-sort="name"[^>]*disabled>', page_text)
+    assert re.search(
+        r'<th scope="col" aria-sort="ascending"><button type="button" data-sort="name"[^>]*disabled>', page_text
+    )
     assert re.search(r'<th scope="col" class="num"><button type="button" data-sort="score"[^>]*disabled>', page_text)
     assert ("scope", "col") in page.attributes and ("scope", "row") in page.attributes
 
 
 # ---------------------------------------------------------------- safety
 
+
 def test_text_from_submissions_is_escaped(page_text):
     assert len(re.findall(r"<script", page_text, re.I)) == 1
     assert not re.search(r"<img", page_text, re.I)
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &lt;img src=x onerror=alert(1)&gt; Mallory" in page_text
     assert "the submission could not be loaded: &lt;script&gt;alert(1)&lt;/script&gt;" in page_text
-    assert "onerror=alert(1)&gt;</td>" in page_text        # the email
+    assert "onerror=alert(1)&gt;</td>" in page_text  # the email
     page = Page(page_text)
     assert page.tags.count("script") == 1 and "img" not in page.tags
     assert not [name for name, _ in page.attributes if name.startswith("on")]
@@ -336,6 +391,7 @@ def test_report_links_never_become_a_scheme_or_leave_the_directory():
 
 # ---------------------------------------------------------------- edge cases
 
+
 def test_an_empty_class_renders_and_says_so(rubric):
     text = render_index([], [], rubric)
     page = Page(text)
@@ -360,6 +416,7 @@ def test_a_class_where_nothing_was_graded_renders(rubric):
 
 # ---------------------------------------------------------------- in a browser
 
+
 def sorted_by_clicks(page):
     """The rows' data-order and the headers' aria-sort on load, then after clicking Score, Score,
     Name, Name; and the caption's status at the end."""
@@ -368,8 +425,10 @@ def sorted_by_clicks(page):
     rows = table.locator("tbody tr")
 
     def state():
-        return (",".join(rows.nth(i).get_attribute("data-order") for i in range(rows.count())),
-                {key: header.get_attribute("aria-sort") for key, header in headers.items()})
+        return (
+            ",".join(rows.nth(i).get_attribute("data-order") for i in range(rows.count())),
+            {key: header.get_attribute("aria-sort") for key, header in headers.items()},
+        )
 
     seen = [state()]
     for key in ("score", "score", "name", "name"):
@@ -387,14 +446,22 @@ def test_the_page_in_chromium_loads_nothing_and_sorts(chromium, tmp_path, page_t
         return ",".join(str(order[row["student"]]) for row in ranked)
 
     by_name_state = (as_orders(by_name), {"name": "ascending", "score": None})
-    expected = ([by_name_state,
-                 (as_orders(sorted(by_name, key=lambda row: (-row["score"], order[row["student"]]))),
-                  {"name": None, "score": "descending"}),
-                 (as_orders(sorted(by_name, key=lambda row: (row["score"], order[row["student"]]))),
-                  {"name": None, "score": "ascending"}),
-                 by_name_state,
-                 (as_orders(reversed(by_name)), {"name": "descending", "score": None})],
-                "Sorted by name, Z to A.")
+    expected = (
+        [
+            by_name_state,
+            (
+                as_orders(sorted(by_name, key=lambda row: (-row["score"], order[row["student"]]))),
+                {"name": None, "score": "descending"},
+            ),
+            (
+                as_orders(sorted(by_name, key=lambda row: (row["score"], order[row["student"]]))),
+                {"name": None, "score": "ascending"},
+            ),
+            by_name_state,
+            (as_orders(reversed(by_name)), {"name": "descending", "score": None}),
+        ],
+        "Sorted by name, Z to A.",
+    )
     for name, width, height in (("index", 1000, 3400), ("index-390", 390, 5200)):
         page = load(chromium, tmp_path / "index.html", SCREENSHOTS / f"{name}.png", width, height)
         assert_quiet(page)

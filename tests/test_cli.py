@@ -2,8 +2,8 @@
 
 import io
 import json
-import re
 import os
+import re
 import socket
 import stat
 import subprocess
@@ -29,6 +29,7 @@ def run(*argv):
 def graded(tmp_path_factory):
     """A buggy submission graded once through the CLI: (exit status, terminal text, results.json)."""
     from tests.helpers.bug_bank import BY_NAME
+
     tmp = tmp_path_factory.mktemp("cli")
     path = build("file", tmp, BY_NAME["relu_grad_one_at_zero"].sources())
     status, text = run("grade", str(path), "--out", str(tmp / "out"), "--seed", "7")
@@ -57,13 +58,16 @@ def test_the_terminal_shows_a_per_item_table_and_the_total(graded):
     assert "total" in text and "99 / 100" in text
 
 
-@pytest.mark.parametrize("argv, status, words", [
-    (["grade", "nowhere.py", "--out", "o"], 2, "nowhere.py: no such file"),
-    (["grade", "reference", "--out", "o", "--rubric", "lesson9"], 2, "no such rubric"),
-    (["grade", "reference", "--out", "o", "--data", "/no/data"], 2, "/no/data: no such file"),
-    (["grade", "reference"], 2, "--out"),
-    (["frobnicate"], 2, "invalid choice"),
-])
+@pytest.mark.parametrize(
+    "argv, status, words",
+    [
+        (["grade", "nowhere.py", "--out", "o"], 2, "nowhere.py: no such file"),
+        (["grade", "reference", "--out", "o", "--rubric", "lesson9"], 2, "no such rubric"),
+        (["grade", "reference", "--out", "o", "--data", "/no/data"], 2, "/no/data: no such file"),
+        (["grade", "reference"], 2, "--out"),
+        (["frobnicate"], 2, "invalid choice"),
+    ],
+)
 def test_the_grader_says_why_it_cannot_grade(tmp_path, capsys, argv, status, words):
     argv = [str(tmp_path / a) if a == "nowhere.py" else (str(ROOT / a) if a == "reference" else a) for a in argv]
     assert run(*argv)[0] == status
@@ -79,9 +83,11 @@ def test_without_the_reference_the_grader_checks_in_public_mode(tmp_path, capsys
     results = json.loads((tmp_path / "out" / "results.json").read_text())
     assert status == 0 and results["score"] == 100 and results["extra_data"]["mode"] == "public"
     assert "public mode" in text and "--mode public" in (tmp_path / "out" / "report.html").read_text()
-    for argv, words in ((["grade", str(ROOT / "reference"), "--out", "o", "--mode", "instructor"], "needs the reference"),
-                        (["batch", str(tmp_path), "--out", "o"], "needs the reference"),
-                        (["grade", str(ROOT / "reference"), "--out", "o", "--seed", "9"], "recorded with seed 8")):
+    for argv, words in (
+        (["grade", str(ROOT / "reference"), "--out", "o", "--mode", "instructor"], "needs the reference"),
+        (["batch", str(tmp_path), "--out", "o"], "needs the reference"),
+        (["grade", str(ROOT / "reference"), "--out", "o", "--seed", "9"], "recorded with seed 8"),
+    ):
         assert run(*argv)[0] == 2
         assert words in capsys.readouterr().err
 
@@ -98,7 +104,9 @@ def test_the_summary_goes_to_the_github_job_summary_unless_told_not_to(tmp_path,
 
 
 def test_fail_under_exits_1_below_the_score(tmp_path):
-    path = build("file", tmp_path, __import__("tests.helpers.bug_bank", fromlist=["BY_NAME"]).BY_NAME["sgd_ignores_lr"].sources())
+    path = build(
+        "file", tmp_path, __import__("tests.helpers.bug_bank", fromlist=["BY_NAME"]).BY_NAME["sgd_ignores_lr"].sources()
+    )
     status, text = run("grade", str(path), "--out", str(tmp_path / "out"), "--fail-under", "99")
     assert status == 1 and "below --fail-under 99" in text
 
@@ -106,7 +114,7 @@ def test_fail_under_exits_1_below_the_score(tmp_path):
 def test_a_corrupt_submission_is_graded_zero_with_the_reason(tmp_path):
     path = tmp_path / "upload.zip"
     path.write_bytes(b"this is not a zip")
-    status, text = run("grade", str(path), "--out", str(tmp_path / "out"))
+    status, _text = run("grade", str(path), "--out", str(tmp_path / "out"))
     results = json.loads((tmp_path / "out" / "results.json").read_text())
     assert status == 0 and results["score"] == 0 and "not a zip archive" in results["output"]
     assert all("not a zip archive" in test["output"] for test in results["tests"])
@@ -117,11 +125,13 @@ def test_results_are_written_after_the_worker_is_gone(tmp_path, sandbox):
     """A submission that writes a fake results.json into --out while it runs is overwritten."""
     out = tmp_path / "out"
     path = build("file", tmp_path)
-    path.write_text(path.read_text() + f"""
+    path.write_text(
+        path.read_text()
+        + f"""
 import atexit, json
 def _fake():
     try:
-        with open({str(out / 'results.json')!r}, "w") as f:
+        with open({str(out / "results.json")!r}, "w") as f:
             json.dump({{"score": 1000}}, f)
     except OSError:
         pass
@@ -131,19 +141,24 @@ def _forward(self, x):
     _fake()
     return _real(self, x)
 ReLU.forward = _forward
-""")
+"""
+    )
     status, _ = run("grade", str(path), "--out", str(out), "--sandbox", sandbox)
     assert status == 0 and json.loads((out / "results.json").read_text())["score"] == 100
 
 
 def test_python_dash_m_grader_and_the_console_script_run():
-    for command in ([sys.executable, "-m", "grader", "--version"], [str(Path(sys.executable).parent / "torcino-grade"), "--version"]):
+    for command in (
+        [sys.executable, "-m", "grader", "--version"],
+        [str(Path(sys.executable).parent / "torcino-grade"), "--version"],
+    ):
         run_ = subprocess.run(command, capture_output=True, text=True, timeout=60)
         assert run_.returncode == 0 and "torcino-grader" in run_.stdout
 
 
 def test_without_an_isolation_tier_the_fallback_is_announced(tmp_path, capsys, monkeypatch):
     from grader.sandbox import isolation
+
     monkeypatch.setattr(isolation, "tier_problem", lambda tier: f"{tier} cannot run here")
     status, text = run("grade", str(ROOT / "reference"), "--out", str(tmp_path))
     results = json.loads((tmp_path / "results.json").read_text())
@@ -151,7 +166,10 @@ def test_without_an_isolation_tier_the_fallback_is_announced(tmp_path, capsys, m
     assert status == 0 and "sandbox none" in text
     assert "WARNING" in error and "bubblewrap cannot run here; landlock cannot run here" in error
     assert "WITHOUT a sandbox" in error
-    assert results["extra_data"]["sandbox"] == "none" and "WARNING: the submission ran without a sandbox" in results["output"]
+    assert (
+        results["extra_data"]["sandbox"] == "none"
+        and "WARNING: the submission ran without a sandbox" in results["output"]
+    )
     for tier in ("bubblewrap", "landlock"):
         assert run("grade", str(ROOT / "reference"), "--out", str(tmp_path), "--sandbox", tier)[0] == 2
 
@@ -198,7 +216,9 @@ def bad_input(kind, tmp):
             link.external_attr = (stat.S_IFLNK | 0o777) << 16
             zipped.writestr(link, "/etc/passwd")
         else:
-            zipped.writestr({"zip with an absolute path": "/etc/layers.py", "zip with ..": "../layers.py"}[kind], "x = 1\n")
+            zipped.writestr(
+                {"zip with an absolute path": "/etc/layers.py", "zip with ..": "../layers.py"}[kind], "x = 1\n"
+            )
     return [str(archive), "--out", out]
 
 
@@ -226,8 +246,13 @@ BAD_INPUTS = [  # kind, how it ends (an error, exit 2, or a grade of 0), words o
 def test_bad_input_gets_one_line_and_no_traceback_or_hang(tmp_path, kind, ending, words):
     """Through the real command line, with a time limit: a hang or a traceback fails the test."""
     argv = bad_input(kind, tmp_path)
-    ran = subprocess.run([sys.executable, "-m", "grader", "grade", *argv, "--no-step-summary"], capture_output=True,
-                         text=True, timeout=120, cwd=tmp_path)
+    ran = subprocess.run(
+        [sys.executable, "-m", "grader", "grade", *argv, "--no-step-summary"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
     assert "Traceback" not in ran.stderr + ran.stdout
     if ending == "error":
         assert ran.returncode == 2 and ran.stderr.startswith("torcino-grade: error: "), ran.stderr

@@ -26,7 +26,7 @@ def check_protocol_arrays(data, n_train, n_test):
     Xtr, ytr, Xte, yte = data
     assert Xtr.shape == (n_train, 784) and Xte.shape == (n_test, 784)
     assert Xtr.dtype == Xte.dtype == np.float32 and ytr.dtype == yte.dtype == np.int64
-    assert 0 <= Xtr.min() and Xtr.max() <= 255 and set(np.unique(ytr)) <= set(range(10))
+    assert Xtr.min() >= 0 and Xtr.max() <= 255 and set(np.unique(ytr)) <= set(range(10))
 
 
 def test_bundled_subset_is_a_stratified_4000_1000_split_under_one_megabyte():
@@ -50,8 +50,13 @@ def test_lesson_npy_directory(tmp_path):
 def test_keras_style_npz(tmp_path, as_directory):
     rng = np.random.default_rng(1)
     path = tmp_path / "mnist.npz"
-    np.savez(path, x_train=rng.integers(0, 256, (20, 28, 28)).astype(np.uint8), y_train=rng.integers(0, 10, 20),
-             x_test=rng.integers(0, 256, (5, 28, 28)).astype(np.uint8), y_test=rng.integers(0, 10, 5))
+    np.savez(
+        path,
+        x_train=rng.integers(0, 256, (20, 28, 28)).astype(np.uint8),
+        y_train=rng.integers(0, 10, 20),
+        x_test=rng.integers(0, 256, (5, 28, 28)).astype(np.uint8),
+        y_test=rng.integers(0, 10, 5),
+    )
     check_protocol_arrays(load_mnist(tmp_path if as_directory else path), 20, 5)
 
 
@@ -69,8 +74,9 @@ BAD_LESSON_FILES = [
 ]
 
 
-@pytest.mark.parametrize("name, replacement, words", BAD_LESSON_FILES,
-                         ids=[f"{name}-{words[-1]}" for name, _, words in BAD_LESSON_FILES])
+@pytest.mark.parametrize(
+    "name, replacement, words", BAD_LESSON_FILES, ids=[f"{name}-{words[-1]}" for name, _, words in BAD_LESSON_FILES]
+)
 def test_bad_lesson_files_give_a_one_line_error_naming_the_file(tmp_path, name, replacement, words):
     arrays = lesson_arrays()
     if replacement is None:
@@ -90,17 +96,24 @@ def test_a_pickled_object_array_is_refused(tmp_path):
     arrays = lesson_arrays()
     write_lesson_dir(tmp_path, arrays)
     np.save(tmp_path / "train_labels.npy", np.array([{"x": 1}] * 30, dtype=object), allow_pickle=True)
-    with pytest.raises(DataError, match="train_labels.npy: not a NumPy .npy array"):
+    with pytest.raises(DataError, match=r"train_labels\.npy: not a NumPy \.npy array"):
         load_mnist(tmp_path)
 
 
-@pytest.mark.parametrize("setup, words", [
-    (lambda d: d / "nowhere", ["nowhere", "no such file"]),
-    (lambda d: d, ["no MNIST data here", "train_images.npy"]),
-    (lambda d: (d / "data.csv").write_text("1,2") and d / "data.csv", ["data.csv", ".npz"]),
-    (lambda d: (d / "mnist.npz").write_text("not a zip") and d / "mnist.npz", ["mnist.npz", "not a NumPy .npz"]),
-    (lambda d: np.savez(d / "m.npz", x_train=np.zeros((1, 784))) or d / "m.npz", ["m.npz", "missing array 'y_train'"]),
-], ids=["missing", "empty-dir", "wrong-type", "corrupt-npz", "npz-missing-key"])
+@pytest.mark.parametrize(
+    "setup, words",
+    [
+        (lambda d: d / "nowhere", ["nowhere", "no such file"]),
+        (lambda d: d, ["no MNIST data here", "train_images.npy"]),
+        (lambda d: (d / "data.csv").write_text("1,2") and d / "data.csv", ["data.csv", ".npz"]),
+        (lambda d: (d / "mnist.npz").write_text("not a zip") and d / "mnist.npz", ["mnist.npz", "not a NumPy .npz"]),
+        (
+            lambda d: np.savez(d / "m.npz", x_train=np.zeros((1, 784))) or d / "m.npz",
+            ["m.npz", "missing array 'y_train'"],
+        ),
+    ],
+    ids=["missing", "empty-dir", "wrong-type", "corrupt-npz", "npz-missing-key"],
+)
 def test_bad_sources_give_a_one_line_error(tmp_path, setup, words):
     with pytest.raises(DataError) as error:
         load_mnist(setup(tmp_path))

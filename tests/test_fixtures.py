@@ -12,8 +12,8 @@ import pytest
 import reference
 from grader.numerics import relative_error
 from grader.oracle import FIXTURES, PUBLIC_SEED, REFERENCE_MARKER, FixtureError, Recording, Replay, reference_available
-from tests.helpers.grading_support import grade_path, items_of
 from scripts.make_fixtures import record
+from tests.helpers.grading_support import grade_path, items_of
 
 CHEATER = Path(__file__).resolve().parent / "cheaters" / "hardcoded_fixtures.py"
 RESULT_RTOL = 1e-9  # float64 results of the same code: only the last bits may differ between machines
@@ -24,11 +24,15 @@ def differences(got, want, where):
     if isinstance(want, np.ndarray):
         if not isinstance(got, np.ndarray) or got.shape != want.shape or got.dtype != want.dtype:
             return [f"{where}: {getattr(got, 'shape', got)} vs {want.shape} {want.dtype}"]
-        return [] if relative_error(got, want) <= RESULT_RTOL else [f"{where}: relative error {relative_error(got, want):.3g}"]
+        return (
+            []
+            if relative_error(got, want) <= RESULT_RTOL
+            else [f"{where}: relative error {relative_error(got, want):.3g}"]
+        )
     if isinstance(want, (list, tuple)):
         if not isinstance(got, type(want)) or len(got) != len(want):
             return [f"{where}: {got!r} vs {want!r}"]
-        return [d for i, (g, w) in enumerate(zip(got, want)) for d in differences(g, w, f"{where}[{i}]")]
+        return [d for i, (g, w) in enumerate(zip(got, want, strict=False)) for d in differences(g, w, f"{where}[{i}]")]
     if type(got) is not type(want) or got != want:
         return [f"{where}: {got!r} vs {want!r}"]
     return []
@@ -42,11 +46,15 @@ def test_the_committed_fixtures_are_what_the_reference_answers(tmp_path):
     found = []
     for test in sorted(fresh.tests):
         got, want = committed.events(test), fresh.events(test)
-        assert [(e["op"], e["target"], e["name"]) for e in got] == [(e["op"], e["target"], e["name"]) for e in want], test
-        for number, (g, w) in enumerate(zip(got, want)):
+        assert [(e["op"], e["target"], e["name"]) for e in got] == [(e["op"], e["target"], e["name"]) for e in want], (
+            test
+        )
+        for number, (g, w) in enumerate(zip(got, want, strict=False)):
             for key in ("args", "kwargs", "result"):
                 found += differences(g[key], w[key], f"{test} event {number} {key}")
-    assert not found, "the committed fixtures disagree with the reference (run `make fixtures`):\n" + "\n".join(found[:10])
+    assert not found, "the committed fixtures disagree with the reference (run `make fixtures`):\n" + "\n".join(
+        found[:10]
+    )
 
 
 @pytest.fixture
@@ -61,7 +69,10 @@ def tiny_fixtures(tmp_path):
     return Replay(recording.save(tmp_path / "tiny.npz")), expected
 
 
-def replay_tiny(replay, x, name="Linear", weight=np.arange(6.0).reshape(2, 3)):
+TINY_WEIGHT = np.arange(6.0).reshape(2, 3)
+
+
+def replay_tiny(replay, x, name="Linear", weight=TINY_WEIGHT):
     ref = replay.session("test_tiny")
     layer = getattr(ref, name)(3, 2)
     layer.weight, layer.bias = weight, np.ones(2)
@@ -75,12 +86,15 @@ def test_a_replay_answers_what_was_recorded(tiny_fixtures):
     assert np.array_equal(got, expected) and np.array_equal(got, np.full((4, 2), [4.0, 13.0]))
 
 
-@pytest.mark.parametrize("change, words", [
-    ({"x": np.zeros((4, 3))}, "arguments differ"),
-    ({"x": np.ones((5, 3))}, "arguments differ"),
-    ({"weight": np.zeros((2, 3))}, "arguments differ"),
-    ({"name": "Conv2d"}, "asked for construct Conv2d"),
-])
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        ({"x": np.zeros((4, 3))}, "arguments differ"),
+        ({"x": np.ones((5, 3))}, "arguments differ"),
+        ({"weight": np.zeros((2, 3))}, "arguments differ"),
+        ({"name": "Conv2d"}, "asked for construct Conv2d"),
+    ],
+)
 def test_a_replay_refuses_questions_that_were_not_recorded(tiny_fixtures, change, words):
     replay, _ = tiny_fixtures
     arguments = {"x": np.ones((4, 3)), **change}
@@ -95,7 +109,7 @@ def test_a_check_without_fixtures_and_a_broken_file_are_fixture_errors(tiny_fixt
         replay.session("test_other")
     broken = tmp_path / "broken.npz"
     broken.write_bytes(b"not a zip")
-    with pytest.raises(FixtureError, match="broken.npz: cannot read the public fixtures"):
+    with pytest.raises(FixtureError, match=r"broken\.npz: cannot read the public fixtures"):
         Replay(broken)
     future = tmp_path / "future.npz"
     np.savez(future, __index__=np.array('{"format": 99, "seed": 8, "tests": {}}'))
@@ -105,8 +119,7 @@ def test_a_check_without_fixtures_and_a_broken_file_are_fixture_errors(tiny_fixt
 
 def test_public_mode_grades_with_the_fixtures_seed_only(tmp_path):
     with pytest.raises(FixtureError, match=f"recorded with seed {PUBLIC_SEED}"):
-        grade_path(Path(reference.__file__).parent, seed=PUBLIC_SEED + 1, mode="instructor",
-                   oracle=Replay(FIXTURES))
+        grade_path(Path(reference.__file__).parent, seed=PUBLIC_SEED + 1, mode="instructor", oracle=Replay(FIXTURES))
 
 
 CHEATED = {"conv2d.forward", "maxpool2d.forward", "linear.forward", "loss"}  # cache and accumulation compare a
@@ -128,8 +141,9 @@ def test_hardcoding_the_public_fixtures_passes_the_kit_but_not_the_instructors_g
 
 
 @pytest.mark.parametrize("marker, expected", [(False, False), (True, True)], ids=["foreign package", "with the marker"])
-def test_instructor_mode_needs_this_projects_reference_not_any_package_named_reference(tmp_path, monkeypatch,
-                                                                                        marker, expected):
+def test_instructor_mode_needs_this_projects_reference_not_any_package_named_reference(
+    tmp_path, monkeypatch, marker, expected
+):
     """A package merely named `reference` (here first on sys.path) does not switch auto to instructor mode."""
     package = tmp_path / "reference"
     package.mkdir()

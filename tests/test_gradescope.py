@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.bug_bank import BY_NAME
 from grader.sandbox.isolation import bubblewrap_problem, landlock_problem
-from tests.test_sandbox_tiers import seccomp_problem
 from scripts.make_gradescope import make_gradescope
+from tests.helpers.bug_bank import BY_NAME
 from tests.helpers.submission_formats import build
+from tests.test_sandbox_tiers import seccomp_problem
 
 ROOT = Path(__file__).resolve().parent.parent
 VISIBILITIES = {"cache": "hidden", "lenet": "after_due_date", "sgd": "after_published"}
@@ -26,8 +26,11 @@ def rubric_with_visibilities(tmp_path):
     """lesson8.toml with some items not visible, to see the visibilities carry over."""
     text = (ROOT / "rubrics" / "lesson8.toml").read_text()
     for item, visibility in VISIBILITIES.items():
-        text, count = re.subn(rf'(\[items\.{re.escape(item)}\]\npoints = \S+\n)visibility = "visible"',
-                              rf'\1visibility = "{visibility}"', text)
+        text, count = re.subn(
+            rf'(\[items\.{re.escape(item)}\]\npoints = \S+\n)visibility = "visible"',
+            rf'\1visibility = "{visibility}"',
+            text,
+        )
         assert count == 1, item
     path = tmp_path / "course.toml"
     path.write_text(text)
@@ -46,8 +49,9 @@ def autograder(tmp_path_factory):
         for info in unpacked.infolist():  # zipfile does not restore modes
             os.chmod(root / "source" / info.filename, (info.external_attr >> 16) & 0o777)
     shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
-    setup = subprocess.run(["bash", "source/setup.sh"], cwd=root, env=environment(root), capture_output=True,
-                           text=True, timeout=900)
+    setup = subprocess.run(
+        ["bash", "source/setup.sh"], cwd=root, env=environment(root), capture_output=True, text=True, timeout=900
+    )
     assert setup.returncode == 0, setup.stdout + setup.stderr
     return root, archive
 
@@ -64,8 +68,14 @@ def run_autograder(root, submission_files, container=()):
     (root / "submission").mkdir()
     for path in submission_files:
         shutil.copy(path, root / "submission" / path.name)
-    run = subprocess.run([*container, str(root / "run_autograder")], cwd=root, env=environment(root), capture_output=True,
-                         text=True, timeout=900)
+    run = subprocess.run(
+        [*container, str(root / "run_autograder")],
+        cwd=root,
+        env=environment(root),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     return json.loads((root / "results" / "results.json").read_text())
 
@@ -118,10 +128,14 @@ def test_when_the_grader_cannot_grade_results_json_says_so(autograder, tmp_path)
 DOCKER_LIKE = [sys.executable, str(ROOT / "tests" / "docker_like.py")]
 NO_SECCOMP = pytest.mark.skipif(seccomp_problem() is not None, reason=f"{seccomp_problem()} (CI installs libseccomp2)")
 CONTAINERS = [  # how the container runs the autograder, the tier results.json must name
-    pytest.param([], "bubblewrap" if bubblewrap_problem() is None else ("landlock" if landlock_problem() is None else "none"),
-                 id="here"),
-    pytest.param([*DOCKER_LIKE, "--"], "landlock" if landlock_problem() is None else "none", id="docker-like",
-                 marks=NO_SECCOMP),
+    pytest.param(
+        [],
+        "bubblewrap" if bubblewrap_problem() is None else ("landlock" if landlock_problem() is None else "none"),
+        id="here",
+    ),
+    pytest.param(
+        [*DOCKER_LIKE, "--"], "landlock" if landlock_problem() is None else "none", id="docker-like", marks=NO_SECCOMP
+    ),
     pytest.param([*DOCKER_LIKE, "--deny-landlock", "--"], "none", id="docker-like, no Landlock", marks=NO_SECCOMP),
 ]
 
@@ -138,9 +152,18 @@ def test_the_autograder_uses_the_best_tier_its_container_allows(autograder, tmp_
 @pytest.mark.skipif(os.geteuid() != 0, reason="setup.sh restricts permissions when it runs as root, as on Gradescope")
 def test_the_solution_and_the_rubric_are_readable_by_root_only(autograder):
     root, _ = autograder
-    site = subprocess.run([str(root / "venv" / "bin" / "python"), "-I", "-c",
-                           "import os, reference, grader; print(os.path.dirname(reference.__file__)); "
-                           "print(os.path.dirname(grader.__file__))"], capture_output=True, text=True, check=True)
+    site = subprocess.run(
+        [
+            str(root / "venv" / "bin" / "python"),
+            "-I",
+            "-c",
+            "import os, reference, grader; print(os.path.dirname(reference.__file__)); "
+            "print(os.path.dirname(grader.__file__))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     for top in [root / "source", *map(Path, site.stdout.split())]:
         for path in [top, *top.rglob("*")]:
             assert path.stat().st_mode & 0o077 == 0, path

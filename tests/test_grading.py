@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.bug_bank import BUGS
-from tests.helpers.grading_support import grade_path, items_of, lost, rubric_with
-from scripts.make_fixtures import record
 from grader.oracle import Replay
 from grader.report import render_html
 from grader.results import to_results
+from scripts.make_fixtures import record
+from tests.helpers.bug_bank import BUGS
+from tests.helpers.grading_support import grade_path, items_of, lost, rubric_with
 from tests.helpers.submission_formats import build, float64_sources
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,8 +31,11 @@ CORRECT = {  # style -> (build(tmp_path) -> path, the MaxPool2d tie rule it foll
     "float64-all-maxima": (lambda tmp: STYLES / "float64_allmax.py", "all maxima"),
 }
 SEEDS = range(1, 11)
-SIBLINGS = {"conv2d.forward": "conv2d.backward", "maxpool2d.forward": "maxpool2d.backward",
-            "linear.forward": "linear.backward"}
+SIBLINGS = {
+    "conv2d.forward": "conv2d.backward",
+    "maxpool2d.forward": "maxpool2d.backward",
+    "linear.forward": "linear.backward",
+}
 SIBLINGS.update({backward: forward for forward, backward in SIBLINGS.items()})
 
 
@@ -50,7 +53,9 @@ def public_oracle(tmp_path_factory):
 
 
 def not_full(result, exclude=("lenet",)):
-    return {item.id: item.failures[:1] for item in result.items if item.score < item.max_score and item.id not in exclude}
+    return {
+        item.id: item.failures[:1] for item in result.items if item.score < item.max_score and item.id not in exclude
+    }
 
 
 @pytest.mark.slow
@@ -105,8 +110,18 @@ def test_a_bug_loses_the_points_of_the_item_it_breaks_and_no_others(tmp_path, bu
 HOSTILE_PATCHES = [
     # (what the submission does, appended code, item that must fail, words in its message)
     ("loops forever", "ReLU.forward = lambda self, x: [None for _ in iter(int, 1)]", "relu", "longer than 1 s"),
-    ("exits the worker", "import os\nFlatten.forward = lambda self, x: os._exit(9)", "flatten", "the worker died (exit code 9)"),
-    ("exhausts memory", "import numpy as np\nLinear.forward = lambda self, x: np.ones((8, 1 << 30))", "linear.forward", "MemoryError"),
+    (
+        "exits the worker",
+        "import os\nFlatten.forward = lambda self, x: os._exit(9)",
+        "flatten",
+        "the worker died (exit code 9)",
+    ),
+    (
+        "exhausts memory",
+        "import numpy as np\nLinear.forward = lambda self, x: np.ones((8, 1 << 30))",
+        "linear.forward",
+        "MemoryError",
+    ),
     ("misses a name", "del SGD", "sgd", "does not define SGD"),
 ]
 
@@ -134,8 +149,10 @@ def test_the_same_seed_reproduces_a_run(tmp_path):
 
 def test_a_slow_lenet_fails_with_the_time_per_batch_and_the_slowest_layer(tmp_path):
     path = build("file", tmp_path)
-    path.write_text(path.read_text() + "\nimport time\n_forward = Conv2d.forward\n"
-                    "Conv2d.forward = lambda self, x: time.sleep(0.2) or _forward(self, x)\n")
+    path.write_text(
+        path.read_text() + "\nimport time\n_forward = Conv2d.forward\n"
+        "Conv2d.forward = lambda self, x: time.sleep(0.2) or _forward(self, x)\n"
+    )
     result = grade_path(path, rubric=rubric_with(tmp_path, time_budget_cap_seconds="2"), seed=6)
     assert lost(result) == {"lenet"}
     (failure,) = items_of(result)["lenet"].failures
@@ -147,8 +164,10 @@ def test_a_slow_lenet_fails_with_the_time_per_batch_and_the_slowest_layer(tmp_pa
 
 def test_a_lenet_step_past_the_per_call_limit_ends_the_run(tmp_path):
     path = build("file", tmp_path)
-    path.write_text(path.read_text() + "\nimport time\n_backward = Linear.backward\n"
-                    "Linear.backward = lambda self, dY: (time.sleep(3) if len(dY) == 64 else None) or _backward(self, dY)\n")
+    path.write_text(
+        path.read_text() + "\nimport time\n_backward = Linear.backward\n"
+        "Linear.backward = lambda self, dY: (time.sleep(3) if len(dY) == 64 else None) or _backward(self, dY)\n"
+    )
     result = grade_path(path, rubric=rubric_with(tmp_path, call_seconds="1"), seed=6)
     assert lost(result) == {"lenet"}
     lenet = result.diagnostics["lenet"]
@@ -156,10 +175,13 @@ def test_a_lenet_step_past_the_per_call_limit_ends_the_run(tmp_path):
     assert len(lenet["attempts"]) == 1 and result.seconds < 20
 
 
-@pytest.mark.parametrize("bug, words", [
-    ("linear_missing_transpose", "(raised in Linear.forward: see the item linear.forward)"),
-    ("flatten_collapses_batch", "Flatten"),
-])
+@pytest.mark.parametrize(
+    "bug, words",
+    [
+        ("linear_missing_transpose", "(raised in Linear.forward: see the item linear.forward)"),
+        ("flatten_collapses_batch", "Flatten"),
+    ],
+)
 def test_a_lenet_that_fails_inside_a_class_names_it(tmp_path, bug, words):
     bug = next(b for b in BUGS if b.name == bug)
     result = grade_path(build("file", tmp_path, bug.sources()), seed=2)
@@ -174,8 +196,9 @@ def test_the_lenet_stops_at_the_first_checkpoint_that_reaches_the_threshold(tmp_
     reached = [c for c in attempt["checkpoints"] if c["accuracy"] >= lenet["threshold"]]
     assert reached == attempt["checkpoints"][-1:] and len(attempt["losses"]) == reached[0]["batch"] < 126
     calibration = lenet["calibration"]
-    assert lenet["budget_seconds"] == pytest.approx(min(calibration["cap_seconds"],
-                                                        calibration["multiple"] * calibration["seconds"]))
+    assert lenet["budget_seconds"] == pytest.approx(
+        min(calibration["cap_seconds"], calibration["multiple"] * calibration["seconds"])
+    )
 
 
 def test_public_mode_calibrates_the_budget_with_a_numpy_workload(tmp_path):

@@ -18,7 +18,14 @@ def data():
 def test_lenet_has_the_lessons_layers_and_shapes():
     model = build_lenet(reference)
     assert [type(layer).__name__ for layer in model.layers] == [
-        "Conv2d", "ReLU", "MaxPool2d", "Flatten", "Linear", "ReLU", "Linear"]
+        "Conv2d",
+        "ReLU",
+        "MaxPool2d",
+        "Flatten",
+        "Linear",
+        "ReLU",
+        "Linear",
+    ]
     assert model(np.zeros((3, 1, 28, 28), dtype=np.float32)).shape == (3, 10)
 
 
@@ -40,8 +47,10 @@ def test_default_seed_reaches_80_percent_and_is_reproducible(data):
 @pytest.mark.slow
 def test_accuracy_over_20_seeds(data, report):
     accuracies = np.array([train_lenet(reference, data, Protocol(seed=seed)).accuracy for seed in SEEDS])
-    report(f"LeNet protocol {Protocol()} with the reference over {len(SEEDS)} seeds: "
-           f"min {accuracies.min():.3f}, median {np.median(accuracies):.3f}, max {accuracies.max():.3f}")
+    report(
+        f"LeNet protocol {Protocol()} with the reference over {len(SEEDS)} seeds: "
+        f"min {accuracies.min():.3f}, median {np.median(accuracies):.3f}, max {accuracies.max():.3f}"
+    )
     # lr 0.1 gives the distribution a long lower tail (the lowest of 300 seeds: 0.61), so the guard is
     # on its bulk; bench/lenet_threshold.py sets the grader's threshold from many more seeds.
     assert np.median(accuracies) >= 0.85 and (accuracies >= 0.75).sum() >= 18
@@ -49,9 +58,11 @@ def test_accuracy_over_20_seeds(data, report):
 
 def test_training_through_the_sandbox_matches_training_in_process(data):
     """Sequential(conv, relu, ...) and SGD(model) across the sandbox boundary, with the reference."""
+    import tempfile
+
     from grader.sandbox.runner import Limits, Sandbox
     from tests.helpers.submission_formats import build
-    import tempfile
+
     protocol = Protocol(epochs=1)
     in_process = train_lenet(reference, data, protocol)
     with tempfile.TemporaryDirectory() as directory, Sandbox(build("package", directory), Limits()) as box:

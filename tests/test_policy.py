@@ -25,30 +25,68 @@ PROCESSES, NETWORK = "banned: starting processes", "banned: network access"
 # (name, file, cell, code, [(line, name, rule)])
 FORMS = [
     ("import", "layers.py", None, "import numpy as np\nimport torch\n", [(2, "torch", FRAMEWORK)]),
-    ("import-submodule-alias", "layers.py", None, "import torch.nn.functional as F\n", [(1, "torch.nn.functional", FRAMEWORK)]),
+    (
+        "import-submodule-alias",
+        "layers.py",
+        None,
+        "import torch.nn.functional as F\n",
+        [(1, "torch.nn.functional", FRAMEWORK)],
+    ),
     ("from-import", "layers.py", None, "from tensorflow import keras\n", [(1, "tensorflow", FRAMEWORK)]),
     ("dunder-import", "layers.py", None, "x = 1\nmod = __import__('torch')\n", [(2, "torch", FRAMEWORK)]),
     ("import_module", "a.py", None, "import importlib\nm = importlib.import_module('jax')\n", [(2, "jax", FRAMEWORK)]),
-    ("import_module-from", "a.py", None, "from importlib import import_module as im\nim('keras')\n", [(2, "keras", FRAMEWORK)]),
-    ("scipy-convolve2d", "a.py", None, "from scipy.signal import convolve2d\n", [(1, "scipy.signal.convolve2d", SCIPY)]),
+    (
+        "import_module-from",
+        "a.py",
+        None,
+        "from importlib import import_module as im\nim('keras')\n",
+        [(2, "keras", FRAMEWORK)],
+    ),
+    (
+        "scipy-convolve2d",
+        "a.py",
+        None,
+        "from scipy.signal import convolve2d\n",
+        [(1, "scipy.signal.convolve2d", SCIPY)],
+    ),
     ("scipy-correlate", "a.py", None, "import scipy.ndimage.correlate1d\n", [(1, "scipy.ndimage.correlate1d", SCIPY)]),
     ("subprocess", "a.py", None, "import subprocess\n", [(1, "subprocess", PROCESSES)]),
     ("os-system-call", "a.py", None, "import os\n\n\ndef f():\n    os.system('ls')\n", [(5, "os.system", PROCESSES)]),
     ("os-exec-alias", "a.py", None, "import os as o\no.execv('/bin/sh', [])\n", [(2, "os.execv", PROCESSES)]),
     ("from-os-popen", "a.py", None, "from os import popen\n", [(1, "os.popen", PROCESSES)]),
     ("network", "a.py", None, "from urllib import request\n", [(1, "urllib.request", NETWORK)]),
-    ("not-allowed", "a.py", None, "import pandas as pd\n", [(1, "pandas", "not allowed: a submission may import only "
-                                                               "numpy, the standard library, grader")]),
-    ("inside-a-method", "torcino/layers.py", None, "class A:\n    def f(self):\n        import torch\n",
-     [(3, "torch", FRAMEWORK)]),
+    (
+        "not-allowed",
+        "a.py",
+        None,
+        "import pandas as pd\n",
+        [(1, "pandas", "not allowed: a submission may import only numpy, the standard library, grader")],
+    ),
+    (
+        "inside-a-method",
+        "torcino/layers.py",
+        None,
+        "class A:\n    def f(self):\n        import torch\n",
+        [(3, "torch", FRAMEWORK)],
+    ),
     ("notebook-import", "lesson8.ipynb", 3, "%matplotlib inline\nimport torch\n", [(2, "torch", FRAMEWORK)]),
-    ("notebook-!pip", "lesson8.ipynb", 1, "!pip install torch torchvision\n",
-     [(1, "torch", FRAMEWORK), (1, "torchvision", FRAMEWORK)]),
+    (
+        "notebook-!pip",
+        "lesson8.ipynb",
+        1,
+        "!pip install torch torchvision\n",
+        [(1, "torch", FRAMEWORK), (1, "torchvision", FRAMEWORK)],
+    ),
     ("notebook-%pip", "lesson8.ipynb", 2, "%pip install -q 'tensorflow>=2' numpy\n", [(1, "tensorflow", FRAMEWORK)]),
-    ("clean-mentions", "layers.py", None,
-     "# we do not use torch here\nimport numpy as np\nimport math, os.path\nfrom os import path\n"
-     "NOTE = 'import torch'\n\n\ndef f(x):\n    '''Like torch.nn.Conv2d.'''\n    print(\"torch\")\n"
-     "    return path.join('a', 'b'), np.zeros(3), math.pi\n", []),
+    (
+        "clean-mentions",
+        "layers.py",
+        None,
+        "# we do not use torch here\nimport numpy as np\nimport math, os.path\nfrom os import path\n"
+        "NOTE = 'import torch'\n\n\ndef f(x):\n    '''Like torch.nn.Conv2d.'''\n    print(\"torch\")\n"
+        "    return path.join('a', 'b'), np.zeros(3), math.pi\n",
+        [],
+    ),
     ("own-modules", "torcino/layers.py", None, "from .functional import im2col\nfrom torcino import functional\n", []),
     ("notebook-harmless-magic", "lesson8.ipynb", 1, "%matplotlib inline\n!pip install numpy\nimport numpy as np\n", []),
 ]
@@ -62,9 +100,18 @@ def test_each_import_form_is_found_with_its_line_and_rule(file, cell, code, expe
     assert all(f.file == file and f.cell == cell for f in findings)
 
 
-@pytest.mark.parametrize("name, rule", [("numpy.lib.stride_tricks", None), ("json", None), ("grader.data", None),
-                                        ("os.execvpe", PROCESSES), ("scipy.signal.convolve", SCIPY),
-                                        ("scipy.linalg", "not allowed"), ("torchvision.models", FRAMEWORK)])
+@pytest.mark.parametrize(
+    "name, rule",
+    [
+        ("numpy.lib.stride_tricks", None),
+        ("json", None),
+        ("grader.data", None),
+        ("os.execvpe", PROCESSES),
+        ("scipy.signal.convolve", SCIPY),
+        ("scipy.linalg", "not allowed"),
+        ("torchvision.models", FRAMEWORK),
+    ],
+)
 def test_classify(name, rule):
     got = classify(name, DEFAULT_POLICY)
     assert got == rule if rule is None or rule.startswith("banned") else got.startswith(rule)
@@ -74,8 +121,10 @@ def test_the_guard_records_computed_imports_with_file_and_line(tmp_path):
     """In this process: code compiled as a file under root, importing by a computed name, through
     exec and importlib; numpy's own imports and code outside root do not count."""
     path = tmp_path / "mod.py"
-    path.write_text("import importlib\nname = 'to' + 'rch'\ntry:\n    __import__(name)\nexcept ImportError:\n"
-                    "    pass\nexec('import json')\nimportlib.import_module('sub' + 'process')\n")
+    path.write_text(
+        "import importlib\nname = 'to' + 'rch'\ntry:\n    __import__(name)\nexcept ImportError:\n"
+        "    pass\nexec('import json')\nimportlib.import_module('sub' + 'process')\n"
+    )
     with watching(tmp_path) as records:
         exec(compile(path.read_text(), str(path), "exec"), {})
         __import__("csv")  # this test's own import: not the submission's
@@ -90,8 +139,10 @@ def item(item_id, points):
     return SimpleNamespace(id=item_id, score=points, max_score=points, failures=[], penalty="")
 
 
-@pytest.mark.parametrize("consequence, items, score, zeroed", [
-    ("warn", [], 10.0, []), ("deduct", [], 7.0, []), ("zero", [], 0.0, ["a", "b"]), ("zero", ["b"], 6.0, ["b"])])
+@pytest.mark.parametrize(
+    "consequence, items, score, zeroed",
+    [("warn", [], 10.0, []), ("deduct", [], 7.0, []), ("zero", [], 0.0, ["a", "b"]), ("zero", ["b"], 6.0, ["b"])],
+)
 def test_the_consequences(consequence, items, score, zeroed):
     settings = msgspec.structs.replace(DEFAULT_POLICY, consequence=consequence, deduction=3, items=items)
     finding = static_findings([SourceFile("x.py", None, "import torch\n")], settings)
@@ -115,7 +166,11 @@ BROKEN = [
     ('consequence = "warn"', 'consequence = "expel"', ["policy.consequence", "one of warn, zero, deduct"]),
     ("items = []", 'items = ["relux"]', ["policy.items", "item ids"]),
     ('allowed = ["numpy", "stdlib", "grader"]', 'allowed = ["numpy", "std lib"]', ["policy.allowed", "module names"]),
-    ('"starting processes" = [', '"starting processes" = "subprocess"\n"unused" = [', ["policy.banned", "a table of rule"]),
+    (
+        '"starting processes" = [',
+        '"starting processes" = "subprocess"\n"unused" = [',
+        ["policy.banned", "a table of rule"],
+    ),
     ("deduction = 10", "deduction = -1", ["policy.deduction", ">= 0"]),
     ("deduction = 10", "", ["policy.deduction", "missing"]),
     ("report_floor = 0.4", "report_floor = 0.9", ["similarity.report_floor", "at most similarity.flag_threshold"]),
@@ -146,8 +201,16 @@ def test_a_rubric_without_the_new_tables_gets_lesson8s_values(tmp_path):
 
 def test_the_class_overview_has_an_imports_column_escaped():
     rubric = load_rubric("lesson8")
-    row = {"student": "eve", "name": "Eve", "score": 90.0, "max_score": 100.0, "status": "graded", "items": {},
-           "report": "eve/report.html", "policy": [{"name": "torch<script>", "where": "a.py, line 2", "rule": FRAMEWORK}]}
+    row = {
+        "student": "eve",
+        "name": "Eve",
+        "score": 90.0,
+        "max_score": 100.0,
+        "status": "graded",
+        "items": {},
+        "report": "eve/report.html",
+        "policy": [{"name": "torch<script>", "where": "a.py, line 2", "rule": FRAMEWORK}],
+    }
     rows = [BatchRow.from_dict(row), BatchRow.from_dict({**row, "student": "bob", "name": "Bob", "policy": []})]
     page = render_index(rows, [], rubric)
     assert "⚠ torch&lt;script&gt;" in page and "torch<script>" not in page and ">ok<" in page
@@ -156,16 +219,20 @@ def test_the_class_overview_has_an_imports_column_escaped():
 
 def test_a_graded_submission_with_a_computed_import_shows_it_in_results_json(tmp_path):
     from grader.results import to_results
+
     path = build("file", tmp_path / "submission")
-    path.write_text(path.read_text() + "\ntry:\n    _name = 'to' + 'rch'\n    __import__(_name)\nexcept ImportError:\n"
-                    "    pass\n# import tensorflow: only a comment\n")
+    path.write_text(
+        path.read_text() + "\ntry:\n    _name = 'to' + 'rch'\n    __import__(_name)\nexcept ImportError:\n"
+        "    pass\n# import tensorflow: only a comment\n"
+    )
     lines = path.read_text().splitlines()
     rubric_path = tmp_path / "deduct.toml"
     rubric_path.write_text(DEFAULT_RUBRIC.read_text().replace('consequence = "warn"', 'consequence = "deduct"'))
     results = to_results(grade_path(path, rubric=load_rubric(rubric_path), seed=3))
     findings = results["extra_data"]["policy"]["findings"]
     assert [(f["file"], f["line"], f["name"], f["form"], f["rule"]) for f in findings] == [
-        ("lesson8.py", lines.index("    __import__(_name)") + 1, "torch", "runtime", FRAMEWORK)]
+        ("lesson8.py", lines.index("    __import__(_name)") + 1, "torch", "runtime", FRAMEWORK)
+    ]
     assert results["score"] == 90.0 and results["extra_data"]["policy"]["deducted"] == 10.0
     assert "Import policy: lesson8.py, line" in results["output"]
     assert json.loads(json.dumps(results)) == results

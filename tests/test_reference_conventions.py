@@ -14,7 +14,7 @@ case_ids = lambda case: case.id  # noqa: E731
 
 
 def test_maxpool_routes_a_tie_to_the_first_maximum_in_row_major_order():
-    x = np.array([[[[1.0, 5.0], [5.0, 2.0]]]])     # the max 5 appears at (0, 1) and (1, 0)
+    x = np.array([[[[1.0, 5.0], [5.0, 2.0]]]])  # the max 5 appears at (0, 1) and (1, 0)
     pool = reference.MaxPool2d(2)
     assert pool.forward(x).item() == 5.0
     np.testing.assert_array_equal(pool.backward(np.array([[[[3.0]]]])), [[[[0.0, 3.0], [0.0, 0.0]]]])
@@ -22,7 +22,7 @@ def test_maxpool_routes_a_tie_to_the_first_maximum_in_row_major_order():
 
 def test_maxpool_overlapping_windows_add_up_at_a_shared_maximum():
     x = np.zeros((1, 1, 3, 3))
-    x[0, 0, 1, 1] = 9.0                              # the max of all four 2x2 windows (stride 1)
+    x[0, 0, 1, 1] = 9.0  # the max of all four 2x2 windows (stride 1)
     pool = reference.MaxPool2d(2, 1)
     pool.forward(x)
     dX = pool.backward(np.array([[[[1.0, 2.0], [3.0, 4.0]]]]))
@@ -30,16 +30,17 @@ def test_maxpool_overlapping_windows_add_up_at_a_shared_maximum():
 
 
 def test_maxpool_pads_with_minus_infinity():
-    x = -np.ones((1, 1, 2, 2)) - np.arange(4).reshape(1, 1, 2, 2)   # all negative
+    x = -np.ones((1, 1, 2, 2)) - np.arange(4).reshape(1, 1, 2, 2)  # all negative
     out = reference.MaxPool2d(2, 2, padding=1).forward(x)
-    np.testing.assert_array_equal(out, x)            # each window holds one real value and padding
+    np.testing.assert_array_equal(out, x)  # each window holds one real value and padding
 
 
 def test_maxpool_stride_none_means_stride_equals_kernel():
     x = np.random.default_rng(0).standard_normal((2, 3, 6, 9))
     np.testing.assert_array_equal(reference.MaxPool2d(3).forward(x), reference.MaxPool2d(3, 3).forward(x))
-    np.testing.assert_array_equal(reference.MaxPool2d((2, 3)).forward(x),
-                                  reference.MaxPool2d((2, 3), (2, 3)).forward(x))
+    np.testing.assert_array_equal(
+        reference.MaxPool2d((2, 3)).forward(x), reference.MaxPool2d((2, 3), (2, 3)).forward(x)
+    )
 
 
 def test_relu_derivative_at_zero_is_zero_and_input_is_untouched():
@@ -80,7 +81,7 @@ def test_parameter_gradients_accumulate_until_zeroed(case):
     for name in parameter_names(layer):
         np.testing.assert_allclose(twice[name], 2 * once[name], rtol=1e-5, atol=1e-6)
     layer.zero_grad()
-    for name, buffer in zip(parameter_names(layer), buffers):
+    for name, buffer in zip(parameter_names(layer), buffers, strict=False):
         assert getattr(layer, f"grad_{name}") is buffer and not buffer.any()
 
 
@@ -105,7 +106,7 @@ def test_sequential_parameters_are_the_layers_own_arrays():
     expected = [(first.weight, first.grad_weight), (first.bias, first.grad_bias), (last.weight, last.grad_weight)]
     got = model.parameters()
     assert len(got) == len(expected)
-    for (param, grad), (want_param, want_grad) in zip(got, expected):
+    for (param, grad), (want_param, want_grad) in zip(got, expected, strict=False):
         assert param is want_param and grad is want_grad
 
 
@@ -132,9 +133,9 @@ def test_sgd_updates_and_zeroes_the_same_arrays_in_place():
         model.backward(rng.standard_normal((5, 2)).astype(np.float32))
         before = [param.copy() for param, _ in arrays]
         optimizer.step()
-        for (param, grad), old in zip(arrays, before):
+        for (param, grad), old in zip(arrays, before, strict=False):
             np.testing.assert_allclose(param, old - 0.05 * grad, rtol=1e-6, atol=1e-7)
-    for (param, grad), (now_param, now_grad) in zip(arrays, model.parameters()):
+    for (param, grad), (now_param, now_grad) in zip(arrays, model.parameters(), strict=False):
         assert param is now_param and grad is now_grad
 
 
@@ -144,12 +145,12 @@ def test_loss_is_the_batch_mean_and_stays_finite_for_large_logits(scale):
     logits = (rng.standard_normal((4, 10)) * scale).astype(np.float32)
     targets = rng.integers(0, 10, size=4)
     loss_fn = reference.SoftmaxCrossEntropyLoss()
-    per_sample = [float(loss_fn(logits[i:i + 1], targets[i:i + 1])) for i in range(4)]
+    per_sample = [float(loss_fn(logits[i : i + 1], targets[i : i + 1])) for i in range(4)]
     loss = float(loss_fn(logits, targets))
     dLogits = loss_fn.backward()
     assert np.isfinite(loss) and np.isfinite(dLogits).all()
     assert loss == pytest.approx(np.mean(per_sample), rel=1e-5)
-    np.testing.assert_allclose(dLogits.sum(axis=1), 0.0, atol=1e-6)   # softmax rows sum to 1
+    np.testing.assert_allclose(dLogits.sum(axis=1), 0.0, atol=1e-6)  # softmax rows sum to 1
     exact = np.logaddexp.reduce(logits.astype(np.float64), axis=1) - logits[np.arange(4), targets]
     assert loss == pytest.approx(exact.mean(), rel=1e-5)
 
@@ -167,7 +168,7 @@ def test_im2col_and_col2im_are_adjoint_and_batch_like_single_images():
 
 
 def test_im2col_rows_follow_the_weight_layout():
-    x = np.arange(2 * 3 * 3, dtype=float).reshape(2, 3, 3)       # (C, H, W)
+    x = np.arange(2 * 3 * 3, dtype=float).reshape(2, 3, 3)  # (C, H, W)
     cols = reference.im2col(x, 2, 2)
     # row c*kH*kW + i*kW + j, column oh*W_out + ow  ->  x[c, oh + i, ow + j]
     assert cols[1 * 4 + 1 * 2 + 0, 0 * 2 + 1] == x[1, 0 + 1, 1 + 0]
@@ -178,7 +179,7 @@ def test_he_normal_has_the_right_scale(shape, fan_in):
     np.random.seed(12)
     w = reference.he_normal(shape, fan_in)
     assert w.shape == shape and w.dtype == np.float32
-    std_error = np.sqrt(2 / fan_in) / np.sqrt(2 * w.size)      # standard error of the sample std
+    std_error = np.sqrt(2 / fan_in) / np.sqrt(2 * w.size)  # standard error of the sample std
     assert abs(w.std() - np.sqrt(2 / fan_in)) < 5 * std_error
     assert abs(w.mean()) < 5 * np.sqrt(2 / fan_in) / np.sqrt(w.size)
 

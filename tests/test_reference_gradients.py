@@ -6,8 +6,7 @@ import pytest
 import reference
 from grader.cases import LAYER_CASES
 from grader.numerics import relative_error
-from tests.helpers.support import numerical_gradient
-from tests.helpers.support import backward_gradients, numeric_gradients, to_float64
+from tests.helpers.support import backward_gradients, numeric_gradients, numerical_gradient, to_float64
 
 TOLERANCE = 1e-7
 

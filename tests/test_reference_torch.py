@@ -50,7 +50,7 @@ def test_layer_matches_torch(case):
 
 
 def test_maxpool_tie_rule_matches_torch():
-    x = np.ones((1, 1, 4, 4))                       # every window is one big tie
+    x = np.ones((1, 1, 4, 4))  # every window is one big tie
     dY = np.arange(1.0, 5.0).reshape(1, 1, 2, 2)
     pool = reference.MaxPool2d(2)
     pool.forward(x)

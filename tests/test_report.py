@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.bug_bank import BY_NAME
 from grader.cli import main
 from grader.report import md_escape, render_html, render_markdown
+from tests.helpers.bug_bank import BY_NAME
 from tests.helpers.submission_formats import build
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,13 +71,14 @@ def test_the_report_is_self_contained(buggy):
     out, _ = buggy
     page = Page((out / "report.html").read_text())
     assert "script" not in page.tags and "link" not in page.tags and "img" not in page.tags
-    assert not [value for name, value in page.attributes if name in ("src", "href") and value
-                and not value.startswith("#")]
+    assert not [
+        value for name, value in page.attributes if name in ("src", "href") and value and not value.startswith("#")
+    ]
     assert ("content", "default-src 'none'; style-src 'unsafe-inline'; img-src data:") in page.attributes
 
 
 def test_passing_items_fold_away_and_failing_ones_open(buggy):
-    out, results = buggy
+    out, _results = buggy
     html = (out / "report.html").read_text()
     assert '<details id="item-maxpool2d.backward" open>' in html
     assert '<details id="item-api">' in html
@@ -110,7 +111,9 @@ def test_the_template_report_says_not_implemented(tmp_path):
 
 def test_loading_notes_and_printed_output_are_shown(tmp_path):
     path = build("file", tmp_path)
-    path.write_text(path.read_text() + "\nprint('hello from the top level')\nraise SystemExit('training left at module level')\n")
+    path.write_text(
+        path.read_text() + "\nprint('hello from the top level')\nraise SystemExit('training left at module level')\n"
+    )
     out, _ = graded(tmp_path, path)
     text = Page((out / "report.html").read_text()).all_text
     assert "definitions-only" in text and "SystemExit" in text
@@ -127,6 +130,7 @@ def test_summary_md_is_written_and_appended_to_the_github_step_summary(tmp_path,
     step_summary.write_text("# earlier step\n")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(step_summary))
     from grader.report import write_reports
+
     _, summary = write_reports(results, tmp_path / "out")
     text = summary.read_text()
     assert text.startswith("## Lesson 8 grading:") and "| maxpool2d.backward |" in text and "**failed**" in text

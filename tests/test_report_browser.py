@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.helpers.browser import assert_quiet, drawn_fraction, is_blank, load
 from grader.cli import main
 from grader.report import number
+from tests.helpers.browser import assert_quiet, drawn_fraction, is_blank, load
 from tests.helpers.submission_formats import build
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,14 +57,18 @@ def template(tmp_path):
 
 def col2im_assigns(tmp_path):
     from tests.helpers.bug_bank import BY_NAME
+
     return build("file", tmp_path / "submission", BY_NAME["col2im_assigns"].sources())
 
 
-@pytest.mark.parametrize("name, submission, expected", [
-    ("reference", reference, ["100 / 100", "✓ passed"]),
-    ("template", template, ["0 / 100", "✗ failed"]),
-    ("col2im_assigns", col2im_assigns, ["conv2d.backward", "failed"]),
-])
+@pytest.mark.parametrize(
+    "name, submission, expected",
+    [
+        ("reference", reference, ["100 / 100", "✓ passed"]),
+        ("template", template, ["0 / 100", "✗ failed"]),
+        ("col2im_assigns", col2im_assigns, ["conv2d.backward", "failed"]),
+    ],
+)
 def test_the_report_renders_with_its_score_and_sections(chromium, tmp_path, name, submission, expected):
     out = grade(submission(tmp_path), tmp_path / "out")
     page = render(chromium, out, name)
@@ -81,7 +85,7 @@ def test_the_report_renders_with_its_score_and_sections(chromium, tmp_path, name
         assert "conv2d.backward — 12 / 12 points" not in page.dom
 
 
-INJECTION = '''
+INJECTION = """
 
 # ---- hostile additions: HTML in printed output, in a class name and in an exception message
 print("<script>document.title='pwned'</script>")
@@ -105,7 +109,7 @@ def _failing_forward(self, x):
 
 
 Flatten.forward = _failing_forward
-'''
+"""
 
 
 def test_html_from_a_submission_is_shown_escaped_never_run(chromium, tmp_path):
@@ -135,9 +139,11 @@ def test_html_from_a_submission_is_shown_escaped_never_run(chromium, tmp_path):
 CONTROLS = {
     "external_image": '<!DOCTYPE html><title>ext</title><h1>external</h1><img src="http://example.invalid/pixel.png">',
     "throwing_script": '<!DOCTYPE html><title>err</title><h1>error</h1><script>throw new Error("boom from the control")</script>',
-    "csp_blocked": ('<!DOCTYPE html><meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
-                    'style-src \'unsafe-inline\'; img-src data:"><title>csp</title><h1>csp</h1>'
-                    "<script>document.title='pwned'</script>"),
+    "csp_blocked": (
+        '<!DOCTYPE html><meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+        "style-src 'unsafe-inline'; img-src data:\"><title>csp</title><h1>csp</h1>"
+        "<script>document.title='pwned'</script>"
+    ),
     "empty": "<!DOCTYPE html><title>empty</title>",
 }
 
@@ -169,15 +175,16 @@ def test_detection_positive_controls(chromium, tmp_path):
 
 # ---------------------------------------------------------------- the blank threshold (no chromium needed)
 
+
 def test_is_blank_counts_pixels_off_the_background(tmp_path):
     image, path = Image.new("RGB", (100, 100), "white"), tmp_path / "page.png"
     image.save(path)
     assert is_blank(path) and drawn_fraction(path) == 0
-    for x in range(40):                      # 40 dark pixels: 0.4% -> still blank
+    for x in range(40):  # 40 dark pixels: 0.4% -> still blank
         image.putpixel((x, 0), (0, 0, 0))
     image.save(path)
     assert drawn_fraction(path) == 0.004 and is_blank(path)
-    for x in range(60):                      # 60 more: 1% -> drawn
+    for x in range(60):  # 60 more: 1% -> drawn
         image.putpixel((x, 50), (0x20, 0x40, 0x60))
     image.save(path)
     assert drawn_fraction(path) == 0.01 and not is_blank(path)

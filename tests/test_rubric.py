@@ -24,18 +24,21 @@ def edit(text, pattern, replacement):
 
 BROKEN = [
     # (pattern, replacement, words the error must contain)
-    (r'^\[items\.relu\]', "[items.relux]", ["items.relux", "unknown item"]),
-    (r'^\[items\.relu\]\npoints = 4\n', "[items.relu]\n", ["items.relu.points", "missing"]),
-    (r'^points = 4\n(visibility = "visible"\npartial = true\nhint = "Cache)', r'points = "four"\n\1',
-     ["items.relu.points", "expected a number"]),
-    (r'^points = 5\n', "points = 6\n", ["items", "add up to 101", "total = 100"]),
+    (r"^\[items\.relu\]", "[items.relux]", ["items.relux", "unknown item"]),
+    (r"^\[items\.relu\]\npoints = 4\n", "[items.relu]\n", ["items.relu.points", "missing"]),
+    (
+        r'^points = 4\n(visibility = "visible"\npartial = true\nhint = "Cache)',
+        r'points = "four"\n\1',
+        ["items.relu.points", "expected a number"],
+    ),
+    (r"^points = 5\n", "points = 6\n", ["items", "add up to 101", "total = 100"]),
     (r'^visibility = "visible"', 'visibility = "secret"', ["items.api.visibility", "one of visible, hidden"]),
-    (r'^partial = true', 'partial = "yes"', ["items.api.partial", "true or false"]),
-    (r'^threshold = .*$', "threshold = 1.5", ["lenet.threshold", "between 0 and 1"]),
-    (r'^epochs = 2', "epochs = 2.5", ["lenet.epochs", "whole number"]),
-    (r'^call_seconds = 10', "call_seconds = 10\ncall_minutes = 1", ["limits.call_minutes", "unknown key"]),
-    (r'^\[tolerances\]', "[tolerance]", ["tolerance", "unknown key"]),
-    (r'^total = 100', "total = [", ["not valid TOML"]),
+    (r"^partial = true", 'partial = "yes"', ["items.api.partial", "true or false"]),
+    (r"^threshold = .*$", "threshold = 1.5", ["lenet.threshold", "between 0 and 1"]),
+    (r"^epochs = 2", "epochs = 2.5", ["lenet.epochs", "whole number"]),
+    (r"^call_seconds = 10", "call_seconds = 10\ncall_minutes = 1", ["limits.call_minutes", "unknown key"]),
+    (r"^\[tolerances\]", "[tolerance]", ["tolerance", "unknown key"]),
+    (r"^total = 100", "total = [", ["not valid TOML"]),
 ]
 
 
@@ -52,5 +55,5 @@ def test_a_broken_rubric_names_the_file_and_the_key(tmp_path, pattern, replaceme
 
 
 def test_an_unknown_rubric_name_lists_the_known_ones():
-    with pytest.raises(RubricError, match="no such rubric.*lesson8"):
+    with pytest.raises(RubricError, match=r"no such rubric.*lesson8"):
         load_rubric("lesson9")

@@ -36,7 +36,7 @@ def tier(name, problem):
 
 
 ISOLATING = [tier("landlock", landlock_problem())] if DOCKER_LIKE else [tier("bubblewrap", bubblewrap_problem())]
-MODES = ISOLATING if DOCKER_LIKE else ["none"] + ISOLATING
+MODES = ISOLATING if DOCKER_LIKE else ["none", *ISOLATING]
 
 
 def write_submission(tmp_path, name, **tokens):
@@ -86,21 +86,36 @@ def run(path, mode, names=("ReLU", "Linear"), **limits):
 
 # name, expected probe, and what else must hold of the sandbox afterwards
 CASES = [
-    ("infinite_loop", {"relu": "timeout", "linear": "correct"},
-     lambda box: box.incidents[0]["kind"] == "timeout" and "longer than 3 s" in box.incidents[0]["detail"]),
-    ("sys_exit_at_import", {"relu": "missing", "linear": "correct"},
-     lambda box: any("SystemExit" in note["message"] and note["kind"] == "definitions-only"
-                     for note in box.load_report["notes"])),
-    ("os_exit_in_method", {"relu": "crash", "linear": "correct"},
-     lambda box: "exit code 7" in box.incidents[0]["detail"] and box.generation == 2),
-    ("allocate_gib", {"relu": "memory", "linear": "correct"},
-     lambda box: box.generation == 1),
-    ("print_flood", {"relu": "correct", "linear": "correct"},
-     lambda box: sum(len(o["text"]) for o in box.output) <= 64 << 10 and box.output[0]["dropped"] > 99_000_000),
+    (
+        "infinite_loop",
+        {"relu": "timeout", "linear": "correct"},
+        lambda box: box.incidents[0]["kind"] == "timeout" and "longer than 3 s" in box.incidents[0]["detail"],
+    ),
+    (
+        "sys_exit_at_import",
+        {"relu": "missing", "linear": "correct"},
+        lambda box: any(
+            "SystemExit" in note["message"] and note["kind"] == "definitions-only" for note in box.load_report["notes"]
+        ),
+    ),
+    (
+        "os_exit_in_method",
+        {"relu": "crash", "linear": "correct"},
+        lambda box: "exit code 7" in box.incidents[0]["detail"] and box.generation == 2,
+    ),
+    ("allocate_gib", {"relu": "memory", "linear": "correct"}, lambda box: box.generation == 1),
+    (
+        "print_flood",
+        {"relu": "correct", "linear": "correct"},
+        lambda box: sum(len(o["text"]) for o in box.output) <= 64 << 10 and box.output[0]["dropped"] > 99_000_000,
+    ),
     ("monkeypatch_numpy", {"relu": "wrong", "linear": "correct"}, lambda box: True),
     ("fake_results", {"relu": "wrong", "linear": "correct"}, lambda box: True),
-    ("import_reference", {"relu": "missing", "linear": "correct"},
-     lambda box: any("No module named 'reference'" in note["message"] for note in box.load_report["notes"])),
+    (
+        "import_reference",
+        {"relu": "missing", "linear": "correct"},
+        lambda box: any("No module named 'reference'" in note["message"] for note in box.load_report["notes"]),
+    ),
 ]
 
 
@@ -216,8 +231,17 @@ def test_nothing_is_written_outside_the_submission_copy(tmp_path, mode):
     try:
         outcome, verdicts = probed(path, mode)
     finally:
-        planted = [p for p in (home / marker, parent / marker, home.parent / marker, Path("/tmp") / marker,
-                               Path("/dev/shm") / marker) if p.exists()]
+        planted = [
+            p
+            for p in (
+                home / marker,
+                parent / marker,
+                home.parent / marker,
+                Path("/tmp") / marker,
+                Path("/dev/shm") / marker,
+            )
+            if p.exists()
+        ]
         for p in planted:
             p.unlink()
     assert planted == [], outcome
@@ -233,8 +257,9 @@ def test_another_submission_cannot_be_read(tmp_path, mode):
     try:
         copy = next(neighbour.tmp.glob("work-*")) / other.name
         assert copy.is_file()
-        outcome, verdicts = probed(write_submission(tmp_path, "read_other_submission", OTHER=other,
-                                                    OTHER_COPY=copy), mode)
+        outcome, verdicts = probed(
+            write_submission(tmp_path, "read_other_submission", OTHER=other, OTHER_COPY=copy), mode
+        )
     finally:
         neighbour.close()
     assert verdicts == {"relu": "correct", "linear": "correct"}
@@ -244,6 +269,7 @@ def test_another_submission_cannot_be_read(tmp_path, mode):
 def test_auto_falls_back_to_none_loudly_and_a_required_tier_fails_instead(tmp_path, monkeypatch):
     from grader.sandbox import isolation
     from grader.sandbox.errors import SandboxUnavailable
+
     monkeypatch.setattr(isolation, "tier_problem", lambda tier: f"{tier} cannot run here")
     for required in ("bubblewrap", "landlock"):
         with pytest.raises(SandboxUnavailable, match=f"{required} cannot run here"):

@@ -13,12 +13,15 @@ from grader.sandbox.isolation import landlock_problem
 from tests.test_sandbox_hostile import REPO, run, write_submission
 
 DOCKER_LIKE = [sys.executable, str(Path(__file__).parent / "helpers" / "docker_like.py")]
-needs_landlock = pytest.mark.skipif(landlock_problem() is not None, reason=f"{landlock_problem()} (CI installs libseccomp2)")
+needs_landlock = pytest.mark.skipif(
+    landlock_problem() is not None, reason=f"{landlock_problem()} (CI installs libseccomp2)"
+)
 
 
 def seccomp_problem():
     """None when tests/helpers/docker_like.py can install its filter here (it needs libseccomp)."""
     from grader.sandbox.landlock_tier import TierUnavailable, seccomp_program
+
     try:
         seccomp_program()
     except TierUnavailable as error:
@@ -26,19 +29,36 @@ def seccomp_problem():
     return None
 
 
-needs_seccomp = pytest.mark.skipif(seccomp_problem() is not None, reason=f"{seccomp_problem()} (CI installs libseccomp2)")
+needs_seccomp = pytest.mark.skipif(
+    seccomp_problem() is not None, reason=f"{seccomp_problem()} (CI installs libseccomp2)"
+)
 
 
 def docker_like(*command, options=(), **environment):
-    return subprocess.run([*DOCKER_LIKE, *options, "--", *command], capture_output=True, text=True, cwd=REPO,
-                          timeout=600, env={**os.environ, **environment})
+    return subprocess.run(
+        [*DOCKER_LIKE, *options, "--", *command],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=600,
+        env={**os.environ, **environment},
+    )
 
 
 @needs_landlock
 def test_the_hostile_cases_hold_in_a_docker_like_container():
     """test_sandbox_hostile.py, run where namespaces are denied: bubblewrap fails, landlock isolates."""
-    inner = docker_like(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs",
-                        "tests/test_sandbox_hostile.py", TORCINO_TEST_ENV="docker-like")
+    inner = docker_like(
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-rs",
+        "tests/test_sandbox_hostile.py",
+        TORCINO_TEST_ENV="docker-like",
+    )
     summary = inner.stdout.strip().splitlines()[-1] if inner.stdout.strip() else inner.stderr
     assert inner.returncode == 0, inner.stdout[-4000:] + inner.stderr[-2000:]
     passed = int(re.search(r"(\d+) passed", summary).group(1))
@@ -47,9 +67,11 @@ def test_the_hostile_cases_hold_in_a_docker_like_container():
 
 @needs_seccomp
 def test_with_neither_tier_auto_announces_that_it_runs_without_a_sandbox():
-    script = ("import warnings\nfrom grader.sandbox.isolation import choose_mode\n"
-              "with warnings.catch_warnings(record=True) as caught:\n    warnings.simplefilter('always')\n"
-              "    print(choose_mode('auto'))\nprint(*[w.message for w in caught])")
+    script = (
+        "import warnings\nfrom grader.sandbox.isolation import choose_mode\n"
+        "with warnings.catch_warnings(record=True) as caught:\n    warnings.simplefilter('always')\n"
+        "    print(choose_mode('auto'))\nprint(*[w.message for w in caught])"
+    )
     outcome = docker_like(sys.executable, "-c", script, options=("--deny-landlock",))
     assert outcome.returncode == 0, outcome.stderr
     chosen, warning = outcome.stdout.splitlines()[:2]
@@ -81,8 +103,7 @@ EXPECTED = [  # attempt, what the landlock tier answers
 @pytest.fixture(scope="module")
 def escape_attempts(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("escape")
-    box = run(write_submission(tmp, "escape_attempts", REPO=REPO, MARKER=tmp.name), "landlock",
-              names=("ReLU", "probe"))
+    box = run(write_submission(tmp, "escape_attempts", REPO=REPO, MARKER=tmp.name), "landlock", names=("ReLU", "probe"))
     try:
         return box.api.probe()
     finally:
@@ -113,6 +134,7 @@ GRANTED = [  # hidden trees (relative to the granted one), the paths granted ins
 @pytest.mark.parametrize("hidden, expected", GRANTED)
 def test_landlock_grants_a_tree_except_the_installed_packages_within_it(tmp_path, hidden, expected):
     from grader.sandbox.landlock_tier import granted
+
     for folder in ("a/b/c", "a/b/d", "a/e"):
         (tmp_path / folder).mkdir(parents=True)
     real = str(tmp_path / "a")
@@ -121,7 +143,9 @@ def test_landlock_grants_a_tree_except_the_installed_packages_within_it(tmp_path
 
 def test_the_graders_and_the_interpreters_packages_are_hidden():
     import site
+
     from grader.sandbox.landlock_tier import hidden_paths
+
     hidden = hidden_paths()
     assert {os.path.realpath(p) for p in site.getsitepackages()} <= hidden
     assert os.path.realpath(REPO / "grader") in hidden and os.path.realpath(REPO / "reference") in hidden

@@ -9,7 +9,11 @@ import pytest
 from grader.sandbox import wire
 
 VALUES = [
-    None, True, 3, -2.5, "text",
+    None,
+    True,
+    3,
+    -2.5,
+    "text",
     np.arange(12, dtype=np.float32).reshape(3, 4),
     np.asfortranarray(np.arange(6.0).reshape(2, 3)),
     np.zeros((0, 5)),
@@ -34,6 +38,7 @@ def test_values_round_trip_through_a_pipe(value):
 
 def frame_bytes(header, *raw_arrays):
     import json
+
     body = json.dumps({**header, "arrays": [len(a) for a in raw_arrays]}).encode()
     return wire.LENGTH.pack(len(body)) + body + b"".join(raw_arrays)
 
@@ -44,15 +49,19 @@ def npy(array, allow_pickle=False):
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize("data, error", [
-    (wire.LENGTH.pack(wire.MAX_HEADER_BYTES + 1), "larger than"),
-    (wire.LENGTH.pack(5) + b"nope!", "malformed header"),
-    (frame_bytes({"value": 1}, npy(np.array([{"a": 1}], dtype=object), allow_pickle=True)), "object or structured"),
-    (frame_bytes({"value": 1}, npy(np.zeros(2, dtype=[("a", "<f8")]))), "object or structured"),
-    (frame_bytes({"value": 1}, npy(np.ones(3))[:-8]), "does not match"),
-    (frame_bytes({"value": 1}, b"\x93NUMPY garbage"), "malformed array"),
-    (wire.LENGTH.pack(10) + b"{}", "closed"),
-], ids=["huge-header", "not-json", "pickled-object-array", "structured-array", "short-array", "bad-npy", "cut-short"])
+@pytest.mark.parametrize(
+    "data, error",
+    [
+        (wire.LENGTH.pack(wire.MAX_HEADER_BYTES + 1), "larger than"),
+        (wire.LENGTH.pack(5) + b"nope!", "malformed header"),
+        (frame_bytes({"value": 1}, npy(np.array([{"a": 1}], dtype=object), allow_pickle=True)), "object or structured"),
+        (frame_bytes({"value": 1}, npy(np.zeros(2, dtype=[("a", "<f8")]))), "object or structured"),
+        (frame_bytes({"value": 1}, npy(np.ones(3))[:-8]), "does not match"),
+        (frame_bytes({"value": 1}, b"\x93NUMPY garbage"), "malformed array"),
+        (wire.LENGTH.pack(10) + b"{}", "closed"),
+    ],
+    ids=["huge-header", "not-json", "pickled-object-array", "structured-array", "short-array", "bad-npy", "cut-short"],
+)
 def test_malformed_frames_raise_protocol_errors(data, error):
     read, write = os.pipe()
     os.write(write, data)
@@ -66,6 +75,7 @@ def test_malformed_frames_raise_protocol_errors(data, error):
 
 def test_reading_times_out_at_the_deadline():
     import time
+
     read, write = os.pipe()
     try:
         started = time.monotonic()
@@ -76,8 +86,11 @@ def test_reading_times_out_at_the_deadline():
         os.close(read), os.close(write)
 
 
-@pytest.mark.parametrize("array", [np.arange(6.0).reshape(2, 3), np.ones((0, 4), bool), np.int64(7), np.zeros(5, "<c16")],
-                         ids=["2d", "empty-bool", "0d", "complex"])
+@pytest.mark.parametrize(
+    "array",
+    [np.arange(6.0).reshape(2, 3), np.ones((0, 4), bool), np.int64(7), np.zeros(5, "<c16")],
+    ids=["2d", "empty-bool", "0d", "complex"],
+)
 def test_the_arrays_we_send_are_plain_npy_files(array):
     header, data = wire.npy_parts(np.asarray(array))
     assert len(header) % 64 == 0

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.browser import assert_quiet, load
 from grader.class_folder import Entry
 from grader.gradebook import BatchRow
 from grader.rubric import load_rubric
 from grader.sandbox.prepare import fingerprint
 from grader.similarity import Settings, class_similarity, kgram_hashes
 from grader.similarity_report import similarity_plan, write_similarity
+from tests.helpers.browser import assert_quiet, load
 from tests.helpers.similarity_class import COPY, INDEPENDENT, ORIGINAL, TEMPLATE_PAIR, class_entries, formats_entries
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,8 +44,10 @@ def every_pair(entries, plan):
 
 
 def test_the_scores_of_every_pair(every_pair, plan, report):
-    report(f"similarity (noise {plan.settings.noise}, window {plan.settings.window}, flagged from "
-           f"{plan.settings.threshold:.2f}): share of a's code in b / of b's in a")
+    report(
+        f"similarity (noise {plan.settings.noise}, window {plan.settings.window}, flagged from "
+        f"{plan.settings.threshold:.2f}): share of a's code in b / of b's in a"
+    )
     for pair in sorted(every_pair.values(), key=lambda p: -p.score):
         report(f"  {pair.a:>8} {pair.b:<8} {pair.sim_a:.3f} / {pair.sim_b:.3f}{'  flagged' if pair.flagged else ''}")
     assert len(every_pair) == 6 * 5 // 2
@@ -56,8 +58,15 @@ def test_the_disguised_copy_is_flagged(every_pair, plan):
     assert pair.flagged and min(pair.sim_a, pair.sim_b) >= plan.settings.threshold
 
 
-@pytest.mark.parametrize("a, b", [*combinations(INDEPENDENT, 2), *((COPY, other) for other in INDEPENDENT[1:]),
-                                  TEMPLATE_PAIR, *((t, s) for t in TEMPLATE_PAIR for s in INDEPENDENT)])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        *combinations(INDEPENDENT, 2),
+        *((COPY, other) for other in INDEPENDENT[1:]),
+        TEMPLATE_PAIR,
+        *((t, s) for t in TEMPLATE_PAIR for s in INDEPENDENT),
+    ],
+)
 def test_independent_work_is_not_flagged(every_pair, a, b):
     pair = every_pair[frozenset((a, b))]
     assert not pair.flagged, pair
@@ -106,7 +115,9 @@ def written(tmp_path_factory, entries, plan):
     hostile = out.parent / "evil.py"
     copied = Path(dict((s, p) for s, p, _ in entries)[COPY]).read_text()
     hostile.write_text(HOSTILE + copied)
-    batch = [Entry(s, str(p), sha256=h) for s, p, h in entries] + [Entry("evil", str(hostile), sha256=fingerprint(hostile))]
+    batch = [Entry(s, str(p), sha256=h) for s, p, h in entries] + [
+        Entry("evil", str(hostile), sha256=fingerprint(hostile))
+    ]
     rows = [BatchRow(student=e.student, name=f"Name of {e.student}") for e in batch]
     view = write_similarity(plan, batch, rows, out)
     return out, view
@@ -118,7 +129,7 @@ def test_similarity_csv_lists_the_pairs_above_the_floor(written, plan):
     assert rows and len(rows) == view["listed"]
     scores = [max(float(r["similarity_a_in_b"]), float(r["similarity_b_in_a"])) for r in rows]
     assert scores == sorted(scores, reverse=True) and min(scores) >= plan.settings.floor
-    assert all((r["flagged"] == "yes") == (s >= plan.settings.threshold) for r, s in zip(rows, scores))
+    assert all((r["flagged"] == "yes") == (s >= plan.settings.threshold) for r, s in zip(rows, scores, strict=False))
     flagged = {frozenset((r["student_a"], r["student_b"])) for r in rows if r["flagged"] == "yes"}
     assert frozenset((COPY, ORIGINAL)) in flagged and frozenset(("evil", COPY)) in flagged
     assert all((out / r["page"]).is_file() for r in rows)
@@ -147,7 +158,11 @@ def test_the_side_by_side_page_renders_in_chromium(written, chromium):
 def test_the_rubric_gives_the_settings_and_a_flag_overrides_the_threshold(plan):
     rubric = load_rubric("lesson8")
     table = rubric.similarity
-    assert plan.settings == Settings(threshold=table.flag_threshold, floor=table.report_floor,
-                                     noise=table.noise_chars, guarantee=table.guarantee_chars)
+    assert plan.settings == Settings(
+        threshold=table.flag_threshold,
+        floor=table.report_floor,
+        noise=table.noise_chars,
+        guarantee=table.guarantee_chars,
+    )
     assert similarity_plan(rubric, threshold=0.9).settings.threshold == 0.9
     assert similarity_plan(rubric, threshold=0.2).settings.floor == 0.2  # the floor never above the threshold

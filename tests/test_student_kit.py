@@ -2,6 +2,7 @@
 GitHub workflow grade it with the public checks (0 for the untouched template, full marks with the
 reference's layers copied in)."""
 
+import contextlib
 import json
 import re
 import shutil
@@ -13,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from scripts import make_template
-from tests.helpers import workflow_runner
 from scripts.make_student_kit import make_student_kit
+from tests.helpers import workflow_runner
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "reference"
@@ -46,23 +47,22 @@ def texts_of(directory):
         if path.suffix == ".whl":
             with zipfile.ZipFile(path) as wheel:
                 for member in wheel.namelist():
-                    try:
+                    with contextlib.suppress(UnicodeDecodeError):
                         texts[f"{path.name}!{member}"] = wheel.read(member).decode("utf-8")
-                    except UnicodeDecodeError:
-                        pass
         elif path.is_file():
-            try:
+            with contextlib.suppress(UnicodeDecodeError):
                 texts[str(path.relative_to(directory))] = path.read_text(encoding="utf-8")
-            except UnicodeDecodeError:
-                pass
     return texts
 
 
 def solution_code_in(directory):
     """[(file, first line of the region)] for every solution region of the reference that appears,
     whitespace normalised, in a file of directory (or in a wheel there)."""
-    blocks = [normalised(block) for path in sorted(REFERENCE.glob("*.py"))
-              for block in make_template.solution_code(path.read_text(), path.name)]
+    blocks = [
+        normalised(block)
+        for path in sorted(REFERENCE.glob("*.py"))
+        for block in make_template.solution_code(path.read_text(), path.name)
+    ]
     texts = {name: normalised(text) for name, text in texts_of(directory).items()}
     return [(name, block[:60]) for block in blocks for name, text in texts.items() if block in text]
 

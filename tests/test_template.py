@@ -43,6 +43,7 @@ def torcino():
 
 def test_template_has_the_reference_api_and_docstrings(torcino):
     import reference
+
     for name in API + HELPERS:
         ours, theirs = getattr(torcino, name), getattr(reference, name)
         assert inspect.signature(ours) == inspect.signature(theirs), name
@@ -50,15 +51,22 @@ def test_template_has_the_reference_api_and_docstrings(torcino):
 
 
 def public_methods(cls):
-    return [name for name, member in vars(cls).items()
-            if callable(member) and (not name.startswith("_") or name in ("__init__", "__call__"))]
+    return [
+        name
+        for name, member in vars(cls).items()
+        if callable(member) and (not name.startswith("_") or name in ("__init__", "__call__"))
+    ]
 
 
 def reference_steps():
     """The step named by every solution region of the reference."""
     import reference
-    return {step for path in Path(reference.__file__).parent.glob("*.py")
-            for _, _, _, step in solution_regions(path.read_text())}
+
+    return {
+        step
+        for path in Path(reference.__file__).parent.glob("*.py")
+        for _, _, _, step in solution_regions(path.read_text())
+    }
 
 
 def test_every_method_raises_not_implemented_with_a_message_naming_the_step(torcino):
@@ -81,8 +89,13 @@ def test_every_method_raises_not_implemented_with_a_message_naming_the_step(torc
 
 
 def test_template_training_script_fails_with_not_implemented():
-    run = subprocess.run([sys.executable, "-m", "torcino.train", "--epochs", "1"], cwd=TEMPLATE,
-                         capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [sys.executable, "-m", "torcino.train", "--epochs", "1"],
+        cwd=TEMPLATE,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert run.returncode != 0
     assert "NotImplementedError" in run.stderr
     assert "reference" not in (TEMPLATE / "torcino" / "train.py").read_text()
@@ -90,9 +103,14 @@ def test_template_training_script_fails_with_not_implemented():
 
 def test_template_contains_no_solution_code():
     import reference
-    solution_lines = {line.strip() for path in Path(reference.__file__).parent.glob("*.py")
-                      for block in make_template.solution_code(path.read_text()) for line in block.splitlines()
-                      if len(line.strip()) > 12}
+
+    solution_lines = {
+        line.strip()
+        for path in Path(reference.__file__).parent.glob("*.py")
+        for block in make_template.solution_code(path.read_text())
+        for line in block.splitlines()
+        if len(line.strip()) > 12
+    }
     template_lines = {line.strip() for path in TEMPLATE.rglob("*.py") for line in path.read_text().splitlines()}
     assert solution_lines and not solution_lines & template_lines
 
@@ -113,15 +131,19 @@ def g():
 def test_strip_solutions_keeps_signature_and_docstring():
     assert strip_solutions(SOURCE) == SOURCE.replace(
         "    # BEGIN SOLUTION: lab 'f': double x\n    y = 2 * x\n    return y\n    # END SOLUTION\n",
-        "    raise NotImplementedError(\"lab 'f': double x\")\n")
+        "    raise NotImplementedError(\"lab 'f': double x\")\n",
+    )
 
 
-@pytest.mark.parametrize("broken, message", [
-    (SOURCE.replace("    # END SOLUTION\n", ""), "never ends"),
-    (SOURCE.replace("    # BEGIN SOLUTION: lab 'f': double x\n", ""), "END SOLUTION without BEGIN"),
-    (SOURCE.replace("    return y\n    # END SOLUTION\n", "    # END SOLUTION\n    return y\n"), "code follows"),
-    (SOURCE.replace("    y = 2 * x\n", "    # BEGIN SOLUTION: again\n"), "inside another region"),
-])
+@pytest.mark.parametrize(
+    "broken, message",
+    [
+        (SOURCE.replace("    # END SOLUTION\n", ""), "never ends"),
+        (SOURCE.replace("    # BEGIN SOLUTION: lab 'f': double x\n", ""), "END SOLUTION without BEGIN"),
+        (SOURCE.replace("    return y\n    # END SOLUTION\n", "    # END SOLUTION\n    return y\n"), "code follows"),
+        (SOURCE.replace("    y = 2 * x\n", "    # BEGIN SOLUTION: again\n"), "inside another region"),
+    ],
+)
 def test_malformed_regions_are_reported_with_file_and_line(broken, message):
     with pytest.raises(TemplateError, match=rf"^demo.py:\d+: .*{message}"):
         solution_regions(broken, "demo.py")

@@ -37,23 +37,32 @@ def expect_close(got: Any, expected: ArrayLike, tolerance: float, case: str, wha
     magnitude) within tolerance."""
     got = as_array(got, case, what)
     expected = np.asarray(expected)
-    details = dict(case=case, what=what, expected_shape=list(expected.shape), got_shape=list(got.shape),
-                   tolerance=tolerance)
+    details = dict(
+        case=case, what=what, expected_shape=list(expected.shape), got_shape=list(got.shape), tolerance=tolerance
+    )
     if got.shape != expected.shape:
         raise CheckFailure(f"{case}: {what} has shape {got.shape}, expected {expected.shape}", **details)
     if not np.isfinite(got).all():
         index = tuple(int(i) for i in np.argwhere(~np.isfinite(got))[0])
-        raise CheckFailure(f"{case}: {what} is not finite (e.g. {got[index]} at index {index})",
-                           worst_index=list(index), **details)
+        raise CheckFailure(
+            f"{case}: {what} is not finite (e.g. {got[index]} at index {index})", worst_index=list(index), **details
+        )
     error = relative_error(got, expected)
     if error > tolerance:
         index = worst_index(got, expected)
-        details.update(max_abs_error=max_abs_error(got, expected), relative_error=error, worst_index=list(index),
-                       expected_value=float(expected[index]), got_value=float(got[index]))
+        details.update(
+            max_abs_error=max_abs_error(got, expected),
+            relative_error=error,
+            worst_index=list(index),
+            expected_value=float(expected[index]),
+            got_value=float(got[index]),
+        )
         raise CheckFailure(
             f"{case}: {what} differs from the reference: at index {index} expected {expected[index]:.6g}, "
             f"got {got[index]:.6g}; max abs error {details['max_abs_error']:.3g}, relative error {error:.3g} "
-            f"(tolerance {tolerance:g})", **details)
+            f"(tolerance {tolerance:g})",
+            **details,
+        )
 
 
 def expect(condition: object, message: str, case: str, **details: Any) -> None:
@@ -66,8 +75,15 @@ def expect(condition: object, message: str, case: str, **details: Any) -> None:
 Tensor = tuple[str, Any, Any, Callable[[Any], object]]
 
 
-def directional_derivatives(loss: Callable[[], Any], tensors: Iterable[Tensor], rng: np.random.Generator, step: float,
-                            tolerance: float, case: str, directions: int = 1) -> list[GradientRow]:
+def directional_derivatives(
+    loss: Callable[[], Any],
+    tensors: Iterable[Tensor],
+    rng: np.random.Generator,
+    step: float,
+    tolerance: float,
+    case: str,
+    directions: int = 1,
+) -> list[GradientRow]:
     """Check analytic gradients against central differences of the submission's own forward.
 
     loss(): the scalar sum(forward(x) * R), recomputed by the submission with current values;
@@ -81,8 +97,13 @@ def directional_derivatives(loss: Callable[[], Any], tensors: Iterable[Tensor], 
     for name, value, analytic, set_value in tensors:
         analytic = as_array(analytic, case, f"{name} from backward")
         if analytic.shape != np.shape(value):
-            raise CheckFailure(f"{case}: {name} from backward has shape {analytic.shape}, expected {np.shape(value)}",
-                               case=case, what=name, expected_shape=list(np.shape(value)), got_shape=list(analytic.shape))
+            raise CheckFailure(
+                f"{case}: {name} from backward has shape {analytic.shape}, expected {np.shape(value)}",
+                case=case,
+                what=name,
+                expected_shape=list(np.shape(value)),
+                got_shape=list(analytic.shape),
+            )
         for direction in range(directions):
             V = rng.uniform(-1.0, 1.0, np.shape(value))
             try:
@@ -95,8 +116,15 @@ def directional_derivatives(loss: Callable[[], Any], tensors: Iterable[Tensor], 
             numeric = (plus - minus) / (2 * step)
             exact = float(np.sum(analytic * V))
             scale = max(abs(numeric), abs(exact), float(np.abs(analytic).sum()) * 1e-3, 1e-8)
-            rows.append({"tensor": name, "direction": direction + 1, "analytic": exact, "numeric": numeric,
-                         "relative_error": abs(exact - numeric) / scale})
+            rows.append(
+                {
+                    "tensor": name,
+                    "direction": direction + 1,
+                    "analytic": exact,
+                    "numeric": numeric,
+                    "relative_error": abs(exact - numeric) / scale,
+                }
+            )
             if abs(exact - numeric) > tolerance * scale:
                 failures.append(rows[-1])
     if failures:
@@ -105,5 +133,8 @@ def directional_derivatives(loss: Callable[[], Any], tensors: Iterable[Tensor], 
             f"{case}: backward disagrees with finite differences of your own forward for {worst['tensor']}: "
             f"along a random direction the analytic derivative is {worst['analytic']:.6g}, the numeric one "
             f"{worst['numeric']:.6g} (relative error {worst['relative_error']:.3g}, tolerance {tolerance:g})",
-            case=case, what="finite differences", gradient_table=rows)
+            case=case,
+            what="finite differences",
+            gradient_table=rows,
+        )
     return rows

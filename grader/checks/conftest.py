@@ -52,8 +52,10 @@ def failure_record(error: BaseException, item: str | None = None) -> tuple[str, 
     if isinstance(error, CheckFailure):
         return str(error), error.details
     if isinstance(error, SubmissionRaised):
-        return (f"{error.call} raised {error.type_name}: {error.message}{blame_note(error.where, item)}",
-                {"kind": error.kind, "traceback": error.traceback, "raised_in": error.where})
+        return (
+            f"{error.call} raised {error.type_name}: {error.message}{blame_note(error.where, item)}",
+            {"kind": error.kind, "traceback": error.traceback, "raised_in": error.where},
+        )
     if isinstance(error, SandboxError):
         return f"{error.call}: {error.detail}", {"kind": error.kind}
     if isinstance(error, AssertionError):
@@ -66,8 +68,10 @@ def pytest_json_runtest_metadata(item: pytest.Item, call: pytest.CallInfo[None])
     if call.when != "call":
         return {}
     marker = item.get_closest_marker("item")
-    metadata: dict[str, Any] = {"item": marker.args[0] if marker else None,
-                "case": item.callspec.id if hasattr(item, "callspec") else item.name}
+    metadata: dict[str, Any] = {
+        "item": marker.args[0] if marker else None,
+        "case": item.callspec.id if hasattr(item, "callspec") else item.name,
+    }
     if call.excinfo is not None and isinstance(call.excinfo.value, pytest.skip.Exception):
         metadata["skipped"] = str(call.excinfo.value.msg)
     elif call.excinfo is not None:

@@ -49,8 +49,9 @@ def gradients(layer: Any, names: Iterable[str], dX: Any) -> dict[str, Any]:
     return grads
 
 
-def own_layers(case: LayerCase, api: Any, rng: np.random.Generator,
-               count: int = 1) -> tuple[list[Any], dict[str, np.ndarray]]:
+def own_layers(
+    case: LayerCase, api: Any, rng: np.random.Generator, count: int = 1
+) -> tuple[list[Any], dict[str, np.ndarray]]:
     """(layers, names): count of the submission's layers for case, all with the same random float64
     parameters of their own shapes (Conv2d and Linear: weight, and bias unless it is None; names
     lists them) and zero gradients. For the checks that compare a layer with itself (cache,

@@ -32,8 +32,12 @@ def expected_backward(dY: np.ndarray, count: int = len(AFFINE)) -> np.ndarray:
 # the layers of a parameters() check: (class, {parameter: shape or None for bias=None})
 Shapes = dict[str, tuple[int, ...] | None]
 PARAMETER_LAYERS: tuple[tuple[str, Shapes], ...] = (
-    ("Conv2d", {"weight": (3, 2, 3, 3), "bias": (3,)}), ("ReLU", {}), ("Flatten", {}),
-    ("Linear", {"weight": (4, 12), "bias": None}), ("Linear", {"weight": (2, 4), "bias": (2,)}))
+    ("Conv2d", {"weight": (3, 2, 3, 3), "bias": (3,)}),
+    ("ReLU", {}),
+    ("Flatten", {}),
+    ("Linear", {"weight": (4, 12), "bias": None}),
+    ("Linear", {"weight": (2, 4), "bias": (2,)}),
+)
 
 
 def parameter_layers(box: "Sandbox", count: int = len(PARAMETER_LAYERS)) -> list[tuple[Any, Shapes]]:

@@ -23,13 +23,19 @@ def test_gradients_accumulate_until_zeroed(case, api, box, rng, tol):
     layer.backward(dY)
     twice = own_gradients(layer, values, None, case.id)
     for name, value in once.items():
-        expect_close(twice[name], 2 * value, tol.relative, case.id,
-                     f"grad_{name} after two backward calls (should be twice one call: +=, not =)")
+        expect_close(
+            twice[name],
+            2 * value,
+            tol.relative,
+            case.id,
+            f"grad_{name} after two backward calls (should be twice one call: +=, not =)",
+        )
     for name in once:
         box.call_kept(box.getattr_kept(layer, f"grad_{name}"), "fill", 0.0)  # in place, like SGD.zero_grad
     layer.forward(x)
     layer.backward(dY)
     again = own_gradients(layer, values, None, case.id)
     for name, value in once.items():
-        expect_close(again[name], value, tol.relative, case.id,
-                     f"grad_{name} after zeroing it in place and one backward")
+        expect_close(
+            again[name], value, tol.relative, case.id, f"grad_{name} after zeroing it in place and one backward"
+        )

@@ -25,25 +25,45 @@ Build = Callable[[Any, "Sandbox"], Any]  # (api, box) -> an object of the submis
 LAYER_CALLS: dict[str, tuple[str, ...]] = {"forward": ("x",), "backward": ("dY",)}
 # class -> ({construction: build(api, box)}, {method: the positional arguments the lesson passes it})
 LESSON_API: dict[str, tuple[dict[str, Build], dict[str, tuple[str, ...]]]] = {
-    "Conv2d": ({"Conv2d(1, 2, 3)": lambda api, box: api.Conv2d(1, 2, 3),
-                "Conv2d(3, 4, 5, stride=2, padding=1)": lambda api, box: api.Conv2d(3, 4, 5, stride=2, padding=1)},
-               LAYER_CALLS),
-    "MaxPool2d": ({"MaxPool2d(2)": lambda api, box: api.MaxPool2d(2),
-                   "MaxPool2d(2, 2)": lambda api, box: api.MaxPool2d(2, 2),
-                   "MaxPool2d(3, stride=None, padding=1)": lambda api, box: api.MaxPool2d(3, stride=None, padding=1)},
-                  LAYER_CALLS),
-    "Linear": ({"Linear(4, 3)": lambda api, box: api.Linear(4, 3),
-                "Linear(4, 3, bias=False)": lambda api, box: api.Linear(4, 3, bias=False)},
-               LAYER_CALLS),
+    "Conv2d": (
+        {
+            "Conv2d(1, 2, 3)": lambda api, box: api.Conv2d(1, 2, 3),
+            "Conv2d(3, 4, 5, stride=2, padding=1)": lambda api, box: api.Conv2d(3, 4, 5, stride=2, padding=1),
+        },
+        LAYER_CALLS,
+    ),
+    "MaxPool2d": (
+        {
+            "MaxPool2d(2)": lambda api, box: api.MaxPool2d(2),
+            "MaxPool2d(2, 2)": lambda api, box: api.MaxPool2d(2, 2),
+            "MaxPool2d(3, stride=None, padding=1)": lambda api, box: api.MaxPool2d(3, stride=None, padding=1),
+        },
+        LAYER_CALLS,
+    ),
+    "Linear": (
+        {
+            "Linear(4, 3)": lambda api, box: api.Linear(4, 3),
+            "Linear(4, 3, bias=False)": lambda api, box: api.Linear(4, 3, bias=False),
+        },
+        LAYER_CALLS,
+    ),
     "ReLU": ({"ReLU()": lambda api, box: api.ReLU()}, LAYER_CALLS),
     "Flatten": ({"Flatten()": lambda api, box: api.Flatten()}, LAYER_CALLS),
-    "Sequential": ({"Sequential(layer, layer)": _model},
-                   {"__call__": ("x",), "forward": ("x",), "backward": ("dY",), "parameters": ()}),
-    "SoftmaxCrossEntropyLoss": ({"SoftmaxCrossEntropyLoss()": lambda api, box: api.SoftmaxCrossEntropyLoss()},
-                                {"__call__": ("logits", "targets"), "backward": ()}),
-    "SGD": ({"SGD(model)": lambda api, box: api.SGD(box.probe("ParameterModel", [(2, 3)])),
-             "SGD(model, lr=0.1)": lambda api, box: api.SGD(box.probe("ParameterModel", [(2, 3)]), lr=0.1)},
-            {"zero_grad": (), "step": ()}),
+    "Sequential": (
+        {"Sequential(layer, layer)": _model},
+        {"__call__": ("x",), "forward": ("x",), "backward": ("dY",), "parameters": ()},
+    ),
+    "SoftmaxCrossEntropyLoss": (
+        {"SoftmaxCrossEntropyLoss()": lambda api, box: api.SoftmaxCrossEntropyLoss()},
+        {"__call__": ("logits", "targets"), "backward": ()},
+    ),
+    "SGD": (
+        {
+            "SGD(model)": lambda api, box: api.SGD(box.probe("ParameterModel", [(2, 3)])),
+            "SGD(model, lr=0.1)": lambda api, box: api.SGD(box.probe("ParameterModel", [(2, 3)]), lr=0.1),
+        },
+        {"zero_grad": (), "step": ()},
+    ),
 }
 
 
@@ -69,8 +89,10 @@ def test_the_lessons_way(name, api, box):
     built = [build(api, box) for build in constructions.values()]
     for method, arguments in methods.items():
         parameters = box.signature(built[0], method)  # bound: without self
-        expect(accepts(parameters, len(arguments)),
-               f"{method}({', '.join(arguments)}) is how the lesson calls it, but yours is {method}("
-               f"{', '.join(['self'] + [describe(p) for p in parameters])})"
-               + (": everything else must come from what forward cached" if method == "backward" else ""),
-               f"{name}.{method}")
+        expect(
+            accepts(parameters, len(arguments)),
+            f"{method}({', '.join(arguments)}) is how the lesson calls it, but yours is {method}("
+            f"{', '.join(['self'] + [describe(p) for p in parameters])})"
+            + (": everything else must come from what forward cached" if method == "backward" else ""),
+            f"{name}.{method}",
+        )

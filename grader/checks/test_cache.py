@@ -27,6 +27,11 @@ def test_backward_uses_the_last_forward(case, api, rng, tol):
     layer.forward(x2)
     got = own_gradients(layer, values, layer.backward(dY), case.id)
     for name, value in fresh.items():
-        expect_close(got[name], value, tol.relative, case.id,
-                     f"{GRADIENT_NAMES[name]} after forward(x1), forward(x2), backward(dY): it should equal what "
-                     "forward(x2), backward(dY) alone gives")
+        expect_close(
+            got[name],
+            value,
+            tol.relative,
+            case.id,
+            f"{GRADIENT_NAMES[name]} after forward(x1), forward(x2), backward(dY): it should equal what "
+            "forward(x2), backward(dY) alone gives",
+        )

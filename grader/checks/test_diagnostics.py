@@ -18,5 +18,9 @@ def test_maxpool_tie_rule(api, ctx):
     rules = {"first maximum": [[0, 1], [0, 0]], "all maxima": [[0, 1], [1, 0]]}
     rule = next((name for name, grid in rules.items() if dX.shape == x.shape and np.array_equal(dX[0, 0], grid)), None)
     ctx.diagnostics["tie_rule"] = rule or f"neither rule: dX = {dX.reshape(-1).tolist()}"
-    expect(rule is not None, f"the gradient of a tied window went to {dX.reshape(-1).tolist()}: it should go to "
-           "the first maximum or to every maximum, and never to a position that is not a maximum", case)
+    expect(
+        rule is not None,
+        f"the gradient of a tied window went to {dX.reshape(-1).tolist()}: it should go to "
+        "the first maximum or to every maximum, and never to a position that is not a maximum",
+        case,
+    )

@@ -32,11 +32,17 @@ def test_he_normal_initialisation(construction, api, ctx):
     expect(not bias.any(), "biases must start at zero", construction)
     sigma, n = np.sqrt(2.0 / fan_in), weight.size
     std, mean = float(weight.std()), float(weight.mean())
-    expect(abs(std - sigma) <= 5 * sigma / np.sqrt(2 * n),
-           f"weight std is {std:.4g}, expected sqrt(2 / fan_in) = {sigma:.4g} with fan_in = {fan_in} "
-           f"(tolerance {5 * sigma / np.sqrt(2 * n):.2g} for {n} weights)", construction)
+    expect(
+        abs(std - sigma) <= 5 * sigma / np.sqrt(2 * n),
+        f"weight std is {std:.4g}, expected sqrt(2 / fan_in) = {sigma:.4g} with fan_in = {fan_in} "
+        f"(tolerance {5 * sigma / np.sqrt(2 * n):.2g} for {n} weights)",
+        construction,
+    )
     expect(abs(mean) <= 5 * sigma / np.sqrt(n), f"weight mean is {mean:.4g}, expected about 0", construction)
     for name, value in (("grad_weight", weight), ("grad_bias", bias)):
         grad = as_array(getattr(layer, name), construction, name)
-        expect(grad.shape == value.shape and not grad.any(),
-               f"{name} should start as zeros of shape {value.shape}, got shape {grad.shape}", construction)
+        expect(
+            grad.shape == value.shape and not grad.any(),
+            f"{name} should start as zeros of shape {value.shape}, got shape {grad.shape}",
+            construction,
+        )

@@ -52,9 +52,17 @@ def test_backward(case, api, ref, rng, tol):
         raise disagreement
 
 
-def finite_differences(case: LayerCase, student: Any, x: np.ndarray, dY: np.ndarray, parameters: dict[str, np.ndarray],
-                       names: list[str], got: dict[str, Any], rng: np.random.Generator,
-                       tol: "Tolerances") -> tuple[list[GradientRow], CheckFailure | None]:
+def finite_differences(
+    case: LayerCase,
+    student: Any,
+    x: np.ndarray,
+    dY: np.ndarray,
+    parameters: dict[str, np.ndarray],
+    names: list[str],
+    got: dict[str, Any],
+    rng: np.random.Generator,
+    tol: "Tolerances",
+) -> tuple[list[GradientRow], CheckFailure | None]:
     """Directional derivatives of sum(forward(x) * dY), the projection backward(dY) differentiates,
     against the submission's own backward: (table rows, the CheckFailure of a mismatch or None)."""
     current = {"x": x}

@@ -22,10 +22,16 @@ def test_lenet_learns_within_the_budget(ctx):
     run = ctx.lenet.finish()
     ctx.diagnostics["lenet"] = run.summary()
     settings = ctx.rubric.lenet
-    case = (f"LeNet, up to {settings.epochs} epochs of SGD (lr {settings.lr}, batch {settings.batch_size}) "
-            f"on {run.train_size} images")
+    case = (
+        f"LeNet, up to {settings.epochs} epochs of SGD (lr {settings.lr}, batch {settings.batch_size}) "
+        f"on {run.train_size} images"
+    )
     expect(run.error is None, f"training failed: {run.error}", case, **run.summary())
     expect(not run.too_slow, run.too_slow and run.too_slow_message(), case, **run.summary())
     accuracies = ", ".join(describe_attempt(attempt) for attempt in run.attempts)
-    expect(run.passed, f"test accuracy {accuracies} stayed below the threshold {settings.threshold:.2f}", case,
-           **run.summary())
+    expect(
+        run.passed,
+        f"test accuracy {accuracies} stayed below the threshold {settings.threshold:.2f}",
+        case,
+        **run.summary(),
+    )

@@ -17,8 +17,9 @@ def epsilon_allowance(dLogits: np.ndarray, targets: np.ndarray) -> float:
     return float(np.mean(np.log1p(LOG_EPSILON / p_target)))
 
 
-@pytest.mark.parametrize("case", [pytest.param(case, marks=pytest.mark.item(item_of(case, "loss")), id=case.id)
-                                  for case in LOSS_CASES])
+@pytest.mark.parametrize(
+    "case", [pytest.param(case, marks=pytest.mark.item(item_of(case, "loss")), id=case.id) for case in LOSS_CASES]
+)
 def test_value_and_gradient(case, api, ref, rng, tol):
     logits, targets = case.inputs(rng)
     name = f"SoftmaxCrossEntropyLoss on {case.id}"

@@ -8,13 +8,14 @@ arrays (so it finds them whether it looks for attributes or for its classes)."""
 import pytest
 
 from grader.checks.compare import expect, expect_close
-from grader.checks.probing import (PARAMETER_LAYERS, expected_backward, expected_forward, parameter_layers,
-                                   probe_layers)
+from grader.checks.probing import PARAMETER_LAYERS, expected_backward, expected_forward, parameter_layers, probe_layers
 
 item = pytest.mark.item("sequential")
 MODELS = {"Sequential(first, second, third)": 3, "Sequential(first)": 1}  # name -> how many probe layers
-PARAMETER_MODELS = {"Sequential(" + ", ".join(name for name, _ in PARAMETER_LAYERS) + ")": len(PARAMETER_LAYERS),
-                    "Sequential(Conv2d)": 1}
+PARAMETER_MODELS = {
+    "Sequential(" + ", ".join(name for name, _ in PARAMETER_LAYERS) + ")": len(PARAMETER_LAYERS),
+    "Sequential(Conv2d)": 1,
+}
 
 
 @item
@@ -31,9 +32,13 @@ def test_forward_in_order_and_backward_in_reverse(name, api, box, rng, tol):
     dY = rng.standard_normal((4, 3))
     expect_close(model.backward(dY), expected_backward(dY, count), tol.relative, name, "dX from model.backward")
     backward = [call.replace("forward", "backward") for call in reversed(order)]
-    calls = log.entries()[len(order):]
-    expect(calls == backward, f"model.backward(dY) called {calls}, expected {backward}: each layer's backward "
-           "once, in reverse order, each given the previous one's result", name)
+    calls = log.entries()[len(order) :]
+    expect(
+        calls == backward,
+        f"model.backward(dY) called {calls}, expected {backward}: each layer's backward "
+        "once, in reverse order, each given the previous one's result",
+        name,
+    )
 
 
 @item
@@ -41,17 +46,30 @@ def test_forward_in_order_and_backward_in_reverse(name, api, box, rng, tol):
 def test_parameters_are_the_layers_own_arrays(name, api, box):
     layers = parameter_layers(box, PARAMETER_MODELS[name])
     model = api.Sequential(*[layer for layer, _ in layers])
-    expected = [(box.getattr_kept(layer, key), box.getattr_kept(layer, f"grad_{key}"), f"layer {i}.{key}")
-                for i, (layer, shapes) in enumerate(layers) for key, shape in shapes.items() if shape is not None]
+    expected = [
+        (box.getattr_kept(layer, key), box.getattr_kept(layer, f"grad_{key}"), f"layer {i}.{key}")
+        for i, (layer, shapes) in enumerate(layers)
+        for key, shape in shapes.items()
+        if shape is not None
+    ]
     returned = box.call_kept(model, "parameters")
     pairs = box.fetch(returned)
     count = len(pairs) if isinstance(pairs, (list, tuple)) else -1
-    expect(count == len(expected), f"parameters() returned {count} pairs, expected {len(expected)}: one "
-           "(param, grad) pair per weight and per bias that is not None, skipping layers without parameters", name)
-    kept = [(box.getitem_kept(box.getitem_kept(returned, i), 0), box.getitem_kept(box.getitem_kept(returned, i), 1))
-            for i in range(count)]
+    expect(
+        count == len(expected),
+        f"parameters() returned {count} pairs, expected {len(expected)}: one "
+        "(param, grad) pair per weight and per bias that is not None, skipping layers without parameters",
+        name,
+    )
+    kept = [
+        (box.getitem_kept(box.getitem_kept(returned, i), 0), box.getitem_kept(box.getitem_kept(returned, i), 1))
+        for i in range(count)
+    ]
     for param, grad, label in expected:
         match = [i for i, (p, _) in enumerate(kept) if box.same(p, param)]
         expect(match, f"parameters() does not return {label} itself (a copy cannot be updated in place)", name)
-        expect(box.same(kept[match[0]][1], grad),
-               f"parameters() pairs {label} with something other than its own gradient array", name)
+        expect(
+            box.same(kept[match[0]][1], grad),
+            f"parameters() pairs {label} with something other than its own gradient array",
+            name,
+        )

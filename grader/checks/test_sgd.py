@@ -21,8 +21,10 @@ def probe_model(box: "Sandbox") -> tuple["RemoteObject", list[tuple["RemoteObjec
     """(model, [(param, grad) kept in the worker]): a ParameterModel of SHAPES."""
     model = box.probe("ParameterModel", SHAPES)
     pairs = box.call_kept(model, "parameters")
-    return model, [(box.getitem_kept(box.getitem_kept(pairs, i), 0), box.getitem_kept(box.getitem_kept(pairs, i), 1))
-                   for i in range(len(SHAPES))]
+    return model, [
+        (box.getitem_kept(box.getitem_kept(pairs, i), 0), box.getitem_kept(box.getitem_kept(pairs, i), 1))
+        for i in range(len(SHAPES))
+    ]
 
 
 @item
@@ -36,10 +38,15 @@ def test_step_updates_in_place_by_lr_times_grad(lr, api, box, rng, tol):
         model.set_gradients(grads)
         before = [as_array(box.fetch(param), case, "a parameter") for param, _ in pairs]
         optimizer.step()
-        for index, ((param, _), grad) in enumerate(zip(pairs, grads)):
+        for index, ((param, _), grad) in enumerate(zip(pairs, grads, strict=False)):
             label = f"parameter {index} after step {step + 1}"
-            expect_close(box.fetch(param), before[index] - lr * grad, tol.relative, case,
-                         f"{label} (update the arrays parameters() returns, in place: param -= lr * grad)")
+            expect_close(
+                box.fetch(param),
+                before[index] - lr * grad,
+                tol.relative,
+                case,
+                f"{label} (update the arrays parameters() returns, in place: param -= lr * grad)",
+            )
 
 
 @item
@@ -51,5 +58,9 @@ def test_zero_grad_zeroes_in_place(api, box, rng):
     optimizer.zero_grad()
     for index, (_, grad) in enumerate(pairs):
         values = as_array(box.fetch(grad), case, f"gradient {index}")
-        expect(not np.any(values), f"gradient {index} is not zero after zero_grad(): set grad[...] = 0 in place "
-               "(rebinding a name leaves the model's array untouched)", case)
+        expect(
+            not np.any(values),
+            f"gradient {index} is not zero after zero_grad(): set grad[...] = 0 in place "
+            "(rebinding a name leaves the model's array untouched)",
+            case,
+        )

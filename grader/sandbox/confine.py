@@ -39,8 +39,11 @@ class ConfinementError(OSError):
 
 
 class RulesetAttr(ctypes.Structure):
-    _fields_ = [("handled_access_fs", ctypes.c_uint64), ("handled_access_net", ctypes.c_uint64),
-                ("scoped", ctypes.c_uint64)]
+    _fields_ = [
+        ("handled_access_fs", ctypes.c_uint64),
+        ("handled_access_net", ctypes.c_uint64),
+        ("scoped", ctypes.c_uint64),
+    ]
 
 
 class PathBeneathAttr(ctypes.Structure):
@@ -67,7 +70,9 @@ def _check(result: int, what: str) -> int:
 
 def landlock_abi() -> int:
     """The kernel's Landlock ABI version; 0 when Landlock is absent, disabled or forbidden."""
-    result = _libc().syscall(SYS_LANDLOCK_CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(CREATE_RULESET_VERSION))
+    result = _libc().syscall(
+        SYS_LANDLOCK_CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(CREATE_RULESET_VERSION)
+    )
     return max(int(result), 0)
 
 
@@ -92,8 +97,16 @@ def _add_path(libc: ctypes.CDLL, ruleset: int, path: str, access: int) -> None:
         if not os.path.isdir(path):
             access &= FILE_RIGHTS
         rule = PathBeneathAttr(allowed_access=access, parent_fd=fd)
-        _check(libc.syscall(SYS_LANDLOCK_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(RULE_PATH_BENEATH),
-                            ctypes.byref(rule), ctypes.c_uint32(0)), f"landlock_add_rule({path})")
+        _check(
+            libc.syscall(
+                SYS_LANDLOCK_ADD_RULE,
+                ctypes.c_int(ruleset),
+                ctypes.c_int(RULE_PATH_BENEATH),
+                ctypes.byref(rule),
+                ctypes.c_uint32(0),
+            ),
+            f"landlock_add_rule({path})",
+        )
     finally:
         os.close(fd)
 
@@ -106,20 +119,26 @@ def restrict_files(read: Iterable[str], write: Iterable[str], files: Iterable[st
         raise ConfinementError(errno.ENOSYS, "Landlock is not available in this kernel")
     libc = _libc()
     handled = handled_fs(abi)
-    attr = RulesetAttr(handled_access_fs=handled,
-                       handled_access_net=NET_BIND_TCP | NET_CONNECT_TCP if abi >= 4 else 0,
-                       scoped=SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL if abi >= 6 else 0)
+    attr = RulesetAttr(
+        handled_access_fs=handled,
+        handled_access_net=NET_BIND_TCP | NET_CONNECT_TCP if abi >= 4 else 0,
+        scoped=SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL if abi >= 6 else 0,
+    )
     size = 8 if abi < 4 else (16 if abi < 6 else 24)
-    ruleset = _check(libc.syscall(SYS_LANDLOCK_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size),
-                                  ctypes.c_uint32(0)), "landlock_create_ruleset")
+    ruleset = _check(
+        libc.syscall(SYS_LANDLOCK_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0)),
+        "landlock_create_ruleset",
+    )
     try:
         for path in read:
             _add_path(libc, ruleset, path, FS_EXECUTE | FS_READ_FILE | FS_READ_DIR)
         for path in list(write) + list(files):
             _add_path(libc, ruleset, path, handled)
         _check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)")
-        _check(libc.syscall(SYS_LANDLOCK_RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0)),
-               "landlock_restrict_self")
+        _check(
+            libc.syscall(SYS_LANDLOCK_RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0)),
+            "landlock_restrict_self",
+        )
     finally:
         os.close(ruleset)
     return abi

@@ -1,14 +1,14 @@
 """What can go wrong when the grader calls into a submission. Each error has a kind for the report.
 
-    exception  the submitted code raised (type, message, traceback cut to its own files)
-    memory     the submitted code ran out of memory (MemoryError under the address-space cap)
-    timeout    one call ran past the per-call limit; the worker was killed
-    crash      the worker died (exit code or signal); it is replaced for the next call
-    budget     the submission used up its total time; no further calls are made
-    protocol   the worker sent something that is not a valid reply; it was killed
-    stale      an object from a worker that has since been replaced
-    not-run    not called: the same method timed out or killed its worker on an earlier case
-    missing    a required name the submission does not define
+exception  the submitted code raised (type, message, traceback cut to its own files)
+memory     the submitted code ran out of memory (MemoryError under the address-space cap)
+timeout    one call ran past the per-call limit; the worker was killed
+crash      the worker died (exit code or signal); it is replaced for the next call
+budget     the submission used up its total time; no further calls are made
+protocol   the worker sent something that is not a valid reply; it was killed
+stale      an object from a worker that has since been replaced
+not-run    not called: the same method timed out or killed its worker on an earlier case
+missing    a required name the submission does not define
 """
 
 

@@ -50,8 +50,9 @@ class Recorder:
             frame = frame.f_back
         return None
 
-    def record(self, frame: FrameType | None, module: object, fromlist: Iterable[object] | None = (),
-               level: int = 0) -> None:
+    def record(
+        self, frame: FrameType | None, module: object, fromlist: Iterable[object] | None = (), level: int = 0
+    ) -> None:
         try:
             where = self.origin(frame)
             if where is None or len(self.records) >= MAX_RECORDS or not isinstance(module, str):
@@ -66,8 +67,9 @@ class Recorder:
             key = (file, line, module, tuple(names), level)
             if key not in self.seen:
                 self.seen.add(key)
-                self.records.append({"module": module, "fromlist": names, "level": level, "file": file,
-                                     "cell": cell, "line": line})
+                self.records.append(
+                    {"module": module, "fromlist": names, "level": level, "file": file, "cell": cell, "line": line}
+                )
         except Exception:  # noqa: BLE001 - recording must never change what the import does
             pass
 
@@ -101,9 +103,13 @@ def watching(root: str) -> Iterator[list[dict[str, Any]]]:
     recorder = Recorder(root)
     original_import, original_import_module = builtins.__import__, importlib.import_module
 
-    def guarded_import(name: str, globals: Mapping[str, object] | None = None,
-                       locals: Mapping[str, object] | None = None, fromlist: Sequence[str] | None = (),
-                       level: int = 0) -> ModuleType:
+    def guarded_import(
+        name: str,
+        globals: Mapping[str, object] | None = None,
+        locals: Mapping[str, object] | None = None,
+        fromlist: Sequence[str] | None = (),
+        level: int = 0,
+    ) -> ModuleType:
         recorder.record(sys._getframe(1), name, fromlist, level)
         return original_import(name, globals, locals, fromlist, level)
 

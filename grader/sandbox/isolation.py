@@ -25,10 +25,12 @@ from .errors import SandboxUnavailable
 from .landlock_tier import landlock_problem
 
 TIERS = ("bubblewrap", "landlock", "none")
-CHOICES = ("auto",) + TIERS
+CHOICES = ("auto", *TIERS)
 IN_SANDBOX = Path("/sandbox")
-INSTALL_HINTS = {"bubblewrap": "install it (apt-get install bubblewrap)",
-                 "landlock": "it needs Linux 5.13+ with Landlock and libseccomp (apt-get install libseccomp2)"}
+INSTALL_HINTS = {
+    "bubblewrap": "install it (apt-get install bubblewrap)",
+    "landlock": "it needs Linux 5.13+ with Landlock and libseccomp (apt-get install libseccomp2)",
+}
 
 
 class SandboxWarning(UserWarning):
@@ -41,8 +43,12 @@ def bubblewrap_problem() -> "str | None":
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         return "bubblewrap (bwrap) is not installed"
-    trial = subprocess.run([bwrap, "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "true"],
-                           capture_output=True, text=True, timeout=30)
+    trial = subprocess.run(
+        [bwrap, "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "true"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     if trial.returncode != 0:
         last = (trial.stderr.strip().splitlines() or [f"exit code {trial.returncode}"])[-1]
         return f"bubblewrap cannot create a sandbox here: {last}"
@@ -72,16 +78,29 @@ def choose_mode(requested: str) -> str:
         if problem is None:
             return tier
         problems.append(problem)
-    warnings.warn(SandboxWarning(f"{'; '.join(problems)}: submissions run WITHOUT a sandbox, with process limits "
-                                 "only (they can read the grader's files); install bubblewrap, or allow Landlock"),
-                  stacklevel=3)
+    warnings.warn(
+        SandboxWarning(
+            f"{'; '.join(problems)}: submissions run WITHOUT a sandbox, with process limits "
+            "only (they can read the grader's files); install bubblewrap, or allow Landlock"
+        ),
+        stacklevel=3,
+    )
     return "none"
 
 
 def bubblewrap_command(runtime: Path, work: Path, numpy_paths: Iterable[tuple[str, Path]]) -> list[str]:
     """bwrap arguments: the interpreter and system paths read-only, the submission copy writable."""
-    args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-            "--ro-bind", "/usr", "/usr"]
+    args = [
+        "bwrap",
+        "--unshare-all",
+        "--die-with-parent",
+        "--new-session",
+        "--cap-drop",
+        "ALL",
+        "--ro-bind",
+        "/usr",
+        "/usr",
+    ]
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(top):
             args += ["--symlink", os.readlink(top), top]
@@ -98,6 +117,20 @@ def bubblewrap_command(runtime: Path, work: Path, numpy_paths: Iterable[tuple[st
     args += ["--ro-bind", str(runtime / "_torcino_sandbox"), str(IN_SANDBOX / "runtime" / "_torcino_sandbox")]
     for name, path in numpy_paths:
         args += ["--ro-bind", str(path), str(IN_SANDBOX / "site" / name)]
-    args += ["--bind", str(work), str(IN_SANDBOX / "submission"), "--proc", "/proc", "--dev", "/dev",
-             "--tmpfs", "/tmp", "--remount-ro", "/", "--chdir", str(IN_SANDBOX / "submission"), "--"]
+    args += [
+        "--bind",
+        str(work),
+        str(IN_SANDBOX / "submission"),
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--tmpfs",
+        "/tmp",
+        "--remount-ro",
+        "/",
+        "--chdir",
+        str(IN_SANDBOX / "submission"),
+        "--",
+    ]
     return args

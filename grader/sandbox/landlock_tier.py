@@ -33,19 +33,68 @@ SYSTEM_TREES = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 SYSTEM_FILES = ("/etc/ld.so.cache",)
 DEVICES = ("/dev/null", "/dev/zero", "/dev/urandom")
 SECCOMP_FILE = "seccomp.bpf"
-CLONE_NEW = {"CLONE_NEWNS": 0x00020000, "CLONE_NEWCGROUP": 0x02000000, "CLONE_NEWUTS": 0x04000000,
-             "CLONE_NEWIPC": 0x08000000, "CLONE_NEWUSER": 0x10000000, "CLONE_NEWPID": 0x20000000,
-             "CLONE_NEWNET": 0x40000000}
+CLONE_NEW = {
+    "CLONE_NEWNS": 0x00020000,
+    "CLONE_NEWCGROUP": 0x02000000,
+    "CLONE_NEWUTS": 0x04000000,
+    "CLONE_NEWIPC": 0x08000000,
+    "CLONE_NEWUSER": 0x10000000,
+    "CLONE_NEWPID": 0x20000000,
+    "CLONE_NEWNET": 0x40000000,
+}
 AF_UNIX = 1
 DENIED = (  # EPERM: what a worker never needs
-    "ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_getfd",
-    "unshare", "setns", "mount", "umount2", "pivot_root", "chroot", "open_tree", "move_mount", "fsopen",
-    "fsconfig", "fsmount", "fspick", "mount_setattr",
-    "add_key", "request_key", "keyctl",
-    "bpf", "perf_event_open", "userfaultfd", "io_uring_setup", "io_uring_enter", "io_uring_register",
-    "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module", "reboot", "swapon",
-    "swapoff", "acct", "quotactl", "syslog", "iopl", "ioperm", "open_by_handle_at", "name_to_handle_at",
-    "fanotify_init", "personality", "uselib", "vhangup", "connect", "bind", "listen", "accept", "accept4",
+    "ptrace",
+    "process_vm_readv",
+    "process_vm_writev",
+    "kcmp",
+    "pidfd_getfd",
+    "unshare",
+    "setns",
+    "mount",
+    "umount2",
+    "pivot_root",
+    "chroot",
+    "open_tree",
+    "move_mount",
+    "fsopen",
+    "fsconfig",
+    "fsmount",
+    "fspick",
+    "mount_setattr",
+    "add_key",
+    "request_key",
+    "keyctl",
+    "bpf",
+    "perf_event_open",
+    "userfaultfd",
+    "io_uring_setup",
+    "io_uring_enter",
+    "io_uring_register",
+    "kexec_load",
+    "kexec_file_load",
+    "init_module",
+    "finit_module",
+    "delete_module",
+    "reboot",
+    "swapon",
+    "swapoff",
+    "acct",
+    "quotactl",
+    "syslog",
+    "iopl",
+    "ioperm",
+    "open_by_handle_at",
+    "name_to_handle_at",
+    "fanotify_init",
+    "personality",
+    "uselib",
+    "vhangup",
+    "connect",
+    "bind",
+    "listen",
+    "accept",
+    "accept4",
 )
 
 
@@ -58,6 +107,7 @@ def seccomp_program() -> bytes:
     """The worker's seccomp filter as raw BPF (bytes), compiled by libseccomp for this machine."""
     try:
         import pyseccomp as seccomp
+
         rules = seccomp.SyscallFilter(seccomp.ALLOW)
     except (ImportError, OSError, RuntimeError) as error:
         raise TierUnavailable(f"libseccomp cannot be used ({error}); apt-get install libseccomp2") from None
@@ -68,7 +118,9 @@ def seccomp_program() -> bytes:
         rules.add_rule(seccomp.ERRNO(errno.EAFNOSUPPORT), name, seccomp.Arg(0, seccomp.NE, AF_UNIX))
     for flag in CLONE_NEW.values():
         rules.add_rule(deny, "clone", seccomp.Arg(0, seccomp.MASKED_EQ, flag, flag))
-    rules.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")  # its flags are out of a filter's reach: libc falls back to clone
+    rules.add_rule(
+        seccomp.ERRNO(errno.ENOSYS), "clone3"
+    )  # its flags are out of a filter's reach: libc falls back to clone
     with tempfile.TemporaryFile() as out:
         rules.export_bpf(out)
         out.seek(0)
@@ -107,6 +159,7 @@ def granted(real: str, alias: str, hidden: set[str]) -> list[str]:
 def numpy_trees() -> list[Path]:
     """numpy's package directory and its bundled libraries (numpy.libs), when present."""
     import numpy
+
     package = Path(numpy.__file__).resolve().parent
     return [package] + ([package.parent / "numpy.libs"] if (package.parent / "numpy.libs").is_dir() else [])
 
@@ -143,8 +196,11 @@ class Launch:
                 self.read += granted(os.path.realpath(tree), tree, hidden)
         self.read += [path for path in SYSTEM_FILES if os.path.exists(path)]
         version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
-        relative = f"bin/{version}" if os.path.exists(os.path.join(prefix, "bin", version)) else \
-            os.path.relpath(os.path.realpath(sys.executable), prefix)
+        relative = (
+            f"bin/{version}"
+            if os.path.exists(os.path.join(prefix, "bin", version))
+            else os.path.relpath(os.path.realpath(sys.executable), prefix)
+        )
         self.python = f"{via['prefix']}/{relative}"
         self.env = {"PYTHONHOME": via["prefix"], "LD_LIBRARY_PATH": f"{via['prefix']}/lib", "PYTHONSAFEPATH": "1"}
         self.user = UNPRIVILEGED if os.geteuid() == 0 else None
@@ -180,8 +236,10 @@ def hand_over(top: Path, runtime: Path, work: Path) -> None:
             os.chown(os.path.join(directory, name), UNPRIVILEGED, UNPRIVILEGED)
 
 
-PROBE = ("import json, sys; from _torcino_sandbox import confine; confine.apply(json.loads(sys.argv[1]))\n"
-         "try:\n    open(sys.argv[2]).read()\nexcept PermissionError:\n    print('confined')\n")
+PROBE = (
+    "import json, sys; from _torcino_sandbox import confine; confine.apply(json.loads(sys.argv[1]))\n"
+    "try:\n    open(sys.argv[2]).read()\nexcept PermissionError:\n    print('confined')\n"
+)
 
 
 @lru_cache(maxsize=1)
@@ -205,10 +263,23 @@ def landlock_problem() -> "str | None":
         launch = Launch(top / "runtime")
         hand_over(top, top / "runtime", top / "work")
         try:
-            trial = subprocess.run([launch.python, "-s", "-S", "-c", f"import sys; sys.path[:0] = {launch.paths!r}\n" + PROBE,
-                                    json.dumps(launch.confinement(top / "work")), str(top / "secret")],
-                                   capture_output=True, text=True, timeout=60, env={"PATH": "/usr/bin:/bin", **launch.env},
-                                   cwd=top / "work", **launch.popen_arguments())
+            trial = subprocess.run(
+                [
+                    launch.python,
+                    "-s",
+                    "-S",
+                    "-c",
+                    f"import sys; sys.path[:0] = {launch.paths!r}\n" + PROBE,
+                    json.dumps(launch.confinement(top / "work")),
+                    str(top / "secret"),
+                ],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                env={"PATH": "/usr/bin:/bin", **launch.env},
+                cwd=top / "work",
+                **launch.popen_arguments(),
+            )
         except (OSError, subprocess.SubprocessError) as error:
             return f"a confined worker cannot be started here: {error}"
         finally:

@@ -49,8 +49,11 @@ def is_definition(statement: ast.stmt) -> bool:
         return True
     if isinstance(statement, (ast.Assign, ast.AnnAssign)):
         targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
-        return (statement.value is not None and _is_simple_value(statement.value)
-                and all(isinstance(t, ast.Name) for t in targets))
+        return (
+            statement.value is not None
+            and _is_simple_value(statement.value)
+            and all(isinstance(t, ast.Name) for t in targets)
+        )
     return isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)  # docstrings
 
 
@@ -67,7 +70,7 @@ def run_definitions(tree: ast.Module, namespace: dict[str, Any], filename: str) 
         code = compile(ast.Module(body=[statement], type_ignores=[]), filename, "exec")
         try:
             exec(code, namespace)
-        except BaseException as error:  # noqa: BLE001 - student code may raise anything, even SystemExit
+        except BaseException as error:
             if isinstance(error, KeyboardInterrupt):
                 raise
             dropped.append((statement.lineno, f"failed: {type(error).__name__}: {error}"))
@@ -118,12 +121,15 @@ class FallbackLoader(importlib.machinery.SourceFileLoader):
             return
         try:
             exec(compile(tree, path, "exec"), module.__dict__)
-        except BaseException as error:  # noqa: BLE001 - student code may raise anything, even SystemExit
+        except BaseException as error:
             if isinstance(error, KeyboardInterrupt):
                 raise
-            self.notes.add("definitions-only", path,
-                           f"top-level code raised {type(error).__name__}: {error}; ran its definitions only",
-                           line=_student_line(error, path))
+            self.notes.add(
+                "definitions-only",
+                path,
+                f"top-level code raised {type(error).__name__}: {error}; ran its definitions only",
+                line=_student_line(error, path),
+            )
             self._run_definitions(tree, module, path, note_skipped=False)
 
     def _run_definitions(self, tree: ast.Module, module: ModuleType, path: str, note_skipped: bool) -> None:
@@ -131,8 +137,12 @@ class FallbackLoader(importlib.machinery.SourceFileLoader):
         dropped = run_definitions(tree, module.__dict__, path)
         skipped = [str(line) for line, message in dropped if message == NOT_A_DEFINITION]
         if skipped and note_skipped:
-            self.notes.add("definitions-only", path, f"ran definitions only: skipped {len(skipped)} other "
-                           f"statement(s), at line(s) {', '.join(skipped[:12])}{' ...' if len(skipped) > 12 else ''}")
+            self.notes.add(
+                "definitions-only",
+                path,
+                f"ran definitions only: skipped {len(skipped)} other "
+                f"statement(s), at line(s) {', '.join(skipped[:12])}{' ...' if len(skipped) > 12 else ''}",
+            )
         for line, message in dropped:
             if message != NOT_A_DEFINITION:
                 self.notes.add("definitions-only", path, f"definition {message}", line=line)
@@ -149,8 +159,9 @@ class SubmissionFinder(importlib.abc.MetaPathFinder):
     def __init__(self, root: str | Path) -> None:
         self.root = os.path.realpath(root)
 
-    def find_spec(self, name: str, path: Sequence[str] | None = None,
-                  target: ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
+    def find_spec(
+        self, name: str, path: Sequence[str] | None = None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
         directories = [self.root] if path is None else [d for d in path if self._inside(d)]
         for directory in directories:
             finder = importlib.machinery.FileFinder(directory, (FallbackLoader, [".py"]))
@@ -183,16 +194,22 @@ def notebook_to_module(notebook_path: Path, notes: Notes) -> str:
         try:
             tree = ast.parse(code)
         except SyntaxError as error:
-            notes.add("skipped-cell", notebook_path, f"cell {number} skipped: syntax error at line {error.lineno}: "
-                      f"{error.msg}")
+            notes.add(
+                "skipped-cell",
+                notebook_path,
+                f"cell {number} skipped: syntax error at line {error.lineno}: {error.msg}",
+            )
             continue
         definitions = [s for s in tree.body if is_definition(s)]
         skipped = [s for s in tree.body if not is_definition(s)]
         if skipped:
             first = (ast.get_source_segment(code, skipped[0]) or "").splitlines()[0][:80]
-            notes.add("skipped-cell", notebook_path,
-                      f"cell {number}: skipped {len(skipped)} statement(s) that are not definitions, "
-                      f"from line {skipped[0].lineno}: {first}")
+            notes.add(
+                "skipped-cell",
+                notebook_path,
+                f"cell {number}: skipped {len(skipped)} statement(s) that are not definitions, "
+                f"from line {skipped[0].lineno}: {first}",
+            )
         if definitions:
             kept.append(f"# cell {number}\n" + ast.unparse(ast.Module(body=definitions, type_ignores=[])))
     return "\n\n".join(kept) + "\n"
@@ -202,7 +219,7 @@ def submission_modules(root: str | Path) -> tuple[list[str], list[str]]:
     """(package names, top-level module names) directly under root, in a stable order."""
     packages, modules = [], []
     for entry in sorted(Path(root).iterdir()):
-        if entry.name.startswith((".", "_")) and entry.name != "__init__.py" or entry.name in SKIPPED_DIRECTORIES:
+        if (entry.name.startswith((".", "_")) and entry.name != "__init__.py") or entry.name in SKIPPED_DIRECTORIES:
             continue
         if entry.is_dir() and (entry / "__init__.py").exists() and entry.name.isidentifier():
             packages.append(entry.name)
@@ -211,8 +228,9 @@ def submission_modules(root: str | Path) -> tuple[list[str], list[str]]:
     return packages, modules
 
 
-def load_submission(root: str | Path, names: Sequence[str],
-                    definitions_only: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
+def load_submission(
+    root: str | Path, names: Sequence[str], definitions_only: bool = False
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Import the submission at root and resolve names; returns (namespace, report).
 
     namespace maps each found name to its object; report is JSON-able:
@@ -259,7 +277,7 @@ def _import(module_name: str, notes: Notes) -> ModuleType | None:
         return importlib.import_module(module_name)
     except SubmissionSyntaxError:
         return None  # noted with file and line by FallbackLoader
-    except BaseException as error:  # noqa: BLE001
+    except BaseException as error:
         if isinstance(error, KeyboardInterrupt):
             raise
         notes.add("import-error", module_name.replace(".", "/"), f"{type(error).__name__}: {error}")

@@ -16,8 +16,18 @@ from pathlib import Path, PurePosixPath
 
 MAX_TOTAL_BYTES = 50 << 20
 MAX_FILES = 2000
-IGNORED_NAMES = {".git", ".venv", "venv", "__pycache__", ".ipynb_checkpoints", "__MACOSX", ".DS_Store",
-                 "node_modules", ".pytest_cache", ".mypy_cache"}
+IGNORED_NAMES = {
+    ".git",
+    ".venv",
+    "venv",
+    "__pycache__",
+    ".ipynb_checkpoints",
+    "__MACOSX",
+    ".DS_Store",
+    "node_modules",
+    ".pytest_cache",
+    ".mypy_cache",
+}
 SUBMISSION_SUFFIXES = {".py", ".ipynb", ".zip"}
 
 
@@ -42,8 +52,12 @@ class Prepared:
     notes: list[str] = field(default_factory=list)
 
 
-SPECIAL_KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a character device",
-                 stat.S_IFBLK: "a block device"}
+SPECIAL_KINDS = {
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+}
 
 
 def path_problem(path: str | Path, kinds: Sequence[str] = ("file", "directory")) -> "str | None":
@@ -87,8 +101,9 @@ def prepare(submission: str | Path, destination: str | Path) -> Prepared:
     else:
         raise SubmissionError(f"{source}: expected a .py, .ipynb or .zip file, or a directory")
     root = _descend_single_folder(destination)
-    return Prepared(name=source.stem if source.is_file() else source.name, root=root,
-                    kind=_kind(root), sha256=digest, notes=notes)
+    return Prepared(
+        name=source.stem if source.is_file() else source.name, root=root, kind=_kind(root), sha256=digest, notes=notes
+    )
 
 
 def _kind(root: Path) -> str:

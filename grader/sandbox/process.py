@@ -1,6 +1,7 @@
 """One worker process: its runtime directory, its command line in each isolation tier, its pipes
 and the drain of its raw output (runner.Sandbox drives it)."""
 
+import contextlib
 import json
 import os
 import shutil
@@ -22,8 +23,10 @@ if TYPE_CHECKING:
     from .runner import Limits
 
 GRADER = Path(__file__).resolve().parent.parent
-WORKER_FILES = {name: Path(__file__).with_name(name)
-                for name in ("__init__.py", "wire.py", "loader.py", "worker.py", "confine.py", "import_guard.py")}
+WORKER_FILES = {
+    name: Path(__file__).with_name(name)
+    for name in ("__init__.py", "wire.py", "loader.py", "worker.py", "confine.py", "import_guard.py")
+}
 WORKER_FILES["lenet.py"] = GRADER / "lenet.py"  # the training loop, run next to the submission's classes
 WORKER_FILES["probes.py"] = GRADER / "probes.py"  # trusted stand-ins for the sequential and sgd checks
 BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
@@ -52,8 +55,14 @@ def build_runtime(directory: str | Path) -> Path:
 
 def worker_environment(home: str | Path, tmpdir: str | Path = "/tmp") -> dict[str, str]:
     """A scrubbed environment: no variables of the grader's, single-threaded BLAS."""
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
-           "PYTHONHASHSEED": "0", "TMPDIR": str(tmpdir)}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0",
+        "TMPDIR": str(tmpdir),
+    }
     env.update(dict.fromkeys(BLAS_THREADS, "1"))
     return env
 
@@ -63,8 +72,7 @@ def python_executable() -> str:
     return os.path.realpath(sys.executable)
 
 
-BOOT = ("import sys; sys.path[:0] = {paths!r}; "
-        "from _torcino_sandbox.worker import main; main()")
+BOOT = "import sys; sys.path[:0] = {paths!r}; from _torcino_sandbox.worker import main; main()"
 
 
 class OutputDrain(threading.Thread):
@@ -78,7 +86,7 @@ class OutputDrain(threading.Thread):
         with open(self.fd, "rb", buffering=0) as pipe:
             while chunk := pipe.read(1 << 16):
                 room = self.cap - len(self.kept)
-                self.kept += chunk[:max(room, 0)]
+                self.kept += chunk[: max(room, 0)]
                 self.dropped += max(0, len(chunk) - max(room, 0))
 
     def text(self) -> str:
@@ -96,9 +104,13 @@ class WorkerProcess:
         output_read, output_write = os.pipe()
         for fd in (self.request_write, reply_write):
             wire.enlarge_pipe(fd)
-        config: dict[str, Any] = {"request_fd": request_read, "reply_fd": reply_write,
-                                  "memory_bytes": limits.memory_bytes, "output_chars": limits.output_bytes,
-                                  "file_bytes": limits.file_bytes}
+        config: dict[str, Any] = {
+            "request_fd": request_read,
+            "reply_fd": reply_write,
+            "memory_bytes": limits.memory_bytes,
+            "output_chars": limits.output_bytes,
+            "file_bytes": limits.file_bytes,
+        }
         extra: dict[str, Any] = {}
         flags, env_extra = ["-I", "-S"], {}
         python = python_executable()
@@ -113,21 +125,29 @@ class WorkerProcess:
             extra, env_extra = launch.popen_arguments(), {**launch.env, "TMPDIR": str(work)}  # /tmp is not writable
         else:
             prefix, paths, home = [], [str(runtime), str(runtime / "site")], work
-        command = prefix + [python, *flags, "-c", BOOT.format(paths=paths), json.dumps(config)]
-        extra["pass_fds"] = (request_read, reply_write) + extra.get("pass_fds", ())
+        command = [*prefix, python, *flags, "-c", BOOT.format(paths=paths), json.dumps(config)]
+        extra["pass_fds"] = (request_read, reply_write, *extra.get("pass_fds", ()))
         self.started = time.monotonic()
         try:
-            self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=output_write, stderr=output_write,
-                                            env={**worker_environment(home), **env_extra}, cwd=work,
-                                            start_new_session=True, **extra)
+            self.process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=output_write,
+                stderr=output_write,
+                env={**worker_environment(home), **env_extra},
+                cwd=work,
+                start_new_session=True,
+                **extra,
+            )
         finally:
             for fd in (request_read, reply_write, output_write):
                 os.close(fd)
         self.drain = OutputDrain(output_read, limits.output_bytes)
         self.drain.start()
 
-    def request(self, header: dict[str, Any], arrays: list[np.ndarray],
-                seconds: float) -> tuple[dict[str, Any], list[np.ndarray]]:
+    def request(
+        self, header: dict[str, Any], arrays: list[np.ndarray], seconds: float
+    ) -> tuple[dict[str, Any], list[np.ndarray]]:
         """Send one request; (reply header, arrays). Raises wire errors: ChannelClosed when the worker is
         gone (a failed write included), ReadTimeout past the deadline, ProtocolError for a bad reply."""
         try:
@@ -139,16 +159,12 @@ class WorkerProcess:
     def kill(self) -> None:
         """Kill the worker and everything it started; wait for it."""
         if self.process.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         self.process.wait()
         for fd in (self.request_write, self.reply_read):
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
         self.drain.join(timeout=5)
 
     def exit_description(self) -> str:
@@ -161,5 +177,9 @@ class WorkerProcess:
         if self.mode == "bubblewrap" and code > 128:  # bwrap reports a child killed by a signal as 128 + signal
             code = -(code - 128)
         if code < 0:
-            return f"signal {-code} ({signal.Signals(-code).name})" if -code in signal.valid_signals() else f"signal {-code}"
+            return (
+                f"signal {-code} ({signal.Signals(-code).name})"
+                if -code in signal.valid_signals()
+                else f"signal {-code}"
+            )
         return f"exit code {code}"

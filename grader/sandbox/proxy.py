@@ -20,15 +20,19 @@ if TYPE_CHECKING:
 class RemoteObject:
     """An object living in the worker, referred to by its handle."""
 
-    __slots__ = ("_sandbox", "_handle", "_type", "_generation")
+    __slots__ = ("_generation", "_handle", "_sandbox", "_type")
     _sandbox: "Sandbox"
     _handle: int
     _type: str
     _generation: int
 
     def __init__(self, sandbox: "Sandbox", handle: int, type_name: str, generation: int) -> None:
-        for name, value in (("_sandbox", sandbox), ("_handle", handle), ("_type", type_name),
-                            ("_generation", generation)):
+        for name, value in (
+            ("_sandbox", sandbox),
+            ("_handle", handle),
+            ("_type", type_name),
+            ("_generation", generation),
+        ):
             object.__setattr__(self, name, value)
 
     def __getattr__(self, name: str) -> Any:
@@ -48,8 +52,9 @@ class RemoteObject:
         self._sandbox.request("setattr", f"setting {self._type}.{name}", target=self, name=name, value=value)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._sandbox.request("call", f"{self._type}.__call__", target=self, method="__call__",
-                                     args=args, kwargs=kwargs)
+        return self._sandbox.request(
+            "call", f"{self._type}.__call__", target=self, method="__call__", args=args, kwargs=kwargs
+        )
 
     def __repr__(self) -> str:
         return f"<{self._type} #{self._handle} in the sandbox>"
@@ -63,8 +68,9 @@ class RemoteMethod:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         owner = self.owner
-        return owner._sandbox.request("call", f"{owner._type}.{self.name}", target=owner, method=self.name,
-                                      args=args, kwargs=kwargs)
+        return owner._sandbox.request(
+            "call", f"{owner._type}.{self.name}", target=owner, method=self.name, args=args, kwargs=kwargs
+        )
 
 
 class RemoteClass:

@@ -67,8 +67,9 @@ class Sandbox:
     submission printed, per call). Use as a context manager, or call start() and close().
     """
 
-    def __init__(self, submission: str | Path, limits: Limits = Limits(),
-                 names: Iterable[str] = REQUIRED_NAMES) -> None:
+    def __init__(
+        self, submission: str | Path, limits: Limits = Limits(), names: Iterable[str] = REQUIRED_NAMES
+    ) -> None:
         self.submission, self.limits, self.names = submission, limits, tuple(names)
         self.worker: WorkerProcess | None = None
         self.methods: set[tuple[str, str]] = set()  # (class name, attribute) pairs known to be methods, for the proxies
@@ -125,22 +126,39 @@ class Sandbox:
         self.worker = WorkerProcess(self.mode, self.runtime, work, self.limits, self.launch)
         root = str(IN_SANDBOX / "submission") if self.mode == "bubblewrap" else str(work)
         try:
-            report = self._request("load", "loading the submission",
-                                   {"root": root, "names": list(self.names), "definitions_only": self.definitions_only})
+            report = self._request(
+                "load",
+                "loading the submission",
+                {"root": root, "names": list(self.names), "definitions_only": self.definitions_only},
+            )
         except (CallTimeout, WorkerCrashed, BadReply) as error:
             if self.definitions_only:
-                self.load_notes.append({"kind": "load-failed", "file": "", "line": None,
-                                        "message": f"the submission could not be loaded even with definitions only: {error.detail}"})
+                self.load_notes.append(
+                    {
+                        "kind": "load-failed",
+                        "file": "",
+                        "line": None,
+                        "message": f"the submission could not be loaded even with definitions only: {error.detail}",
+                    }
+                )
                 self.load_report = {"found": {}, "missing": list(self.names), "notes": self.load_notes}
                 return
-            self.load_notes.append({"kind": "definitions-only", "file": "", "line": None,
-                                    "message": f"loading ran its top-level code and failed ({error.detail}); "
-                                               "loaded definitions only"})
+            self.load_notes.append(
+                {
+                    "kind": "definitions-only",
+                    "file": "",
+                    "line": None,
+                    "message": f"loading ran its top-level code and failed ({error.detail}); loaded definitions only",
+                }
+            )
             self.definitions_only = True
             return self._spawn()
         except SubmissionRaised as error:  # the loader itself failed: report, grade nothing
-            report = {"found": {}, "missing": list(self.names),
-                      "notes": [{"kind": "load-failed", "file": "", "line": None, "message": str(error)}]}
+            report = {
+                "found": {},
+                "missing": list(self.names),
+                "notes": [{"kind": "load-failed", "file": "", "line": None, "message": str(error)}],
+            }
         self.load_report = {**report, "notes": self.load_notes + report["notes"]}
 
     def _ensure_worker(self) -> None:
@@ -172,7 +190,7 @@ class Sandbox:
         except wire.ReadTimeout:
             self._retire()
             self._fail_fast(op, label, "timed out")
-            raise self._incident(CallTimeout(f"took longer than {seconds:g} s; stopped", label))
+            raise self._incident(CallTimeout(f"took longer than {seconds:g} s; stopped", label)) from None
         except wire.ChannelClosed:
             how = worker.exit_description()
             worker.drain.join(timeout=2)
@@ -180,10 +198,10 @@ class Sandbox:
             self._retire()
             self._fail_fast(op, label, f"killed its worker ({how})")
             detail = f"the worker died ({how})" + (f"; its last output: {output[-500:]}" if output.strip() else "")
-            raise self._incident(WorkerCrashed(detail, label))
+            raise self._incident(WorkerCrashed(detail, label)) from None
         except wire.ProtocolError as error:
             self._retire()
-            raise self._incident(BadReply(f"the worker sent an invalid reply ({error}); stopped", label))
+            raise self._incident(BadReply(f"the worker sent an invalid reply ({error}); stopped", label)) from None
         finally:
             self.elapsed += time.monotonic() - started
         return self._value(reply, reply_arrays, label)
@@ -197,8 +215,13 @@ class Sandbox:
         if "error" in reply:
             error = reply["error"] if isinstance(reply["error"], dict) else {}
             kind = OutOfMemory if error.get("memory") else SubmissionRaised
-            raise kind(str(error.get("type", "Error")), str(error.get("message", "")),
-                       str(error.get("traceback", "")), label, str(error.get("where", ""))[:200])
+            raise kind(
+                str(error.get("type", "Error")),
+                str(error.get("message", "")),
+                str(error.get("traceback", "")),
+                label,
+                str(error.get("where", ""))[:200],
+            )
         try:
             return from_wire(reply.get("value"), arrays, self)
         except (wire.ProtocolError, IndexError, KeyError, TypeError, ValueError) as error:
@@ -237,8 +260,9 @@ class Sandbox:
 
     def call_kept(self, remote: RemoteObject, method: str, *args: Any, **kwargs: Any) -> RemoteObject:
         """remote.method(*args, **kwargs), its result kept in the worker (a RemoteObject)."""
-        return self.request("call", f"{remote._type}.{method}", target=remote, method=method, args=args,
-                            kwargs=kwargs, keep=True)
+        return self.request(
+            "call", f"{remote._type}.{method}", target=remote, method=method, args=args, kwargs=kwargs, keep=True
+        )
 
     def getattr_kept(self, remote: RemoteObject, name: str) -> RemoteObject:
         """remote.name, kept in the worker (a RemoteObject), e.g. a layer's weight array itself."""
@@ -246,8 +270,9 @@ class Sandbox:
 
     def set_attributes(self, remote: RemoteObject, values: dict[str, Any]) -> None:
         """Set several attributes of a remote object in one request; values: {name: value}."""
-        return self.request("set_attributes", f"setting {', '.join(values)} of {remote._type}", target=remote,
-                            values=values)
+        return self.request(
+            "set_attributes", f"setting {', '.join(values)} of {remote._type}", target=remote, values=values
+        )
 
     def signature(self, remote: RemoteObject, method: str) -> list[dict[str, Any]]:
         """The parameters of remote.method (bound: without self), as the worker's inspect sees them."""
@@ -260,8 +285,12 @@ class Sandbox:
     def shell(self, name: str, **attributes: Any) -> RemoteObject:
         """An instance of the submission's class name made without running its code (no __init__),
         with these attributes: a RemoteObject."""
-        return self.request("shell", f"an empty {name} with {', '.join(attributes) or 'no attributes'}", name=name,
-                            attributes=attributes)
+        return self.request(
+            "shell",
+            f"an empty {name} with {', '.join(attributes) or 'no attributes'}",
+            name=name,
+            attributes=attributes,
+        )
 
     def getitem_kept(self, remote: RemoteObject, index: Any) -> RemoteObject:
         """remote[index], kept in the worker."""

@@ -74,7 +74,9 @@ def unpack(tree: Any, arrays: Sequence[np.ndarray], on_handle: Callable[[dict[st
 
 
 NPY_MAGIC = b"\x93NUMPY\x01\x00"
-NPY_HEADER = re.compile(r"\{'descr': '([<>|=][a-z]\d+)', 'fortran_order': (True|False), 'shape': \(((?:\d+, ?)*\d*)\), \}")
+NPY_HEADER = re.compile(
+    r"\{'descr': '([<>|=][a-z]\d+)', 'fortran_order': (True|False), 'shape': \(((?:\d+, ?)*\d*)\), \}"
+)
 
 
 def npy_parts(array: np.ndarray) -> tuple[bytes, memoryview | bytes]:
@@ -92,10 +94,10 @@ def npy_parts(array: np.ndarray) -> tuple[bytes, memoryview | bytes]:
 def from_npy(buffer: bytearray) -> np.ndarray:
     """The array held by .npy bytes (a bytearray, used in place). Only the plain headers that
     npy_parts and np.save write for numeric arrays are accepted: nothing is evaluated."""
-    if bytes(buffer[:len(NPY_MAGIC)]) != NPY_MAGIC or len(buffer) < 10:
+    if bytes(buffer[: len(NPY_MAGIC)]) != NPY_MAGIC or len(buffer) < 10:
         raise ProtocolError("malformed array: not a version 1.0 .npy header")
     (length,) = struct.unpack("<H", bytes(buffer[8:10]))
-    match = NPY_HEADER.fullmatch(bytes(buffer[10:10 + length]).decode("latin1").rstrip())
+    match = NPY_HEADER.fullmatch(bytes(buffer[10 : 10 + length]).decode("latin1").rstrip())
     if match is None:
         raise ProtocolError("malformed array: unexpected .npy header (object or structured arrays are refused)")
     descr, fortran_order, dims = match.groups()
@@ -142,6 +144,7 @@ def enlarge_pipe(fd: int, size: int = 1 << 20) -> None:
     """Ask Linux for a larger pipe buffer (fewer wake-ups per array); harmless where unsupported."""
     try:
         import fcntl
+
         fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), size)
     except (OSError, ImportError):
         pass

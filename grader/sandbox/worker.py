@@ -172,9 +172,15 @@ class Worker:
         if isinstance(target, str):
             target = self.namespace[target]
         parameters = inspect.signature(target if method is None else getattr(target, method)).parameters.values()
-        return [{"name": p.name, "kind": p.kind.name,
-                 "default": None if p.default is p.empty else repr(p.default)[:100],
-                 "has_default": p.default is not p.empty} for p in parameters]
+        return [
+            {
+                "name": p.name,
+                "kind": p.kind.name,
+                "default": None if p.default is p.empty else repr(p.default)[:100],
+                "has_default": p.default is not p.empty,
+            }
+            for p in parameters
+        ]
 
     def op_seed(self, seed: int) -> None:
         np.random.seed(seed)
@@ -227,7 +233,7 @@ CONTRACT_METHODS = ("__init__", "__call__", "forward", "backward", "parameters",
 
 
 def raised_in(error: BaseException, root: str) -> str:
-    """"Class.method" of the innermost frame of submitted code that is a method of the lesson's API
+    """ "Class.method" of the innermost frame of submitted code that is a method of the lesson's API
     (forward, backward, ...), or "" when the error did not come from one: what to blame."""
     where = ""
     for frame, _ in traceback.walk_tb(error.__traceback__):
@@ -242,8 +248,11 @@ def raised_in(error: BaseException, root: str) -> str:
 def describe_error(error: BaseException, root: str) -> dict[str, Any]:
     """The error as JSON: type, message, where it was raised and the traceback cut to the
     submission's own frames."""
-    frames = [frame for frame in traceback.extract_tb(error.__traceback__)
-              if os.path.realpath(frame.filename).startswith(root + os.sep)]
+    frames = [
+        frame
+        for frame in traceback.extract_tb(error.__traceback__)
+        if os.path.realpath(frame.filename).startswith(root + os.sep)
+    ]
     lines = traceback.format_list(frames) + traceback.format_exception_only(type(error), error)
     message = str(error)
     return {
@@ -277,7 +286,7 @@ def serve(worker: Worker, request_fd: int, reply_fd: int, output: CappedStream) 
             op = getattr(worker, f"op_{header['op']}")
             arguments = worker.from_wire(header["arguments"], arrays)
             reply["value"] = worker.to_wire(op(**arguments), out_arrays)
-        except BaseException as error:  # noqa: BLE001 - report anything submitted code raises
+        except BaseException as error:
             if isinstance(error, KeyboardInterrupt):
                 raise
             reply, out_arrays = {"error": describe_error(error, worker.root)}, []
@@ -286,7 +295,11 @@ def serve(worker: Worker, request_fd: int, reply_fd: int, output: CappedStream) 
         try:
             wire.write_frame(reply_fd, reply, out_arrays)
         except (ValueError, TypeError) as error:  # e.g. an object array cannot be sent without pickle
-            failure = {"error": describe_error(error, worker.root), "output": reply["output"], "dropped": reply["dropped"]}
+            failure = {
+                "error": describe_error(error, worker.root),
+                "output": reply["output"],
+                "dropped": reply["dropped"],
+            }
             wire.write_frame(reply_fd, failure)
 
 
@@ -295,6 +308,7 @@ def main() -> None:
     set_limits(config)
     if "confine" in config:  # the landlock tier: confine.py
         from . import confine
+
         confine.apply(config["confine"])
     output = CappedStream(config["output_chars"])
     sys.stdout = sys.stderr = output

@@ -30,8 +30,14 @@ class Conv2d:
     padding adds zeros.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int],
-                 stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | tuple[int, int],
+        stride: int | tuple[int, int] = 1,
+        padding: int | tuple[int, int] = 0,
+    ) -> None:
         raise NotImplementedError('Conv2d (earlier lesson): weight, bias and their gradient buffers')
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -60,8 +66,12 @@ class MaxPool2d:
     and PyTorch do); where windows overlap (stride < kernel) the routed gradients add up.
     """
 
-    def __init__(self, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None,
-                 padding: int | tuple[int, int] = 0) -> None:
+    def __init__(
+        self,
+        kernel_size: int | tuple[int, int],
+        stride: int | tuple[int, int] | None = None,
+        padding: int | tuple[int, int] = 0,
+    ) -> None:
         raise NotImplementedError("lesson 8, lab 'MaxPool2d': kernel_size, stride (None means kernel_size), padding, cache")
 
     def forward(self, x: np.ndarray) -> np.ndarray:

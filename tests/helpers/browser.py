@@ -42,10 +42,11 @@ def chromium_context() -> Iterator[BrowserContext]:
 @dataclass
 class Loaded:
     """A page loaded by `load`. The lists keep filling while the page lives (clicks, timers)."""
+
     page: Page
     screenshot: Path
-    requests: list[str] = field(default_factory=list)        # URLs the page asked for, its own excepted
-    console: list[str] = field(default_factory=list)         # console messages and uncaught errors
+    requests: list[str] = field(default_factory=list)  # URLs the page asked for, its own excepted
+    console: list[str] = field(default_factory=list)  # console messages and uncaught errors
     csp_violations: list[str] = field(default_factory=list)  # "<directive> blocked <URI or 'inline'>"
 
     @property
@@ -96,4 +97,6 @@ def assert_quiet(loaded: Loaded) -> None:
     assert loaded.requests == [], f"{name} made requests: {loaded.requests}"
     assert loaded.console == [], f"{name} logged to the console:\n" + "\n".join(loaded.console)
     assert loaded.csp_violations == [], f"{name} broke its Content-Security-Policy: {loaded.csp_violations}"
-    assert not is_blank(loaded.screenshot), f"{loaded.screenshot} is blank ({drawn_fraction(loaded.screenshot):.2%} drawn)"
+    assert not is_blank(loaded.screenshot), (
+        f"{loaded.screenshot} is blank ({drawn_fraction(loaded.screenshot):.2%} drawn)"
+    )

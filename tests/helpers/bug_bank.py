@@ -26,10 +26,10 @@ from tests.helpers.submission_formats import module_sources
 
 @dataclass(frozen=True)
 class Bug:
-    name: str            # short identifier, e.g. "col2im_assigns"
-    items: tuple         # rubric item ids that must lose points, primary first, e.g. ("conv2d.backward",)
-    patches: tuple       # ((module, old, new), ...): replace exactly one occurrence of `old` in module's source by `new`
-    why: str             # one line: the student's mistake, in words
+    name: str  # short identifier, e.g. "col2im_assigns"
+    items: tuple  # rubric item ids that must lose points, primary first, e.g. ("conv2d.backward",)
+    patches: tuple  # ((module, old, new), ...): replace exactly one occurrence of `old` in module's source by `new`
+    why: str  # one line: the student's mistake, in words
 
     def sources(self):
         """The reference's module sources with this bug's patches applied (each `old` must occur exactly once)."""
@@ -53,9 +53,13 @@ BUGS = [
     Bug(
         name="col2im_assigns",
         items=("conv2d.backward", "maxpool2d.backward"),
-        patches=(("functional",
-                  "x[..., i:i + sH * H_out:sH, j:j + sW * W_out:sW] += cols[..., i, j, :, :]",
-                  "x[..., i:i + sH * H_out:sH, j:j + sW * W_out:sW] = cols[..., i, j, :, :]"),),
+        patches=(
+            (
+                "functional",
+                "x[..., i:i + sH * H_out:sH, j:j + sW * W_out:sW] += cols[..., i, j, :, :]",
+                "x[..., i:i + sH * H_out:sH, j:j + sW * W_out:sW] = cols[..., i, j, :, :]",
+            ),
+        ),
         why="col2im assigns (=) instead of adding (+=), so overlapping windows keep only the last contribution",
     ),
     Bug(
@@ -70,30 +74,29 @@ BUGS = [
         patches=(("functional", "np.random.randn(*shape) * std", "np.random.rand(*shape) * std"),),
         why="np.random.rand (uniform on [0, 1)) instead of np.random.randn: weights all positive, mean != 0",
     ),
-
     # ---------------------------------------------------------------- Conv2d
     Bug(
         name="conv_fan_in_without_kernel",
         items=("init", "lenet"),
-        patches=(("layers",
-                  "fan_in=in_channels * kH * kW)",
-                  "fan_in=in_channels)"),),
+        patches=(("layers", "fan_in=in_channels * kH * kW)", "fan_in=in_channels)"),),
         why="Conv2d's fan_in counts the input channels only, not in_channels*kH*kW",
     ),
     Bug(
         name="conv_no_bias",
         items=("conv2d.forward",),
-        patches=(("layers",
-                  "out = weight_rows @ cols + self.bias[:, None]",
-                  "out = weight_rows @ cols"),),
+        patches=(("layers", "out = weight_rows @ cols + self.bias[:, None]", "out = weight_rows @ cols"),),
         why="Conv2d forward forgets to add the bias (invisible with the zero initial bias)",
     ),
     Bug(
         name="conv_weight_channels_last",
         items=("conv2d.forward", "conv2d.backward"),
-        patches=(("layers",
-                  "weight_rows = self.weight.reshape(self.out_channels, -1)  # (out, in*kH*kW)",
-                  "weight_rows = self.weight.transpose(0, 2, 3, 1).reshape(self.out_channels, -1)"),),
+        patches=(
+            (
+                "layers",
+                "weight_rows = self.weight.reshape(self.out_channels, -1)  # (out, in*kH*kW)",
+                "weight_rows = self.weight.transpose(0, 2, 3, 1).reshape(self.out_channels, -1)",
+            ),
+        ),
         why="flattens the weight in (i, j, c) order, which does not match im2col's (c, i, j) rows when in_channels > 1",
     ),
     Bug(
@@ -105,109 +108,128 @@ BUGS = [
     Bug(
         name="conv_padding_ignored",
         items=("conv2d.forward", "conv2d.backward"),
-        patches=(("layers",
-                  "x_pad = pad(x, self.padding)\n",
-                  "x_pad = x\n"),),
+        patches=(("layers", "x_pad = pad(x, self.padding)\n", "x_pad = x\n"),),
         why="Conv2d stores padding but never pads the input",
     ),
     Bug(
         name="conv_dx_not_cropped",
         items=("conv2d.backward",),
-        patches=(("layers",
-                  "dX_pad = col2im(dcols, C, H_pad, W_pad, kH, kW, self.stride)\n"
-                  "        return crop(dX_pad, self.padding)",
-                  "dX_pad = col2im(dcols, C, H_pad, W_pad, kH, kW, self.stride)\n"
-                  "        return dX_pad"),),
+        patches=(
+            (
+                "layers",
+                "dX_pad = col2im(dcols, C, H_pad, W_pad, kH, kW, self.stride)\n"
+                "        return crop(dX_pad, self.padding)",
+                "dX_pad = col2im(dcols, C, H_pad, W_pad, kH, kW, self.stride)\n        return dX_pad",
+            ),
+        ),
         why="Conv2d backward returns the gradient of the padded input: dX has the padded shape",
     ),
     Bug(
         name="conv_dx_reshape_not_transpose",
         items=("conv2d.backward",),
-        patches=(("layers",
-                  "dcols = weight_rows.T @ dY_rows",
-                  "dcols = weight_rows.reshape(-1, self.out_channels) @ dY_rows"),),
+        patches=(
+            (
+                "layers",
+                "dcols = weight_rows.T @ dY_rows",
+                "dcols = weight_rows.reshape(-1, self.out_channels) @ dY_rows",
+            ),
+        ),
         why="Conv2d backward 'transposes' the weight matrix with reshape(-1, out) instead of .T",
     ),
     Bug(
         name="conv_dx_flipped_kernel",
         items=("conv2d.backward",),
-        patches=(("layers",
-                  "dcols = weight_rows.T @ dY_rows",
-                  "dcols = weight_rows[:, ::-1].T @ dY_rows"),),
+        patches=(("layers", "dcols = weight_rows.T @ dY_rows", "dcols = weight_rows[:, ::-1].T @ dY_rows"),),
         why="flips the kernel for dX ('the backward of a convolution is a convolution with the flipped kernel'), although col2im already does the adjoint",
     ),
     Bug(
         name="conv_grad_bias_axis0",
         items=("conv2d.backward", "lenet"),
-        patches=(("layers",
-                  "self.grad_bias += dY_rows.sum(axis=(0, 2))",
-                  "self.grad_bias += dY_rows.sum(axis=0)"),),
+        patches=(("layers", "self.grad_bias += dY_rows.sum(axis=(0, 2))", "self.grad_bias += dY_rows.sum(axis=0)"),),
         why="Conv2d grad_bias sums dY over the batch only, not over the positions: (out, L) does not fit (out,)",
     ),
     Bug(
         name="conv_grad_weight_mean",
         items=("conv2d.backward",),
-        patches=(("layers",
-                  "(dY_rows @ cols.transpose(0, 2, 1)).sum(axis=0)",
-                  "(dY_rows @ cols.transpose(0, 2, 1)).mean(axis=0)"),),
+        patches=(
+            (
+                "layers",
+                "(dY_rows @ cols.transpose(0, 2, 1)).sum(axis=0)",
+                "(dY_rows @ cols.transpose(0, 2, 1)).mean(axis=0)",
+            ),
+        ),
         why="averages grad_weight over the batch instead of summing (the loss already divided by N)",
     ),
     Bug(
         name="conv_grads_assigned",
         items=("accumulation",),
-        patches=(("layers",
-                  "self.grad_weight += (dY_rows @ cols.transpose(0, 2, 1))",
-                  "self.grad_weight = (dY_rows @ cols.transpose(0, 2, 1))"),
-                 ("layers",
-                  "self.grad_bias += dY_rows.sum(axis=(0, 2))",
-                  "self.grad_bias = dY_rows.sum(axis=(0, 2))")),
+        patches=(
+            (
+                "layers",
+                "self.grad_weight += (dY_rows @ cols.transpose(0, 2, 1))",
+                "self.grad_weight = (dY_rows @ cols.transpose(0, 2, 1))",
+            ),
+            ("layers", "self.grad_bias += dY_rows.sum(axis=(0, 2))", "self.grad_bias = dY_rows.sum(axis=(0, 2))"),
+        ),
         why="Conv2d assigns its parameter gradients (=) instead of accumulating them (+=)",
     ),
-
     # ---------------------------------------------------------------- MaxPool2d
     Bug(
         name="pool_min",
         items=("maxpool2d.forward", "maxpool2d.backward"),
-        patches=(("layers",
-                  "out = windows.max(axis=2, keepdims=True)",
-                  "out = windows.min(axis=2, keepdims=True)"),),
+        patches=(("layers", "out = windows.max(axis=2, keepdims=True)", "out = windows.min(axis=2, keepdims=True)"),),
         why="MaxPool2d takes each window's min instead of its max",
     ),
     Bug(
         name="pool_stride_ignored",
         items=("maxpool2d.forward", "maxpool2d.backward"),
-        patches=(("layers",
-                  "self.stride = self.kernel_size if stride is None else pair(stride)",
-                  "self.stride = self.kernel_size"),),
+        patches=(
+            (
+                "layers",
+                "self.stride = self.kernel_size if stride is None else pair(stride)",
+                "self.stride = self.kernel_size",
+            ),
+        ),
         why="MaxPool2d always uses stride = kernel_size, ignoring the stride it was given (wrong for overlapping windows)",
     ),
     Bug(
         name="pool_stride_none_unhandled",
         items=("maxpool2d.forward", "maxpool2d.backward", "api"),
-        patches=(("layers",
-                  "self.stride = self.kernel_size if stride is None else pair(stride)",
-                  "self.stride = pair(stride)"),),
+        patches=(
+            (
+                "layers",
+                "self.stride = self.kernel_size if stride is None else pair(stride)",
+                "self.stride = pair(stride)",
+            ),
+        ),
         why="MaxPool2d keeps the default stride=None but never replaces None by kernel_size: MaxPool2d(2) fails",
     ),
     Bug(
         name="pool_grad_to_whole_window",
         items=("maxpool2d.backward",),
-        patches=(("layers",
-                  "dcols = max_mask * dY.reshape(N, C, 1, -1)",
-                  "dcols = np.repeat(dY.reshape(N, C, 1, -1), kH * kW, axis=2)"),),
+        patches=(
+            (
+                "layers",
+                "dcols = max_mask * dY.reshape(N, C, 1, -1)",
+                "dcols = np.repeat(dY.reshape(N, C, 1, -1), kH * kW, axis=2)",
+            ),
+        ),
         why="MaxPool2d backward sends each dY to every element of its window, not only to the max",
     ),
     Bug(
         name="pool_dx_not_cropped",
         items=("maxpool2d.backward",),
-        patches=(("layers",
-                  "dX_pad = col2im(dcols.reshape(N, C * kH * kW, -1), C, H_pad, W_pad, kH, kW, self.stride)\n"
-                  "        return crop(dX_pad, self.padding)",
-                  "dX_pad = col2im(dcols.reshape(N, C * kH * kW, -1), C, H_pad, W_pad, kH, kW, self.stride)\n"
-                  "        return dX_pad"),),
+        patches=(
+            (
+                "layers",
+                "dX_pad = col2im(dcols.reshape(N, C * kH * kW, -1), C, H_pad, W_pad, kH, kW, self.stride)\n"
+                "        return crop(dX_pad, self.padding)",
+                "dX_pad = col2im(dcols.reshape(N, C * kH * kW, -1), C, H_pad, W_pad, kH, kW, self.stride)\n"
+                "        return dX_pad",
+            ),
+        ),
         why="MaxPool2d backward forgets to crop the padding: dX has the padded shape",
     ),
-
     # ---------------------------------------------------------------- Linear
     Bug(
         name="linear_missing_transpose",
@@ -218,28 +240,40 @@ BUGS = [
     Bug(
         name="linear_weight_in_out",
         items=("init", "linear.forward", "linear.backward"),
-        patches=(("layers",
-                  "he_normal((out_features, in_features), fan_in=in_features)",
-                  "he_normal((in_features, out_features), fan_in=in_features)"),
-                 ("layers", "y = x @ self.weight.T", "y = x @ self.weight"),
-                 ("layers", "self.grad_weight += dY.T @ self.x", "self.grad_weight += self.x.T @ dY"),
-                 ("layers", "return dY @ self.weight\n", "return dY @ self.weight.T\n")),
+        patches=(
+            (
+                "layers",
+                "he_normal((out_features, in_features), fan_in=in_features)",
+                "he_normal((in_features, out_features), fan_in=in_features)",
+            ),
+            ("layers", "y = x @ self.weight.T", "y = x @ self.weight"),
+            ("layers", "self.grad_weight += dY.T @ self.x", "self.grad_weight += self.x.T @ dY"),
+            ("layers", "return dY @ self.weight\n", "return dY @ self.weight.T\n"),
+        ),
         why="Linear stores its weight as (in, out), consistently (y = x @ W), against the lesson's (out, in)",
     ),
     Bug(
         name="linear_fan_out",
         items=("init",),
-        patches=(("layers",
-                  "he_normal((out_features, in_features), fan_in=in_features)",
-                  "he_normal((out_features, in_features), fan_in=out_features)"),),
+        patches=(
+            (
+                "layers",
+                "he_normal((out_features, in_features), fan_in=in_features)",
+                "he_normal((out_features, in_features), fan_in=out_features)",
+            ),
+        ),
         why="Linear's He init uses fan_out (std sqrt(2/out_features)) instead of fan_in",
     ),
     Bug(
         name="linear_bias_init_ones",
         items=("init",),
-        patches=(("layers",
-                  "self.bias = np.zeros(out_features, dtype=np.float32) if bias else None",
-                  "self.bias = np.ones(out_features, dtype=np.float32) if bias else None"),),
+        patches=(
+            (
+                "layers",
+                "self.bias = np.zeros(out_features, dtype=np.float32) if bias else None",
+                "self.bias = np.ones(out_features, dtype=np.float32) if bias else None",
+            ),
+        ),
         why="Linear's bias starts at one instead of zero",
     ),
     Bug(
@@ -263,26 +297,35 @@ BUGS = [
     Bug(
         name="linear_stale_cache",
         items=("cache", "lenet"),
-        patches=(("layers",
-                  "        self.x = x\n        y = x @ self.weight.T",
-                  "        if self.x is None:\n            self.x = x\n        y = x @ self.weight.T"),),
+        patches=(
+            (
+                "layers",
+                "        self.x = x\n        y = x @ self.weight.T",
+                "        if self.x is None:\n            self.x = x\n        y = x @ self.weight.T",
+            ),
+        ),
         why="Linear caches only the first x it sees, so backward after a second forward uses a stale x",
     ),
     Bug(
         name="linear_grads_assigned",
         items=("accumulation",),
-        patches=(("layers", "self.grad_weight += dY.T @ self.x", "self.grad_weight = dY.T @ self.x"),
-                 ("layers", "self.grad_bias += dY.sum(axis=0)", "self.grad_bias = dY.sum(axis=0)")),
+        patches=(
+            ("layers", "self.grad_weight += dY.T @ self.x", "self.grad_weight = dY.T @ self.x"),
+            ("layers", "self.grad_bias += dY.sum(axis=0)", "self.grad_bias = dY.sum(axis=0)"),
+        ),
         why="Linear assigns its parameter gradients (=) instead of accumulating them (+=)",
     ),
-
     # ---------------------------------------------------------------- ReLU
     Bug(
         name="relu_in_place",
         items=("relu",),
-        patches=(("layers",
-                  "        self.mask = x > 0\n        return x * self.mask",
-                  "        x[x < 0] = 0\n        self.mask = x > 0\n        return x"),),
+        patches=(
+            (
+                "layers",
+                "        self.mask = x > 0\n        return x * self.mask",
+                "        x[x < 0] = 0\n        self.mask = x > 0\n        return x",
+            ),
+        ),
         why="ReLU forward zeroes the negative entries of its input in place and returns it",
     ),
     Bug(
@@ -297,7 +340,6 @@ BUGS = [
         patches=(("layers", "return dY * self.mask", "return dY"),),
         why="ReLU backward passes dY through unchanged, also where the input was negative",
     ),
-
     # ---------------------------------------------------------------- Flatten
     Bug(
         name="flatten_collapses_batch",
@@ -320,12 +362,15 @@ BUGS = [
     Bug(
         name="flatten_shape_first_call_only",
         items=("flatten",),
-        patches=(("layers",
-                  "        self.original_shape = x.shape\n",
-                  "        if self.original_shape is None:\n            self.original_shape = x.shape\n"),),
+        patches=(
+            (
+                "layers",
+                "        self.original_shape = x.shape\n",
+                "        if self.original_shape is None:\n            self.original_shape = x.shape\n",
+            ),
+        ),
         why="Flatten caches the input shape on the first call only; a later batch of another size breaks backward",
     ),
-
     # ---------------------------------------------------------------- Sequential
     Bug(
         name="sequential_backward_in_order",
@@ -336,51 +381,66 @@ BUGS = [
     Bug(
         name="parameters_copies",
         items=("sequential", "lenet"),
-        patches=(("model",
-                  "params.append((layer.weight, layer.grad_weight))",
-                  "params.append((layer.weight.copy(), layer.grad_weight.copy()))"),
-                 ("model",
-                  "params.append((layer.bias, layer.grad_bias))",
-                  "params.append((layer.bias.copy(), layer.grad_bias.copy()))")),
+        patches=(
+            (
+                "model",
+                "params.append((layer.weight, layer.grad_weight))",
+                "params.append((layer.weight.copy(), layer.grad_weight.copy()))",
+            ),
+            (
+                "model",
+                "params.append((layer.bias, layer.grad_bias))",
+                "params.append((layer.bias.copy(), layer.grad_bias.copy()))",
+            ),
+        ),
         why="parameters() returns copies of the arrays, so SGD updates copies and the model never learns",
     ),
     Bug(
         name="parameters_without_biases",
         items=("sequential",),
-        patches=(("model",
-                  "            if getattr(layer, \"bias\", None) is not None:\n"
-                  "                params.append((layer.bias, layer.grad_bias))\n",
-                  ""),),
+        patches=(
+            (
+                "model",
+                '            if getattr(layer, "bias", None) is not None:\n'
+                "                params.append((layer.bias, layer.grad_bias))\n",
+                "",
+            ),
+        ),
         why="parameters() collects the weights only and forgets the biases",
     ),
     Bug(
         name="parameters_bias_none",
         items=("sequential",),
-        patches=(("model",
-                  "                params.append((layer.weight, layer.grad_weight))\n"
-                  "            if getattr(layer, \"bias\", None) is not None:\n"
-                  "                params.append((layer.bias, layer.grad_bias))\n",
-                  "                params.append((layer.weight, layer.grad_weight))\n"
-                  "                params.append((layer.bias, layer.grad_bias))\n"),),
+        patches=(
+            (
+                "model",
+                "                params.append((layer.weight, layer.grad_weight))\n"
+                '            if getattr(layer, "bias", None) is not None:\n'
+                "                params.append((layer.bias, layer.grad_bias))\n",
+                "                params.append((layer.weight, layer.grad_weight))\n"
+                "                params.append((layer.bias, layer.grad_bias))\n",
+            ),
+        ),
         why="parameters() adds (bias, grad_bias) for every layer with a weight, also (None, None) when bias=False",
     ),
-
     # ---------------------------------------------------------------- SoftmaxCrossEntropyLoss
     Bug(
         name="softmax_no_max_shift",
         items=("loss",),
-        patches=(("loss",
-                  "shifted = logits - logits.max(axis=1, keepdims=True)",
-                  "shifted = logits"),),
+        patches=(("loss", "shifted = logits - logits.max(axis=1, keepdims=True)", "shifted = logits"),),
         why="softmax without subtracting the row max: exp overflows for logits around 1e3",
     ),
     Bug(
         name="loss_sum_not_mean",
         items=("loss", "lenet"),
-        patches=(("loss",
-                  "return -log_probs[np.arange(logits.shape[0]), targets].mean()",
-                  "return -log_probs[np.arange(logits.shape[0]), targets].sum()"),
-                 ("loss", "        dLogits /= N\n", "")),
+        patches=(
+            (
+                "loss",
+                "return -log_probs[np.arange(logits.shape[0]), targets].mean()",
+                "return -log_probs[np.arange(logits.shape[0]), targets].sum()",
+            ),
+            ("loss", "        dLogits /= N\n", ""),
+        ),
         why="the loss is the sum over the batch instead of the mean (value and dLogits)",
     ),
     Bug(
@@ -398,13 +458,16 @@ BUGS = [
     Bug(
         name="loss_one_hot_targets",
         items=("loss", "lenet"),
-        patches=(("loss",
-                  "return -log_probs[np.arange(logits.shape[0]), targets].mean()",
-                  "return -(log_probs * targets).sum(axis=1).mean()"),
-                 ("loss", "dLogits[np.arange(N), self.targets] -= 1", "dLogits -= self.targets")),
+        patches=(
+            (
+                "loss",
+                "return -log_probs[np.arange(logits.shape[0]), targets].mean()",
+                "return -(log_probs * targets).sum(axis=1).mean()",
+            ),
+            ("loss", "dLogits[np.arange(N), self.targets] -= 1", "dLogits -= self.targets"),
+        ),
         why="the loss expects one-hot targets (N, classes) where the lesson passes class indices (N,)",
     ),
-
     # ---------------------------------------------------------------- SGD
     Bug(
         name="sgd_rebinds_param",
@@ -427,54 +490,71 @@ BUGS = [
     Bug(
         name="zero_grad_rebinds",
         items=("sgd", "lenet"),
-        patches=(("optim",
-                  '"""SGD: plain stochastic gradient descent over model.parameters()."""\n',
-                  '"""SGD: plain stochastic gradient descent over model.parameters()."""\n\nimport numpy as np\n'),
-                 ("optim", "grad[...] = 0", "grad = np.zeros_like(grad)")),
+        patches=(
+            (
+                "optim",
+                '"""SGD: plain stochastic gradient descent over model.parameters()."""\n',
+                '"""SGD: plain stochastic gradient descent over model.parameters()."""\n\nimport numpy as np\n',
+            ),
+            ("optim", "grad[...] = 0", "grad = np.zeros_like(grad)"),
+        ),
         why="zero_grad rebinds the loop variable (grad = np.zeros_like(grad)) instead of zeroing in place",
     ),
-
     # ---------------------------------------------------------------- API
     Bug(
         name="backward_requires_x",
         items=("api", "linear.backward", "lenet"),
-        patches=(("layers",
-                  "    def backward(self, dY: np.ndarray) -> np.ndarray:\n"
-                  '        """dY: (N, out_features) -> dX: (N, in_features). Adds to grad_weight and grad_bias."""',
-                  "    def backward(self, dY: np.ndarray, x: np.ndarray) -> np.ndarray:\n"
-                  '        """dY: (N, out_features) -> dX: (N, in_features). Adds to grad_weight and grad_bias."""'),
-                 ("layers", "self.grad_weight += dY.T @ self.x", "self.grad_weight += dY.T @ x")),
+        patches=(
+            (
+                "layers",
+                "    def backward(self, dY: np.ndarray) -> np.ndarray:\n"
+                '        """dY: (N, out_features) -> dX: (N, in_features). Adds to grad_weight and grad_bias."""',
+                "    def backward(self, dY: np.ndarray, x: np.ndarray) -> np.ndarray:\n"
+                '        """dY: (N, out_features) -> dX: (N, in_features). Adds to grad_weight and grad_bias."""',
+            ),
+            ("layers", "self.grad_weight += dY.T @ self.x", "self.grad_weight += dY.T @ x"),
+        ),
         why="Linear.backward(dY, x) expects the input again instead of using what forward cached",
     ),
     Bug(
         name="maxpool_stride_required",
         items=("api", "maxpool2d.forward", "maxpool2d.backward"),
-        patches=(("layers",
-                  "stride: int | tuple[int, int] | None = None,",
-                  "stride: int | tuple[int, int],"),),
+        patches=(("layers", "stride: int | tuple[int, int] | None = None,", "stride: int | tuple[int, int],"),),
         why="MaxPool2d's stride has no default: MaxPool2d(2) raises TypeError",
     ),
     Bug(
         name="linear_without_bias_parameter",
         items=("api", "linear.forward", "linear.backward"),
-        patches=(("layers",
-                  "def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:",
-                  "def __init__(self, in_features: int, out_features: int) -> None:"),
-                 ("layers",
-                  "self.bias = np.zeros(out_features, dtype=np.float32) if bias else None",
-                  "self.bias = np.zeros(out_features, dtype=np.float32)"),
-                 ("layers",
-                  "self.grad_bias = np.zeros_like(self.bias) if bias else None",
-                  "self.grad_bias = np.zeros_like(self.bias)")),
+        patches=(
+            (
+                "layers",
+                "def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:",
+                "def __init__(self, in_features: int, out_features: int) -> None:",
+            ),
+            (
+                "layers",
+                "self.bias = np.zeros(out_features, dtype=np.float32) if bias else None",
+                "self.bias = np.zeros(out_features, dtype=np.float32)",
+            ),
+            (
+                "layers",
+                "self.grad_bias = np.zeros_like(self.bias) if bias else None",
+                "self.grad_bias = np.zeros_like(self.bias)",
+            ),
+        ),
         why="Linear has no bias=True parameter: Linear(7, 3, bias=False) raises TypeError",
     ),
     Bug(
         name="sgd_learning_rate_keyword",
         items=("api", "sgd", "lenet"),
-        patches=(("optim",
-                  "def __init__(self, model: Any, lr: float = 0.01) -> None:",
-                  "def __init__(self, model: Any, learning_rate: float = 0.01) -> None:"),
-                 ("optim", "self.lr = lr", "self.lr = learning_rate")),
+        patches=(
+            (
+                "optim",
+                "def __init__(self, model: Any, lr: float = 0.01) -> None:",
+                "def __init__(self, model: Any, learning_rate: float = 0.01) -> None:",
+            ),
+            ("optim", "self.lr = lr", "self.lr = learning_rate"),
+        ),
         why="SGD's keyword is learning_rate instead of lr: SGD(model, lr=0.1) raises TypeError",
     ),
 ]

@@ -7,9 +7,32 @@ import builtins
 import random
 
 # the lesson's API and the numpy names a copy must keep to still work
-KEEP = {"np", "numpy", "self", "Conv2d", "MaxPool2d", "Linear", "ReLU", "Flatten", "Sequential",
-        "SoftmaxCrossEntropyLoss", "SGD", "he_normal", "im2col", "col2im", "normalize_fit", "normalize_apply",
-        "forward", "backward", "parameters", "step", "zero_grad", "__init__", "__call__", "super"}
+KEEP = {
+    "np",
+    "numpy",
+    "self",
+    "Conv2d",
+    "MaxPool2d",
+    "Linear",
+    "ReLU",
+    "Flatten",
+    "Sequential",
+    "SoftmaxCrossEntropyLoss",
+    "SGD",
+    "he_normal",
+    "im2col",
+    "col2im",
+    "normalize_fit",
+    "normalize_apply",
+    "forward",
+    "backward",
+    "parameters",
+    "step",
+    "zero_grad",
+    "__init__",
+    "__call__",
+    "super",
+}
 
 
 class _Renamer(ast.NodeTransformer):
@@ -42,8 +65,13 @@ class _Renamer(ast.NodeTransformer):
 def _drop_docstrings(tree):
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
-        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) \
-                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+        if (
+            isinstance(body, list)
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
             node.body = body[1:] or [ast.Pass()]
     return tree
 

@@ -38,7 +38,7 @@ def main(argv: list) -> None:
     if "--" not in argv or argv.index("--") == len(argv) - 1:
         sys.exit("usage: python tests/helpers/docker_like.py [--deny-landlock] -- COMMAND [ARGS...]")
     split = argv.index("--")
-    options, command = argv[:split], argv[split + 1:]
+    options, command = argv[:split], argv[split + 1 :]
     unknown = set(options) - {"--deny-landlock"}
     if unknown:
         sys.exit(f"docker_like.py: unknown option {sorted(unknown)[0]}")

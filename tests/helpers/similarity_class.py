@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "student_template" / "torcino"
 
 OWN_CODE = {
-    "tina": '''
+    "tina": """
 
 def _linear_forward(self, x):
     self.x = x
@@ -29,8 +29,8 @@ def _linear_forward(self, x):
 
 
 Linear.forward = _linear_forward
-''',
-    "tom": '''
+""",
+    "tom": """
 
 class _Relu(ReLU):
     def forward(self, x):
@@ -42,7 +42,7 @@ class _Relu(ReLU):
 
 
 ReLU.forward, ReLU.backward = _Relu.forward, _Relu.backward
-''',
+""",
 }
 INDEPENDENT = ("ref", "loops", "windows")
 COPY, ORIGINAL = "copy", "ref"
@@ -50,8 +50,10 @@ TEMPLATE_PAIR = ("tina", "tom")
 
 
 def notebook(path, code):
-    cells = [{"cell_type": "code", "source": ["%matplotlib inline\n", "!pip install numpy\n"]},
-             {"cell_type": "code", "source": code}]
+    cells = [
+        {"cell_type": "code", "source": ["%matplotlib inline\n", "!pip install numpy\n"]},
+        {"cell_type": "code", "source": code},
+    ]
     path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
     return path
 
@@ -72,7 +74,9 @@ def class_entries(directory) -> "dict[str, Path]":
     entries = {"ref": build("package", directory / "build-ref")}
     entries["loops"] = directory / "loops.py"
     entries["loops"].write_text((ROOT / "tests" / "styles" / "loop_per_sample.py").read_text())
-    entries["windows"] = notebook(directory / "windows.ipynb", (ROOT / "tests" / "solutions" / "windows.py").read_text())
+    entries["windows"] = notebook(
+        directory / "windows.ipynb", (ROOT / "tests" / "solutions" / "windows.py").read_text()
+    )
     entries[COPY] = directory / "copy.py"
     entries[COPY].write_text(disguise(single_source(module_sources()), seed=1))
     for student, own in OWN_CODE.items():

@@ -69,8 +69,10 @@ def build(kind, destination, sources=None):
         path.write_text(single_source(sources))
         return path
     if kind == "notebook":
-        cells = [{"cell_type": "markdown", "source": ["# Lesson 8\n"]},
-                 {"cell_type": "code", "source": ["%matplotlib inline\n", "import numpy as np\n"]}]
+        cells = [
+            {"cell_type": "markdown", "source": ["# Lesson 8\n"]},
+            {"cell_type": "code", "source": ["%matplotlib inline\n", "import numpy as np\n"]},
+        ]
         cells += [{"cell_type": "code", "source": RELATIVE_IMPORT.sub("", sources[name])} for name in MODULE_ORDER]
         cells += [{"cell_type": "code", "source": DATA_CELL}, {"cell_type": "code", "source": TRAIN_CELL}]
         path = destination / "lesson8.ipynb"
@@ -98,6 +100,7 @@ def load_style(name):
     """A correct style of tests/styles/ (e.g. "loop_per_sample") imported as a module, for the
     benchmarks that train it in-process."""
     import importlib.util
+
     spec = importlib.util.spec_from_file_location(f"torcino_style_{name}", STYLES / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

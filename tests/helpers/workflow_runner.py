@@ -23,7 +23,7 @@ def load(path):
 @dataclass
 class JobRun:
     statuses: dict = field(default_factory=dict)  # step name -> exit status, or "skipped"
-    output: dict = field(default_factory=dict)    # step name -> stdout + stderr
+    output: dict = field(default_factory=dict)  # step name -> stdout + stderr
 
     @property
     def failed(self):
@@ -36,8 +36,9 @@ def run_job(workflow, repository, python_bin, job_summary, env=None, timeout=900
     environment = {key: value for key, value in os.environ.items() if not key.startswith("GITHUB_")}
     environment.update({key: str(value) for key, value in workflow.get("env", {}).items()})
     environment.update(env or {})
-    environment.update(GITHUB_STEP_SUMMARY=str(job_summary), CI="true",
-                       PATH=f"{python_bin}{os.pathsep}{environment['PATH']}")
+    environment.update(
+        GITHUB_STEP_SUMMARY=str(job_summary), CI="true", PATH=f"{python_bin}{os.pathsep}{environment['PATH']}"
+    )
     result, failed = JobRun(), False
     for step in job["steps"]:
         name = step["name"]
@@ -45,8 +46,14 @@ def run_job(workflow, repository, python_bin, job_summary, env=None, timeout=900
             result.statuses[name] = "skipped"
             continue
         if "run" in step:
-            done = subprocess.run(["bash", "--noprofile", "--norc", "-e", "-o", "pipefail", "-c", step["run"]],
-                                  cwd=repository, env=environment, capture_output=True, text=True, timeout=timeout)
+            done = subprocess.run(
+                ["bash", "--noprofile", "--norc", "-e", "-o", "pipefail", "-c", step["run"]],
+                cwd=repository,
+                env=environment,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+            )
             status, result.output[name] = done.returncode, done.stdout + done.stderr
         elif step["uses"].startswith("actions/upload-artifact@"):
             status = 0 if (Path(repository) / step["with"]["path"]).exists() else 1
