@@ -47,6 +47,11 @@ class _Missing:
     """getattr found no such attribute."""
 
 
+def kwargs_list(kwargs: dict[str, Any]) -> list[list[Any]]:
+    """Keyword arguments as sorted [name, value] pairs (JSON has no tuples or ordered keywords)."""
+    return [[key, value] for key, value in sorted(kwargs.items())]
+
+
 def write_fixtures(path: str | Path, seed: int, tests: dict[str, list[Event]]) -> Path:
     """Write the fixtures: every array as a .npy member, the events as JSON in __index__."""
     arrays: dict[str, np.ndarray] = {}

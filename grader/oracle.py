@@ -30,13 +30,14 @@ from grader.fixture_file import (
     _Missing,
     _Object,
     decode_event,
+    kwargs_list,
     read_fixtures,
     write_fixtures,
 )
+from grader.oracle_replay import ReplayNamespace, Script
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "public.npz"
 PUBLIC_SEED = 8
-INPUT_RTOL = 1e-12  # arguments are the checks' own inputs: equal up to the last bits
 
 
 REFERENCE_MARKER = "TORCINO_REFERENCE"  # a data file that only this project's reference package ships
@@ -113,8 +114,8 @@ class Replay:
             raise FixtureError(f"no public fixtures for {test_id} in {self.path}; run `make fixtures`")
         return [decode_event(event, self.arrays) for event in self.tests[test_id]]
 
-    def session(self, test_id: str) -> "_ReplayNamespace":
-        return _ReplayNamespace(_Script(test_id, self.events(test_id)))
+    def session(self, test_id: str) -> ReplayNamespace:
+        return ReplayNamespace(Script(test_id, self.events(test_id)))
 
 
 Oracle = LiveReference | Recording | Replay
@@ -182,18 +183,13 @@ class _RecordingNamespace:
                     "target": None,
                     "name": name,
                     "args": _snapshot(list(args)),
-                    "kwargs": _snapshot(_kwargs_list(kwargs)),
+                    "kwargs": _snapshot(kwargs_list(kwargs)),
                     "result": _Object(handle),
                 }
             )
             return _RecordingObject(real, handle, self._log)
 
         return construct
-
-
-def _kwargs_list(kwargs: dict[str, Any]) -> list[list[Any]]:
-    """Keyword arguments as sorted [name, value] pairs (JSON has no tuples or ordered keywords)."""
-    return [[key, value] for key, value in sorted(kwargs.items())]
 
 
 class _RecordingObject:
@@ -215,7 +211,7 @@ class _RecordingObject:
                 "target": self._handle,
                 "name": name,
                 "args": _snapshot(list(args)),
-                "kwargs": _snapshot(_kwargs_list(kwargs or {})),
+                "kwargs": _snapshot(kwargs_list(kwargs or {})),
                 "result": result,
             }
         )
@@ -243,101 +239,3 @@ class _RecordingObject:
         result = function(*_real(args), **_real(kwargs))
         self._record("call", name, _snapshot(result), args, kwargs)
         return result
-
-
-class _Script:
-    """One test's recorded events, consumed in order."""
-
-    def __init__(self, test_id: str, events: list[Event]) -> None:
-        self.test_id, self.events, self.position = test_id, events, 0
-
-    def next(
-        self, op: str, target: int | None, name: str, args: Sequence[Any] = (), kwargs: dict[str, Any] | None = None
-    ) -> Any:
-        """The next event, which must be this op on this target with these arguments; its result."""
-        described = f"{op} {name}" + ("" if target is None else f" of object {target}")
-        if self.position >= len(self.events):
-            raise FixtureError(f"{self.test_id}: the public fixtures end before {described}; run `make fixtures`")
-        event = self.events[self.position]
-        self.position += 1
-        expected = (event["op"], event["target"], event["name"])
-        if expected != (op, target, name):
-            raise FixtureError(
-                f"{self.test_id}: event {self.position}: the checks asked for {described}, the fixtures "
-                f"recorded {event['op']} {event['name']}; run `make fixtures`"
-            )
-        for what, got, recorded in (
-            ("arguments", list(args), event["args"]),
-            ("keyword arguments", _kwargs_list(kwargs or {}), event["kwargs"]),
-        ):
-            if not _same(got, recorded):
-                raise FixtureError(
-                    f"{self.test_id}: event {self.position} ({described}): the {what} differ from the "
-                    "recorded ones; run `make fixtures` (or numpy's random streams changed)"
-                )
-        return event["result"]
-
-
-def _same(got: Any, recorded: Any) -> bool:
-    if isinstance(recorded, _Object):
-        return isinstance(got, _ReplayObject) and got._handle == recorded.handle
-    if isinstance(recorded, np.ndarray):
-        return (
-            isinstance(got, (np.ndarray, np.generic))
-            and np.shape(got) == recorded.shape
-            and np.allclose(got, recorded, rtol=INPUT_RTOL, atol=0.0)
-        )
-    if isinstance(recorded, (list, tuple)):
-        return isinstance(got, (list, tuple)) and len(got) == len(recorded) and all(map(_same, got, recorded))
-    if isinstance(got, (np.ndarray, np.generic)):
-        return False
-    return got == recorded and type(got) is type(recorded)
-
-
-def _answer(value: Any, script: _Script) -> Any:
-    """A recorded result as the checks receive it: fresh copies of arrays, replay objects."""
-    if isinstance(value, _Object):
-        return _ReplayObject(value.handle, script)
-    if isinstance(value, np.ndarray):
-        return value.copy()
-    if isinstance(value, (list, tuple)):
-        return type(value)(_answer(v, script) for v in value)
-    return value
-
-
-class _ReplayNamespace:
-    def __init__(self, script: _Script) -> None:
-        self._script = script
-
-    def __getattr__(self, name: str) -> Callable[..., Any]:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return lambda *args, **kwargs: _answer(self._script.next("construct", None, name, args, kwargs), self._script)
-
-
-class _ReplayObject:
-    _handle: int
-    _script: _Script
-
-    def __init__(self, handle: int, script: _Script) -> None:
-        object.__setattr__(self, "_handle", handle)
-        object.__setattr__(self, "_script", script)
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        result = self._script.next("getattr", self._handle, name)
-        if isinstance(result, _Missing):
-            raise AttributeError(name)
-        if isinstance(result, _Method):
-            return lambda *args, **kwargs: self._call(name, args, kwargs)
-        return _answer(result, self._script)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        self._script.next("setattr", self._handle, name, [value])
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._call("__call__", args, kwargs)
-
-    def _call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        return _answer(self._script.next("call", self._handle, name, args, kwargs), self._script)

@@ -32,7 +32,7 @@ from grader.failures import Failure
 from grader.rubric import Policy
 
 if TYPE_CHECKING:
-    from grader.grading import ItemResult
+    from grader.scoring import ItemResult
     from grader.sources import SourceFile
 
 CONSEQUENCES = ("warn", "zero", "deduct")

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from grader.grading import Grade, ItemResult
+    from grader.grading import Grade
+    from grader.scoring import ItemResult
 
 MAX_ITEM_OUTPUT = 4000
 MAX_MESSAGES = 5
