@@ -25,7 +25,7 @@ from tests.helpers.submission_formats import module_sources, single_source  # no
 
 HOSTILE = REPO / "tests" / "hostile"
 TARGET_SECONDS = 60.0
-CONV_FORWARD = '    def forward(self, x):\n        """x: (N, in_channels, H, W) -> (N, out_channels, H_out, W_out).'
+CONV_FORWARD = '    def forward(self, x: np.ndarray) -> np.ndarray:\n        """x: (N, in_channels, H, W) -> (N, out_channels, H_out, W_out).'
 METHOD_BODIES = {  # Conv2d.forward replaced by a body that never returns, or ends the process
     "conv2d_forward_loops": "        while True:\n            pass\n",
     "conv2d_forward_exits": "        import os\n        os._exit(3)\n",

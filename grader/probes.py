@@ -36,7 +36,7 @@ class AffineLayer:
         return np.asarray(x) * self.scale + self.shift
 
     def __call__(self, x: Any, *args: Any, **kwargs: Any) -> np.ndarray:
-        return self.forward(x)
+        return AffineLayer.forward(self, x)
 
     def backward(self, dY: Any, *args: Any, **kwargs: Any) -> np.ndarray:
         self.log.calls.append(f"{self.name}.backward")

@@ -125,7 +125,7 @@ def test_when_the_grader_cannot_grade_results_json_says_so(autograder, tmp_path)
     assert "could not grade" in results["output"] and "items.api.points" in results["output"]
 
 
-DOCKER_LIKE = [sys.executable, str(ROOT / "tests" / "docker_like.py")]
+DOCKER_LIKE = [sys.executable, str(ROOT / "tests" / "helpers" / "docker_like.py")]
 NO_SECCOMP = pytest.mark.skipif(seccomp_problem() is not None, reason=f"{seccomp_problem()} (CI installs libseccomp2)")
 CONTAINERS = [  # how the container runs the autograder, the tier results.json must name
     pytest.param(

@@ -56,8 +56,8 @@ BUGS = [
         patches=(
             (
                 "functional",
-                "x[..., i:i + sH * H_out:sH, j:j + sW * W_out:sW] += cols[..., i, j, :, :]",
-                "x[..., i:i + sH * H_out:sH, j:j + sW * W_out:sW] = cols[..., i, j, :, :]",
+                "x[..., i : i + sH * H_out : sH, j : j + sW * W_out : sW] += cols[..., i, j, :, :]",
+                "x[..., i : i + sH * H_out : sH, j : j + sW * W_out : sW] = cols[..., i, j, :, :]",
             ),
         ),
         why="col2im assigns (=) instead of adding (+=), so overlapping windows keep only the last contribution",
