@@ -20,6 +20,8 @@ from grader.rubric import ITEM_IDS
 from tests.helpers.class_fixture import SKIPPED, make_class, make_gradescope_export
 from tests.helpers.grading_support import rubric_with
 
+pytestmark = pytest.mark.slow  # grades whole classes
+
 ROOT = Path(__file__).resolve().parent.parent
 FAST = dict(call_seconds="2", total_seconds="8")  # a hang costs little; a correct grade needs about 1 s
 

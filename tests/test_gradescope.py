@@ -18,6 +18,8 @@ from tests.helpers.bug_bank import BY_NAME
 from tests.helpers.submission_formats import build
 from tests.test_sandbox_tiers import seccomp_problem
 
+pytestmark = pytest.mark.slow  # builds and runs the autograder
+
 ROOT = Path(__file__).resolve().parent.parent
 VISIBILITIES = {"cache": "hidden", "lenet": "after_due_date", "sgd": "after_published"}
 

@@ -94,6 +94,7 @@ def test_the_template_gets_zero_and_says_not_implemented(tmp_path, mode):
         assert "NotImplementedError" in item.failures[0]["message"], (item.id, item.failures[0])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["instructor", "public"])
 @pytest.mark.parametrize("bug", BUGS, ids=str)
 def test_a_bug_loses_the_points_of_the_item_it_breaks_and_no_others(tmp_path, bug, mode):

@@ -12,6 +12,8 @@ import pytest
 from grader.sandbox.isolation import landlock_problem
 from tests.test_sandbox_hostile import REPO, run, write_submission
 
+pytestmark = pytest.mark.slow  # runs the hostile suite again in a Docker-like process
+
 DOCKER_LIKE = [sys.executable, str(Path(__file__).parent / "helpers" / "docker_like.py")]
 needs_landlock = pytest.mark.skipif(
     landlock_problem() is not None, reason=f"{landlock_problem()} (CI installs libseccomp2)"

@@ -17,6 +17,8 @@ from scripts import make_template
 from scripts.make_student_kit import make_student_kit
 from tests.helpers import workflow_runner
 
+pytestmark = pytest.mark.slow  # builds the kit and runs its workflow
+
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "reference"
 LAYER_MODULES = ("functional.py", "layers.py", "model.py", "loss.py", "optim.py")
