@@ -129,23 +129,17 @@ def test_a_locked_out_is_refused(tmp_path, capsys):
     assert status == 2 and "another batch (pid" in capsys.readouterr().err
 
 
+def batch_command(directory, out, rubric):
+    """torcino-grade batch, one job at a time, as a command line (for the tests that stop it)."""
+    arguments = f"batch {directory} --out {out} --jobs 1 --rubric {rubric.path}"
+    return [sys.executable, "-m", "grader", *arguments.split()]
+
+
 def test_a_killed_batch_resumes_without_regrading_what_finished(tmp_path):
     expected = make_class(tmp_path / "class", tmp_path / "scratch")
     rubric = rubric_with(tmp_path, **FAST)
     out = tmp_path / "out"
-    command = [
-        sys.executable,
-        "-m",
-        "grader",
-        "batch",
-        str(tmp_path / "class"),
-        "--out",
-        str(out),
-        "--jobs",
-        "1",
-        "--rubric",
-        str(rubric.path),
-    ]
+    command = batch_command(tmp_path / "class", out, rubric)
     process = subprocess.Popen(
         command, cwd=tmp_path, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
@@ -195,19 +189,7 @@ def test_ctrl_c_stops_cleanly_and_writes_what_is_done(tmp_path):
     make_class(tmp_path / "class", tmp_path / "scratch")
     rubric = rubric_with(tmp_path, **FAST)
     out = tmp_path / "out"
-    command = [
-        sys.executable,
-        "-m",
-        "grader",
-        "batch",
-        str(tmp_path / "class"),
-        "--out",
-        str(out),
-        "--jobs",
-        "1",
-        "--rubric",
-        str(rubric.path),
-    ]
+    command = batch_command(tmp_path / "class", out, rubric)
     process = subprocess.Popen(
         command, cwd=tmp_path, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
