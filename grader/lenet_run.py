@@ -123,7 +123,7 @@ class LenetRun:
                 "training stopped (no further attempt)"
             )
         except SubmissionRaised as error:
-            self.error = f"{error.call} raised {error}{blame_note(error.where, 'lenet')}"
+            self.error = f"{error.call} raised {error.type_name}: {error.message}{blame_note(error.where, 'lenet')}"
         except SandboxError as error:
             self.error = f"{error.call}: {error.detail}"
         except ValueError as error:  # logits of the wrong shape

@@ -110,12 +110,12 @@ def test_a_bug_loses_the_points_of_the_item_it_breaks_and_no_others(tmp_path, bu
 
 HOSTILE_PATCHES = [
     # (what the submission does, appended code, item that must fail, words in its message)
-    ("loops forever", "ReLU.forward = lambda self, x: [None for _ in iter(int, 1)]", "relu", "longer than 1 s"),
+    ("loops forever", "ReLU.forward = lambda self, x: [None for _ in iter(int, 1)]", "relu", "timed out"),
     (
         "exits the worker",
         "import os\nFlatten.forward = lambda self, x: os._exit(9)",
         "flatten",
-        "the worker died (exit code 9)",
+        "killed its worker (exit code 9)",
     ),
     (
         "exhausts memory",
@@ -180,14 +180,14 @@ def test_a_lenet_step_past_the_per_call_limit_ends_the_run(tmp_path):
     "bug, words",
     [
         ("linear_missing_transpose", "(raised in Linear.forward: see the item linear.forward)"),
-        ("flatten_collapses_batch", "Flatten"),
+        ("loss_one_hot_targets", "(raised in SoftmaxCrossEntropyLoss.forward: see the item loss)"),
     ],
 )
 def test_a_lenet_that_fails_inside_a_class_names_it(tmp_path, bug, words):
     bug = next(b for b in BUGS if b.name == bug)
     result = grade_path(build("file", tmp_path, bug.sources()), seed=2)
     (failure,) = items_of(result)["lenet"].failures
-    assert words in failure["message"], failure["message"]
+    assert words in failure["message"] and "raised LeNet" not in failure["message"], failure["message"]
 
 
 def test_the_lenet_stops_at_the_first_checkpoint_that_reaches_the_threshold(tmp_path):

@@ -138,7 +138,7 @@ def test_hostile_submission_is_contained(tmp_path, mode, name, expected, holds):
 
 
 FAIL_FAST = [  # hostile submission, what the first call raises, what later calls say at once
-    ("infinite_loop", "timeout", "not run: it timed out on an earlier case"),
+    ("infinite_loop", "timeout", "not run: it timed out after 1 s on an earlier case"),
     ("os_exit_in_method", "crash", "not run: it killed its worker (exit code 7) on an earlier case"),
 ]
 

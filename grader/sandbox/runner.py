@@ -189,7 +189,7 @@ class Sandbox:
             reply, reply_arrays = worker.request(header, arrays, seconds)
         except wire.ReadTimeout:
             self._retire()
-            self._fail_fast(op, label, "timed out")
+            self._fail_fast(op, label, f"timed out after {seconds:g} s")
             raise self._incident(CallTimeout(f"took longer than {seconds:g} s; stopped", label)) from None
         except wire.ChannelClosed:
             how = worker.exit_description()
