@@ -30,6 +30,13 @@ METHOD_BODIES = {  # Conv2d.forward replaced by a body that never returns, or en
     "conv2d_forward_loops": "        while True:\n            pass\n",
     "conv2d_forward_exits": "        import os\n        os._exit(3)\n",
 }
+APPENDED = {  # slow but finite: each call stays under the per-call limit, so only the budgets bound them
+    "conv2d_forward_slow": "import time as _t\n_f = Conv2d.forward\nConv2d.forward = lambda self, x: _t.sleep(0.5) or _f(self, x)\n",
+    "lenet_batches_take_4s": (
+        "import time as _t\n_b = Linear.backward\n"
+        "Linear.backward = lambda self, dY: (_t.sleep(2) if len(dY) == 64 else None) or _b(self, dY)\n"
+    ),
+}
 
 
 def submissions(directory: Path) -> dict:
@@ -41,6 +48,8 @@ def submissions(directory: Path) -> dict:
         made[name] = base.replace(
             CONV_FORWARD, CONV_FORWARD.split("\n")[0] + "\n" + body + '\n    def _unused(self, x):\n        """'
         )
+    for name, code in APPENDED.items():
+        made[name] = base + "\n\n# ---- hostile\n" + code
     for path in sorted(HOSTILE.glob("[a-z]*.py")):
         text = re.sub(r"__[A-Z_]+__", str(directory / "elsewhere"), path.read_text()).replace("__PORT__", "9")
         made[path.stem] = (

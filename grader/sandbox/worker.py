@@ -29,7 +29,7 @@ Requests ({"op": ..., ...}) and what the reply's "value" holds:
     probe     name, args, kwargs              -> a handle to a trusted probe object (probes.py)
     shell     name, attributes                -> a handle to an instance of the submission's class name
                                                  made without running its code (no __init__), with attributes
-    lenet_layer_times X, seed                 -> per-layer forward and backward times
+    lenet_layer_times X, seed, repeats        -> per-layer forward and backward times
 With keep=True the result stays here and the reply holds its handle (so that identity can be checked).
 A reply is {"value": ..., "output": text, "dropped": n} or {"error": {...}, "output": ..., "dropped": n}.
 """
@@ -220,10 +220,10 @@ class Worker:
             raise LookupError(f"no probe named {name!r}")
         return Kept(probes.PROBES[name](*args, **kwargs))
 
-    def op_lenet_layer_times(self, X: np.ndarray, seed: int) -> list[dict[str, Any]]:
-        """Forward and backward time of each LeNet layer of the submission on the batch X."""
+    def op_lenet_layer_times(self, X: np.ndarray, seed: int, repeats: int = 3) -> list[dict[str, Any]]:
+        """Forward and backward time of each LeNet layer of the submission on the batch X (best of repeats)."""
         np.random.seed(seed)
-        return lenet.layer_times(self.api(), X)
+        return lenet.layer_times(self.api(), X, repeats)
 
     def api(self) -> types.SimpleNamespace:
         return types.SimpleNamespace(**self.namespace)
