@@ -117,7 +117,7 @@ class LenetRun:
             with Sandbox(self.submission, self.limits) as box:
                 for attempt in range(self.settings.attempts):
                     self._attempt(box, self.settings.seed + attempt)
-                    if self.passed or self.too_slow:
+                    if self.passed or self.too_slow or self._would_overrun(0.0):
                         break
                 self._time_layers(box)
         except CallTimeout as error:
@@ -154,8 +154,7 @@ class LenetRun:
         self.attempts.append(attempt)
         started = time.perf_counter()
         for number, indices in enumerate(batches, start=1):
-            used = time.perf_counter() - self.started
-            if attempt["batch_seconds"] and used + attempt["batch_seconds"][-1] > self.budget:  # would run past it
+            if attempt["batch_seconds"] and self._would_overrun(attempt["batch_seconds"][-1]):
                 self.too_slow, self.stopped_at = True, number - 1
                 self.projected = attempt["seconds"] / (number - 1) * len(batches)
                 return
@@ -164,7 +163,6 @@ class LenetRun:
             attempt["batch_seconds"].append(time.perf_counter() - batch_started)
             attempt["losses"].append(_as_loss(loss))
             self.batches_done += 1
-            last = number == len(batches)
             if checkpoint_due(number, len(batches), attempt["losses"], every):
                 score = self._evaluate(box, seed)
                 attempt["checkpoints"].append({"batch": number, "accuracy": score})
@@ -172,11 +170,11 @@ class LenetRun:
                 if score >= self.settings.threshold:
                     break
             attempt["seconds"] = time.perf_counter() - started
-            if time.perf_counter() - self.started > self.budget and not last:
-                self.too_slow, self.stopped_at = True, number
-                self.projected = attempt["seconds"] / number * len(batches)
-                return
         attempt["seconds"] = time.perf_counter() - started
+
+    def _would_overrun(self, next_batch_seconds: float) -> bool:
+        """Whether one more batch (as long as the last one) would take the run past its budget."""
+        return time.perf_counter() - self.started + next_batch_seconds > self.budget
 
     def _evaluate(self, box: Sandbox, seed: int) -> float:
         """Test accuracy of the worker's LeNet, its logits asked for in chunks."""

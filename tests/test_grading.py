@@ -152,7 +152,7 @@ def test_a_slow_lenet_fails_with_the_time_per_batch_and_the_slowest_layer(tmp_pa
     path = build("file", tmp_path)
     path.write_text(
         path.read_text() + "\nimport time\n_forward = Conv2d.forward\n"
-        "Conv2d.forward = lambda self, x: time.sleep(0.2) or _forward(self, x)\n"
+        "Conv2d.forward = lambda self, x: (time.sleep(0.2) if len(x) == 64 else None) or _forward(self, x)\n"
     )
     result = grade_path(path, rubric=rubric_with(tmp_path, time_budget_cap_seconds="2"), seed=6)
     assert lost(result) == {"lenet"}
