@@ -102,11 +102,6 @@ FLATTEN_CASES = [
 LAYER_CASES = CONV2D_CASES + MAXPOOL2D_CASES + LINEAR_CASES + RELU_CASES + FLATTEN_CASES
 
 
-def within_lesson(cases: list[LayerCase]) -> list[LayerCase]:
-    """The cases of a table that stay within the lesson's contract."""
-    return [case for case in cases if not case.beyond_lesson]
-
-
 @dataclass(frozen=True)
 class LossCase:
     """Logits of shape, offset + spread * N(0, 1), of dtype, with random class-index targets.
