@@ -52,9 +52,9 @@ def gradients(layer: Any, names: Iterable[str], dX: Any) -> dict[str, Any]:
 def own_layers(
     case: LayerCase, api: Any, rng: np.random.Generator, count: int = 1
 ) -> tuple[list[Any], dict[str, np.ndarray]]:
-    """(layers, names): count of the submission's layers for case, all with the same random float64
-    parameters of their own shapes (Conv2d and Linear: weight, and bias unless it is None; names
-    lists them) and zero gradients. For the checks that compare a layer with itself (cache,
+    """(layers, values): count of the submission's layers for case, all with the same random float64
+    parameters of their own shapes (Conv2d and Linear: weight, and bias unless it is None; values maps
+    each name to its array) and zero gradients. For the checks that compare a layer with itself (cache,
     accumulation); set_parameters(layer, values) resets one."""
     layers = [case.build(api) for _ in range(count)]
     values: dict[str, np.ndarray] = {}
