@@ -103,3 +103,16 @@ def test_with_none_of_its_own_layers_right_the_case_is_not_judged(tmp_path):
     assert [case["case"] for case in sequential.not_judged] == ["Sequential(first, second, third)", "Sequential(first)"]
     for case in sequential.not_judged:
         assert "costs linear.forward" in case["message"] and "costs relu" in case["message"], case
+
+
+def test_a_linear_that_cannot_be_built_costs_neither_api_sequential_nor_sequential(tmp_path):
+    """Linear.__init__ raising: api's Sequential case is built around its ReLU and Flatten instead,
+    and sequential is judged with its Conv2d chain (the 5-layer parameters() case, which needs a
+    Linear, is not judged)."""
+    path = variant(tmp_path, "self.in_features, self.out_features = in_features", 'raise ValueError("no Linear")  #')
+    result = grade_path(path, seed=1, train_lenet=False)
+    assert "sequential" not in short_of_full(result)
+    assert [failure["case"] for failure in items_of(result)["api"].failures] == ["Linear"]
+    not_judged = items_of(result)["sequential"].not_judged
+    assert [case["case"] for case in not_judged] == ["Sequential(Conv2d, ReLU, Flatten, Linear, Linear)"]
+    assert "costs init" in not_judged[0]["message"]
