@@ -18,6 +18,8 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from grader.results import own_layers_sentence
+
 TEMPLATES = Environment(
     loader=PackageLoader("grader", "templates"),
     autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
@@ -135,6 +137,7 @@ def view(
         "output_chars": sum(len(o.get("text", "")) for o in output),
         "max_output_chars": MAX_OUTPUT_CHARS,
         "tie_rule": tie_rule(diagnostics),
+        "own_layers": own_layers_sentence(diagnostics),
         "beyond_lesson": diagnostics.get("beyond_lesson", []),
         "policy": extra.get("policy") or {},
         "policy_effect": policy_effect(extra.get("policy") or {}),

@@ -60,6 +60,9 @@ def overall_output(grade: "Grade") -> str:
     tie_rule = grade.diagnostics.get("tie_rule")
     if isinstance(tie_rule, str):
         lines.append(f"MaxPool2d tie rule (not scored): {tie_rule}.")
+    judged = own_layers_sentence(grade.diagnostics)
+    if judged:
+        lines.append(judged)
     beyond = grade.diagnostics.get("beyond_lesson", [])
     if beyond:
         failed = [case for case in beyond if not case["passed"]]
@@ -69,6 +72,16 @@ def overall_output(grade: "Grade") -> str:
             + "."
         )
     return "\n".join(lines)
+
+
+def own_layers_sentence(diagnostics: dict[str, Any]) -> str | None:
+    """The sequential cases judged with the submission's own layers (grader/checks/own_sequential.py)
+    as one sentence, or None when there were none."""
+    judged = diagnostics.get("own_layers") or {}
+    if not judged:
+        return None
+    first = next(iter(judged.values()))
+    return f"Sequential: {len(judged)} case(s) judged with your own layers, e.g. {first}."
 
 
 def policy_lines(policy: dict[str, Any]) -> list[str]:

@@ -29,6 +29,7 @@ CORRECT = {  # style -> (build(tmp_path) -> path, the MaxPool2d tie rule it foll
     "add-at-col2im-epsilon-log": (lambda tmp: STYLES / "add_at_col2im.py", "first maximum"),
     "nhwc-optional-arguments": (lambda tmp: STYLES / "nhwc_layout.py", "first maximum"),
     "float64-all-maxima": (lambda tmp: STYLES / "float64_allmax.py", "all maxima"),
+    "torch-like-module": (lambda tmp: STYLES / "torch_like_module.py", "first maximum"),
 }
 SEEDS = range(1, 11)
 SIBLINGS = {

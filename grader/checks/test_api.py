@@ -1,7 +1,8 @@
 """api: each class of the lesson can be built and called the lesson's way, judged per class (one case
 each): its constructor accepts the lesson's signatures, and its methods accept the lesson's calls
 (backward(dY) with dY alone, the loss's backward() with nothing; extra optional arguments are fine).
-Sequential and SGD are built around trusted probes, so that no other class can cost them."""
+Sequential and SGD are built around trusted probes, so that no other class can cost them (a Sequential
+that refuses the probes is built around its own Linear and ReLU)."""
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -9,7 +10,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from grader.checks.compare import expect
+from grader.checks.own_sequential import refusal
 from grader.checks.probing import probe_layers
+from grader.sandbox.errors import SandboxError
 
 if TYPE_CHECKING:
     from grader.sandbox.runner import Sandbox
@@ -18,7 +21,21 @@ POSITIONAL = ("POSITIONAL_ONLY", "POSITIONAL_OR_KEYWORD")
 
 
 def _model(api: Any, box: "Sandbox") -> Any:
-    return api.Sequential(*probe_layers(box, 2)[1])
+    """A Sequential of two probe layers, or, when it refuses them (it accepts only its own Module
+    subclasses, say), of two of its own layers (Linear(4, 3) and ReLU(), or ReLU() and Flatten() when
+    its Linear cannot be built): the lesson's call with the lesson's layers."""
+    try:
+        return api.Sequential(*probe_layers(box, 2)[1])
+    except SandboxError as error:
+        if not refusal(error, unseen=False):
+            raise
+        refused = error
+    for own in (lambda: (api.Linear(4, 3), api.ReLU()), lambda: (api.ReLU(), api.Flatten())):
+        try:
+            return api.Sequential(*own())
+        except SandboxError:
+            continue
+    raise refused
 
 
 Build = Callable[[Any, "Sandbox"], Any]  # (api, box) -> an object of the submission's class

@@ -3,11 +3,22 @@
 Only the submission's Sequential is on trial: forward and backward run through trusted probe layers
 that record their calls and compute known affine maps (grader/probes.py), and parameters() is asked
 of instances of the submission's own layer classes made without running their code, holding known
-arrays (so it finds them whether it looks for attributes or for its classes)."""
+arrays (so it finds them whether it looks for attributes or for its classes). A Sequential that
+refuses these stand-ins (one that accepts only its own Module subclasses, say) is judged with its own
+layers instead (grader/checks/own_sequential.py)."""
 
 import pytest
 
 from grader.checks.compare import expect, expect_close
+from grader.checks.own_sequential import (
+    CHAINS,
+    OWN_PARAMETER_LAYERS,
+    StandInsIgnored,
+    judge_with_own_layers,
+    own_parameter_layers,
+    reference_chain,
+    with_own_layers,
+)
 from grader.checks.probing import PARAMETER_LAYERS, expected_backward, expected_forward, parameter_layers, probe_layers
 
 item = pytest.mark.item("sequential")
@@ -20,16 +31,29 @@ PARAMETER_MODELS = {
 
 @item
 @pytest.mark.parametrize("name", list(MODELS))
-def test_forward_in_order_and_backward_in_reverse(name, api, box, rng, tol):
-    count = MODELS[name]
+def test_forward_in_order_and_backward_in_reverse(name, api, box, ref, rng, tol, ctx):
+    count, chains = MODELS[name], CHAINS[MODELS[name]]
+    x, dY = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    answers = [reference_chain(chain, ref, rng) for chain in chains]  # asked in every run: public mode replays them
+    with_own_layers(
+        ctx,
+        name,
+        lambda: forward_and_backward(name, count, api, box, tol, x, dY),
+        lambda: judge_with_own_layers(chains, answers, api, tol, name),
+    )
+
+
+def forward_and_backward(name, count, api, box, tol, x, dY):
+    """The case over probe layers: model(x) and model.backward(dY) against the probes' known maps."""
     log, layers = probe_layers(box, count)
     model = api.Sequential(*layers)
-    x = rng.standard_normal((4, 3))
-    expect_close(model(x), expected_forward(x, count), tol.relative, name, "the output of model(x)")
+    output = model(x)
+    if not log.entries():
+        raise StandInsIgnored(f"{name}: model(x) called none of the stand-in layers", case=name)
+    expect_close(output, expected_forward(x, count), tol.relative, name, "the output of model(x)")
     order = [f"{layer}.forward" for layer in ("first", "second", "third")[:count]]
     calls = log.entries()
     expect(calls == order, f"model(x) called {calls}, expected {order}: each layer's forward once, in order", name)
-    dY = rng.standard_normal((4, 3))
     expect_close(model.backward(dY), expected_backward(dY, count), tol.relative, name, "dX from model.backward")
     backward = [call.replace("forward", "backward") for call in reversed(order)]
     calls = log.entries()[len(order) :]
@@ -43,8 +67,19 @@ def test_forward_in_order_and_backward_in_reverse(name, api, box, rng, tol):
 
 @item
 @pytest.mark.parametrize("name", list(PARAMETER_MODELS))
-def test_parameters_are_the_layers_own_arrays(name, api, box):
-    layers = parameter_layers(box, PARAMETER_MODELS[name])
+def test_parameters_are_the_layers_own_arrays(name, api, box, ctx):
+    count = PARAMETER_MODELS[name]
+
+    def own():
+        parameters_are_the_layers_own_arrays(name, api, box, own_parameter_layers(api, count))
+        return OWN_PARAMETER_LAYERS[:count]
+
+    stand_ins = lambda: parameters_are_the_layers_own_arrays(name, api, box, parameter_layers(box, count))  # noqa: E731
+    with_own_layers(ctx, name, stand_ins, own, unseen=True)
+
+
+def parameters_are_the_layers_own_arrays(name, api, box, layers):
+    """parameters() of a Sequential of layers [(layer, {parameter: shape or None})] in the worker."""
     model = api.Sequential(*[layer for layer, _ in layers])
     expected = [
         (box.getattr_kept(layer, key), box.getattr_kept(layer, f"grad_{key}"), f"layer {i}.{key}")
