@@ -47,9 +47,8 @@ def docker_like(*command, options=(), **environment):
     )
 
 
-@needs_landlock
-def test_the_hostile_cases_hold_in_a_docker_like_container():
-    """test_sandbox_hostile.py, run where namespaces are denied: bubblewrap fails, landlock isolates."""
+def pytest_docker_like(*arguments):
+    """(completed process, its last line): pytest run on arguments in a Docker-like process."""
     inner = docker_like(
         sys.executable,
         "-m",
@@ -58,13 +57,28 @@ def test_the_hostile_cases_hold_in_a_docker_like_container():
         "-p",
         "no:cacheprovider",
         "-rs",
-        "tests/test_sandbox_hostile.py",
+        *arguments,
         TORCINO_TEST_ENV="docker-like",
     )
-    summary = inner.stdout.strip().splitlines()[-1] if inner.stdout.strip() else inner.stderr
+    return inner, inner.stdout.strip().splitlines()[-1] if inner.stdout.strip() else inner.stderr
+
+
+@needs_landlock
+def test_the_hostile_cases_hold_in_a_docker_like_container():
+    """test_sandbox_hostile.py, run where namespaces are denied: bubblewrap fails, landlock isolates."""
+    inner, summary = pytest_docker_like("tests/test_sandbox_hostile.py")
     assert inner.returncode == 0, inner.stdout[-4000:] + inner.stderr[-2000:]
     passed = int(re.search(r"(\d+) passed", summary).group(1))
     assert passed >= 17 and "skipped" not in summary and "failed" not in summary, summary
+
+
+@needs_landlock
+def test_lying_in_the_worker_is_caught_in_a_docker_like_container():
+    """The hostile submissions of test_hostile_verdicts.py that lie about identities in their worker,
+    graded in the landlock tier."""
+    inner, summary = pytest_docker_like("tests/test_hostile_verdicts.py", "-k", "lying")
+    assert inner.returncode == 0, inner.stdout[-4000:] + inner.stderr[-2000:]
+    assert "2 passed" in summary and "skipped" not in summary, summary
 
 
 @needs_seccomp

@@ -1,7 +1,9 @@
 """Comparisons that fail with a message a student can act on, and details for the report.
 
 Every comparison runs here, on the trusted side, on arrays the worker returned: nothing the
-submission does to numpy inside the sandbox can change a verdict.
+submission does to numpy inside the sandbox can change a verdict. A value that is not finite, on
+either side of a comparison, never passes it (NaN > tolerance is False: every test is written so
+that NaN fails).
 """
 
 from collections.abc import Callable, Iterable
@@ -43,12 +45,20 @@ def expect_close(got: Any, expected: ArrayLike, tolerance: float, case: str, wha
     if got.shape != expected.shape:
         raise CheckFailure(f"{case}: {what} has shape {got.shape}, expected {expected.shape}", **details)
     if not np.isfinite(got).all():
-        index = tuple(int(i) for i in np.argwhere(~np.isfinite(got))[0])
+        index = first_non_finite(got)
         raise CheckFailure(
             f"{case}: {what} is not finite (e.g. {got[index]} at index {index})", worst_index=list(index), **details
         )
+    if not np.isfinite(expected).all():
+        index = first_non_finite(expected)
+        raise CheckFailure(
+            f"{case}: {what} cannot be checked: the value to compare it with is not finite (e.g. "
+            f"{expected[index]} at index {index}), and nothing passes against a value that is not finite",
+            worst_index=list(index),
+            **details,
+        )
     error = relative_error(got, expected)
-    if error > tolerance:
+    if not error <= tolerance:
         index = worst_index(got, expected)
         details.update(
             max_abs_error=max_abs_error(got, expected),
@@ -63,6 +73,19 @@ def expect_close(got: Any, expected: ArrayLike, tolerance: float, case: str, wha
             f"(tolerance {tolerance:g})",
             **details,
         )
+
+
+def first_non_finite(array: np.ndarray) -> tuple[int, ...]:
+    """The index of the first NaN or infinity of a numeric array that has one."""
+    return tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
+
+
+def is_finite(value: Any) -> bool:
+    """Whether value is a numeric array (or number) with no NaN and no infinity."""
+    try:
+        return bool(np.isfinite(np.asarray(value, dtype=np.float64)).all())
+    except (TypeError, ValueError):
+        return False
 
 
 def expect(condition: object, message: str, case: str, **details: Any) -> None:
@@ -125,7 +148,7 @@ def directional_derivatives(
                     "relative_error": abs(exact - numeric) / scale,
                 }
             )
-            if abs(exact - numeric) > tolerance * scale:
+            if not abs(exact - numeric) <= tolerance * scale:  # NaN on either side fails
                 failures.append(rows[-1])
     if failures:
         worst = max(failures, key=lambda row: row["relative_error"])

@@ -5,6 +5,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from grader.checks.compare import as_array, expect
+
 if TYPE_CHECKING:
     from grader.sandbox.runner import Sandbox
 
@@ -52,3 +54,34 @@ def parameter_layers(box: "Sandbox", count: int = len(PARAMETER_LAYERS)) -> list
             attributes.update({key: value, f"grad_{key}": None if shape is None else np.zeros(shape)})
         layers.append((box.shell(name, **attributes), shapes))
     return layers
+
+
+def mark_in_place(
+    box: "Sandbox", returned: Any, index: int, position: int, pair: Any, case: str, rng: np.random.Generator
+) -> np.ndarray:
+    """Write random values (the grader's, unknown to the worker beforehand) in place into
+    returned[index][position], an array parameters() returned and that stays in the worker, and
+    return them; pair: that pair as fetched by value, for the array's shape."""
+    expect(
+        isinstance(pair, (list, tuple)) and len(pair) == 2,
+        f"parameters() item {index} is not a (param, grad) pair",
+        case,
+    )
+    shape = as_array(pair[position], case, f"parameters() item {index}[{position}]").shape
+    values = rng.standard_normal(shape)
+    target = box.getitem_kept(box.getitem_kept(returned, index), position)
+    box.request(
+        "call",
+        f"writing into parameters() item {index}[{position}]",
+        target=target,
+        method="__setitem__",
+        args=((), values),
+        kwargs={},
+    )
+    return values
+
+
+def holds(own: np.ndarray, values: np.ndarray) -> bool:
+    """Whether a layer's own array, read back, holds exactly the values written into another
+    array (in any layout: a view such as weight.reshape(-1) is the layer's array too)."""
+    return own.size == values.size and bool(np.array_equal(np.sort(own, axis=None), np.sort(values, axis=None)))

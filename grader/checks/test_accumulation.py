@@ -1,25 +1,30 @@
 """accumulation: two backward calls without zeroing give twice the gradients of one, and zeroing the
 gradient arrays in place (as SGD.zero_grad does) resets them. The layer is compared with itself,
-so a wrong backward costs its own item, not this one."""
+so a wrong backward costs its own item, not this one: a baseline whose gradients are not finite is
+not judged (grader/checks/judging.py), and a backward that writes no gradient earns nothing."""
 
 import numpy as np
 import pytest
 
 from grader.cases import CONV2D_CASES, LINEAR_CASES
 from grader.checks.compare import expect_close
-from grader.checks.judging import baseline
+from grader.checks.judging import baseline, finite, not_earned
 from grader.checks.layers import own_gradients, own_layers
+from grader.checks.work import gradient_work
 
 
 @pytest.mark.item("accumulation")
 @pytest.mark.parametrize("case", CONV2D_CASES[:2] + LINEAR_CASES[:3], ids=lambda case: case.id)
 def test_gradients_accumulate_until_zeroed(case, api, box, rng, tol):
     x = case.input(rng)
-    with baseline("accumulation"):
+    backward = f"{case.layer}.backward"
+    with baseline("accumulation", backward):
         (layer,), values = own_layers(case, api, rng)
         dY = rng.standard_normal(np.shape(layer.forward(x)))
         layer.backward(dY)
         once = own_gradients(layer, values, None, case.id)
+    finite(once, backward, "accumulation", case.id)
+    not_earned(gradient_work(once, "nothing to check the accumulation of"), case.id)
     layer.backward(dY)
     twice = own_gradients(layer, values, None, case.id)
     for name, value in once.items():

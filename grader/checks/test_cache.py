@@ -1,14 +1,18 @@
 """cache: backward uses what the LAST forward cached. The submission is compared with itself: after
-forward(x1), forward(x2), backward(dY) a layer must give what a fresh twin (same class, same
-parameters) gives after forward(x2), backward(dY), so a wrong forward or backward costs its own item,
-not this one."""
+forward(x1), forward(x2), backward(dY) a layer must give what its twin (same class, same
+parameters) gives after forward(x0), forward(x2), backward(dY), so a wrong forward or backward costs
+its own item, not this one. The twin saw another first input (x0), so a layer that keeps an older
+input fails whatever it starts from; a twin whose backward fails on its own (raises, returns NaN or
+inf) leaves the case not judged (grader/checks/judging.py), and a layer that does no work of its
+kind earns nothing (grader/checks/work.py)."""
 
 import pytest
 
 from grader.cases import CONV2D_CASES, FLATTEN_CASES, LINEAR_CASES, MAXPOOL2D_CASES, RELU_CASES
-from grader.checks.compare import expect_close
-from grader.checks.judging import baseline
-from grader.checks.layers import GRADIENT_NAMES, own_gradients, own_layers
+from grader.checks.compare import as_array, expect_close
+from grader.checks.judging import baseline, finite, not_earned
+from grader.checks.layers import GRADIENT_NAMES, own_gradients, own_layers, set_parameters
+from grader.checks.work import forward_work
 
 # the simplest configurations of each layer
 CASES = CONV2D_CASES[:2] + MAXPOOL2D_CASES[:3] + LINEAR_CASES[:2] + RELU_CASES[:1] + FLATTEN_CASES[:1]
@@ -17,21 +21,29 @@ CASES = CONV2D_CASES[:2] + MAXPOOL2D_CASES[:3] + LINEAR_CASES[:2] + RELU_CASES[:
 @pytest.mark.item("cache")
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
 def test_backward_uses_the_last_forward(case, api, rng, tol):
-    x1, x2 = case.input(rng), case.input(rng)
-    with baseline("cache"):
-        (layer, fresh_twin), values = own_layers(case, api, rng, count=2)
-        y2 = fresh_twin.forward(x2)
-        dY = rng.standard_normal(y2.shape)
-        fresh = own_gradients(fresh_twin, values, fresh_twin.backward(dY), case.id)
+    x0, x1, x2 = case.input(rng), case.input(rng), case.input(rng)
+    forward, backward = f"{case.layer}.forward", f"{case.layer}.backward"
+    with baseline("cache", forward):
+        (layer, twin, other), values = own_layers(case, api, rng, count=3)
+        contrast = as_array(twin.forward(x0), case.id, "the output of forward")  # MaxPool2d: another input's
+        y2 = as_array(twin.forward(x2), case.id, "the output of forward")
+        if values:  # Conv2d, Linear: the output for the same input with other parameters
+            set_parameters(other, {name: rng.standard_normal(value.shape) for name, value in values.items()})
+            contrast = as_array(other.forward(x2), case.id, "the output of forward")
+    dY = rng.standard_normal(y2.shape)
+    with baseline("cache", backward):
+        expected = own_gradients(twin, values, twin.backward(dY), case.id)
+    finite(expected, backward, "cache", case.id)
+    not_earned(forward_work(case.layer, x2, y2, contrast, "nothing to check the cache of"), case.id)
     layer.forward(x1)
     layer.forward(x2)
     got = own_gradients(layer, values, layer.backward(dY), case.id)
-    for name, value in fresh.items():
+    for name, value in expected.items():
         expect_close(
             got[name],
             value,
             tol.relative,
             case.id,
             f"{GRADIENT_NAMES[name]} after forward(x1), forward(x2), backward(dY): it should equal what "
-            "forward(x2), backward(dY) alone gives",
+            "forward(x0), forward(x2), backward(dY) gives",
         )

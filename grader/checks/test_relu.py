@@ -1,10 +1,13 @@
-"""relu: forward, backward, the input left untouched, and ReLU'(0) = 0."""
+"""relu: forward, backward, the input left untouched (decided here from x read back by value), and
+ReLU'(0) = 0."""
 
 import numpy as np
 import pytest
 
 from grader.cases import RELU_CASES
 from grader.checks.compare import as_array, expect, expect_close
+from grader.checks.judging import not_earned
+from grader.checks.work import forward_work
 
 item = pytest.mark.item("relu")
 
@@ -21,12 +24,22 @@ def test_forward_and_backward(case, api, ref, rng, tol):
 
 @item
 def test_forward_does_not_modify_its_input(api, box, rng):
+    """x stays in the worker; after forward, it is read back by value by two routes (the array
+    itself, and a copy it makes of itself) and compared here with the grader's own copy. A forward
+    that does no ReLU work earns nothing."""
     case = "ReLU on x (2, 3, 4, 5)"
     x = rng.standard_normal((2, 3, 4, 5))
     remote_x = box.keep(x.copy())
-    api.ReLU().forward(remote_x)
-    after = as_array(box.fetch(remote_x), case, "x after forward")
-    expect(np.array_equal(after, x), "forward changed its input x in place: compute a new array instead", case)
+    y = as_array(api.ReLU().forward(remote_x), case, "the output of forward")
+    not_earned(forward_work("ReLU", x, y, None, "nothing to check the input of"), case)
+    copy = box.request("call", "reading x after forward", target=remote_x, method="copy", args=(), kwargs={})
+    for route, value in (("x", box.fetch(remote_x)), ("x.copy()", copy)):
+        after = as_array(value, case, f"{route} after forward")
+        expect(
+            after.shape == x.shape and np.array_equal(after, x),
+            "forward changed its input x in place: compute a new array instead",
+            case,
+        )
 
 
 @item

@@ -3,13 +3,15 @@
 Only the submission's Sequential is on trial: forward and backward run through trusted probe layers
 that record their calls and compute known affine maps (grader/probes.py), and parameters() is asked
 of instances of the submission's own layer classes made without running their code, holding known
-arrays (so it finds them whether it looks for attributes or for its classes). A Sequential that
-refuses these stand-ins (one that accepts only its own Module subclasses, say) is judged with its own
-layers instead (grader/checks/own_sequential.py)."""
+arrays (so it finds them whether it looks for attributes or for its classes). Whether it returns
+the layers' own arrays is decided from behaviour on the trusted side: values written into what it
+returned must show in the layers' arrays read back by value (no identity question to the worker).
+A Sequential that refuses these stand-ins (one that accepts only its own Module subclasses, say) is
+judged with its own layers instead (grader/checks/own_sequential.py)."""
 
 import pytest
 
-from grader.checks.compare import expect, expect_close
+from grader.checks.compare import as_array, expect, expect_close
 from grader.checks.own_sequential import (
     CHAINS,
     OWN_PARAMETER_LAYERS,
@@ -19,7 +21,15 @@ from grader.checks.own_sequential import (
     reference_chain,
     with_own_layers,
 )
-from grader.checks.probing import PARAMETER_LAYERS, expected_backward, expected_forward, parameter_layers, probe_layers
+from grader.checks.probing import (
+    PARAMETER_LAYERS,
+    expected_backward,
+    expected_forward,
+    holds,
+    mark_in_place,
+    parameter_layers,
+    probe_layers,
+)
 
 item = pytest.mark.item("sequential")
 MODELS = {"Sequential(first, second, third)": 3, "Sequential(first)": 1}  # name -> how many probe layers
@@ -67,22 +77,25 @@ def forward_and_backward(name, count, api, box, tol, x, dY):
 
 @item
 @pytest.mark.parametrize("name", list(PARAMETER_MODELS))
-def test_parameters_are_the_layers_own_arrays(name, api, box, ctx):
+def test_parameters_are_the_layers_own_arrays(name, api, box, ctx, rng):
     count = PARAMETER_MODELS[name]
 
     def own():
-        parameters_are_the_layers_own_arrays(name, api, box, own_parameter_layers(api, count))
+        parameters_are_the_layers_own_arrays(name, api, box, own_parameter_layers(api, count), rng)
         return OWN_PARAMETER_LAYERS[:count]
 
-    stand_ins = lambda: parameters_are_the_layers_own_arrays(name, api, box, parameter_layers(box, count))  # noqa: E731
+    stand_ins = lambda: parameters_are_the_layers_own_arrays(name, api, box, parameter_layers(box, count), rng)  # noqa: E731
     with_own_layers(ctx, name, stand_ins, own, unseen=True)
 
 
-def parameters_are_the_layers_own_arrays(name, api, box, layers):
-    """parameters() of a Sequential of layers [(layer, {parameter: shape or None})] in the worker."""
+def parameters_are_the_layers_own_arrays(name, api, box, layers, rng):
+    """parameters() of a Sequential of layers [(layer, {parameter: shape or None})] in the worker,
+    decided from behaviour, on this side: random values are written in place into every array
+    parameters() returned, then each layer's own arrays are read back by value. A copy leaves its
+    layer untouched, whatever the worker answers about identities."""
     model = api.Sequential(*[layer for layer, _ in layers])
-    expected = [
-        (box.getattr_kept(layer, key), box.getattr_kept(layer, f"grad_{key}"), f"layer {i}.{key}")
+    owned = [
+        (layer, key, f"layer {i}.{key}")
         for i, (layer, shapes) in enumerate(layers)
         for key, shape in shapes.items()
         if shape is not None
@@ -91,20 +104,20 @@ def parameters_are_the_layers_own_arrays(name, api, box, layers):
     pairs = box.fetch(returned)
     count = len(pairs) if isinstance(pairs, (list, tuple)) else -1
     expect(
-        count == len(expected),
-        f"parameters() returned {count} pairs, expected {len(expected)}: one "
+        count == len(owned),
+        f"parameters() returned {count} pairs, expected {len(owned)}: one "
         "(param, grad) pair per weight and per bias that is not None, skipping layers without parameters",
         name,
     )
-    kept = [
-        (box.getitem_kept(box.getitem_kept(returned, i), 0), box.getitem_kept(box.getitem_kept(returned, i), 1))
-        for i in range(count)
-    ]
-    for param, grad, label in expected:
-        match = [i for i, (p, _) in enumerate(kept) if box.same(p, param)]
+    written = [[mark_in_place(box, returned, i, j, pairs[i], name, rng) for j in (0, 1)] for i in range(count)]
+    for layer, key, label in owned:
+        own, own_grad = (
+            as_array(getattr(layer, attribute), name, f"{label} read back") for attribute in (key, f"grad_{key}")
+        )
+        match = [i for i, (param, _) in enumerate(written) if holds(own, param)]
         expect(match, f"parameters() does not return {label} itself (a copy cannot be updated in place)", name)
         expect(
-            box.same(kept[match[0]][1], grad),
+            holds(own_grad, written[match[0]][1]),
             f"parameters() pairs {label} with something other than its own gradient array",
             name,
         )

@@ -254,10 +254,6 @@ class Sandbox:
         """The current value of a remote object (an array, a list of arrays, ...)."""
         return self.request("fetch", label or f"reading {remote!r}", target=remote)
 
-    def same(self, first: RemoteObject, second: RemoteObject, label: str = "comparing identities") -> bool:
-        """Whether two remote objects are the very same object in the worker."""
-        return self.request("same", label, first=first, second=second)
-
     def call_kept(self, remote: RemoteObject, method: str, *args: Any, **kwargs: Any) -> RemoteObject:
         """remote.method(*args, **kwargs), its result kept in the worker (a RemoteObject)."""
         return self.request(

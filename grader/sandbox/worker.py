@@ -19,7 +19,6 @@ Requests ({"op": ..., ...}) and what the reply's "value" holds:
     set_attributes target, values             -> None (several setattr in one request)
     keep      value                           -> a handle to value, stored here (e.g. an input array)
     fetch     target                          -> the object itself, by value
-    same      first, second                   -> first is second
     signature target, method (or null)        -> [{"name", "kind", "default", "has_default"}] of
                                                  target (a name or an object) or of its method
     seed      seed                            -> None (seeds numpy's and random's global RNGs)
@@ -30,7 +29,9 @@ Requests ({"op": ..., ...}) and what the reply's "value" holds:
     shell     name, attributes                -> a handle to an instance of the submission's class name
                                                  made without running its code (no __init__), with attributes
     lenet_layer_times X, seed, repeats        -> per-layer forward and backward times
-With keep=True the result stays here and the reply holds its handle (so that identity can be checked).
+With keep=True the result stays here and the reply holds its handle (so that later requests act on it).
+No operation answers a yes/no question that decides a verdict: the checks decide on the trusted side
+from values this worker returned.
 A reply is {"value": ..., "output": text, "dropped": n} or {"error": {...}, "output": ..., "dropped": n}.
 """
 
@@ -159,9 +160,6 @@ class Worker:
 
     def op_fetch(self, target: Any) -> Any:
         return target
-
-    def op_same(self, first: Any, second: Any) -> bool:
-        return first is second
 
     @staticmethod
     def kept(value: Any, keep: bool) -> Any:
