@@ -17,8 +17,9 @@ logits on the kit's test images.
 The verdict is a function of the submission and the seeds, not of the machine's speed: what is
 judged is a fixed amount of work (the attempts' batches and checkpoints, fixed in advance), and time
 decides only at fixed points, by a wide margin: after PROBE_BATCHES batches the time per batch is
-measured once; when one whole attempt at that pace would not fit in the budget (lenet_budget: 220x
-the reference's time here), the run stops at once, too slow; a further attempt is started only when
+measured once, and the budget calibrated again right then (under the same load); when one whole
+attempt at that pace would not fit in the budget (lenet_budget: 150x the reference's time here), the
+run stops at once, too slow; a further attempt is started only when
 it fits, at that pace, in what is left of the budget. A run that slows down to SAFETY_MULTIPLE times
 its budget is stopped too (no correct submission does). The per-layer timings (forward and backward
 of one batch, the submission's vs the reference's) say which layer is slow.
@@ -33,9 +34,10 @@ from typing import Any, TypedDict
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from grader import lenet_messages
 from grader.blame import blame_note
 from grader.lenet import Protocol, accuracy, batch_order, checkpoint_due, layer_times, preprocess
-from grader.lenet_budget import budget_seconds, reference_seconds, workload_seconds
+from grader.lenet_budget import SAFETY_MULTIPLE, budget_seconds, reference_seconds, workload_seconds
 from grader.lenet_evaluation import checked_parameters, instructor_secret, relabelling, trusted_logits
 from grader.rubric import Rubric
 from grader.sandbox.errors import CallTimeout, SandboxError, SubmissionRaised
@@ -43,7 +45,7 @@ from grader.sandbox.runner import Limits, Sandbox
 
 EVALUATION_CHUNK = 250  # test images per request when evaluating in the worker (public mode)
 PROBE_BATCHES = 4  # the time per batch is the median of batches 2..PROBE_BATCHES of the first attempt
-SAFETY_MULTIPLE = 2.0  # a run still going at this multiple of its budget is stopped (it slowed down)
+LAYER_TIMING_CALLS = 3  # the per-layer timing, one request, may take this many per-call limits
 
 
 class Attempt(TypedDict):
@@ -140,25 +142,32 @@ class LenetRun:
         self.started = time.perf_counter()
         try:
             with Sandbox(self.submission, self.limits) as box:
-                for attempt in range(self.settings.attempts):
-                    if attempt > 0 and not self._another_attempt_fits():
-                        self.attempts_left_out = self.settings.attempts - attempt
-                        break
-                    self._attempt(box, self.settings.seed + attempt)
-                    if self.passed or self.too_slow:
-                        break
+                try:
+                    self._attempts(box)
+                except CallTimeout as error:  # a batch too slow for even one call: say which layer is slow
+                    self.error = (
+                        f"{error.call}: took longer than the per-call limit of {self.limits.call_seconds:g} s; "
+                        "training stopped (no further attempt)"
+                    )
                 self._time_layers(box)
-        except CallTimeout as error:
-            self.error = (
-                f"{error.call}: took longer than the per-call limit of {self.limits.call_seconds:g} s; "
-                "training stopped (no further attempt)"
-            )
+                if self.error:
+                    self.error += self.slowest_layer()
         except SubmissionRaised as error:
             self.error = f"{error.call} raised {error.type_name}: {error.message}{blame_note(error.where, 'lenet')}"
         except SandboxError as error:
             self.error = f"{error.call}: {error.detail}"
         except ValueError as error:  # logits or parameters of the wrong shape
             self.error = str(error)
+
+    def _attempts(self, box: Sandbox) -> None:
+        """The rubric's attempts, until one passes, the run is too slow or another would not fit."""
+        for attempt in range(self.settings.attempts):
+            if attempt > 0 and not self._another_attempt_fits():
+                self.attempts_left_out = self.settings.attempts - attempt
+                return
+            self._attempt(box, self.settings.seed + attempt)
+            if self.passed or self.too_slow:
+                return
 
     def _another_attempt_fits(self) -> bool:
         """Whether a whole further attempt, at the pace measured once on the first batches, fits in the
@@ -208,6 +217,7 @@ class LenetRun:
             attempt["seconds"] = time.perf_counter() - started
             if self.per_batch is None and number == min(PROBE_BATCHES, len(batches)):
                 self.per_batch = float(np.median(attempt["batch_seconds"][1:] or attempt["batch_seconds"]))
+                self.calibrate(self.reference)  # again, now: the pace and the budget measured under the same load
                 if self.per_batch * self.batches_per_attempt > self.budget:
                     self._stop(number, slowed_down=False)
                     return
@@ -232,8 +242,7 @@ class LenetRun:
         if self.reference is not None:
             values = box.request("lenet_parameters", f"reading the LeNet's weights (seed {seed})")
             with threadpool_limits(limits=1):
-                logits = trusted_logits(self.reference, checked_parameters(values), self.X_test)
-            return accuracy(logits, y_test)
+                return accuracy(trusted_logits(self.reference, checked_parameters(values), self.X_test), y_test)
         chunks = [
             box.request("lenet_logits", f"LeNet evaluation, test images {start}-{start + len(X)} (seed {seed})", X=X)
             for start in range(0, len(self.X_test), EVALUATION_CHUNK)
@@ -250,9 +259,10 @@ class LenetRun:
             self.layer_times = box.request(
                 "lenet_layer_times",
                 "timing the LeNet's layers",
+                timeout=LAYER_TIMING_CALLS * self.limits.call_seconds,  # every layer's forward and backward
                 X=self.timing_batch(),
                 seed=self.settings.seed,
-                repeats=1 if self.too_slow else 3,  # a slow run has used its time: one measure says where
+                repeats=1 if self.too_slow or self.error else 3,  # a slow run has used its time: one measure says where
             )
         except Exception:  # noqa: BLE001 - a diagnostic; a layer that fails here fails its own items
             self.layer_times = []
@@ -270,40 +280,13 @@ class LenetRun:
             row.update(reference_forward_ms=twin["forward_ms"], reference_backward_ms=twin["backward_ms"])
 
     def slowest_layer(self) -> str:
-        """'; the slowest layer is 0: Conv2d (... ms forward, ... ms backward per batch)', or ''."""
-        slowest = max(self.layer_times, key=lambda row: row["forward_ms"] + row["backward_ms"], default=None)
-        if slowest is None:
-            return ""
-        return (
-            f"; the slowest layer is {slowest['layer']} ({slowest['forward_ms']:.1f} ms forward, "
-            f"{slowest['backward_ms']:.1f} ms backward per batch)"
-        )
+        return lenet_messages.slowest_layer(self.layer_times)
 
     def too_slow_message(self) -> str:
-        total = self.batches_per_attempt
-        if self.slowed_down:
-            last = self.attempts[-1]
-            pace = last["seconds"] / max(len(last["losses"]), 1)
-            return (
-                f"training slowed down: it was still running at {SAFETY_MULTIPLE:g} times its budget of "
-                f"{self.budget:.0f} s, at batch {self.stopped_at} of {total} ({pace * 1e3:.0f} ms per batch)"
-                f"{self.slowest_layer()}"
-            )
-        pace = self.per_batch or 0.0
-        return (
-            f"training is too slow for its budget of {self.budget:.0f} s: {pace * 1e3:.0f} ms per batch on its "
-            f"first {self.stopped_at} batches, so one attempt of {total} batches would take about "
-            f"{self.projected:.0f} s; stopped at batch {self.stopped_at}{self.slowest_layer()}"
-        )
+        return lenet_messages.too_slow_message(self)
 
     def attempts_note(self) -> str:
-        """Why fewer than the rubric's attempts were made, or ''."""
-        if not self.attempts_left_out:
-            return ""
-        return (
-            f" (another attempt of {self.batches_per_attempt} batches at {(self.per_batch or 0) * 1e3:.0f} ms per batch "
-            f"would not fit in the budget of {self.budget:.0f} s)"
-        )
+        return lenet_messages.attempts_note(self)
 
     def summary(self) -> dict[str, Any]:
         """JSON-able facts for the results and the report."""

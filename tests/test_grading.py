@@ -31,6 +31,7 @@ CORRECT = {  # style -> (build(tmp_path) -> path, the MaxPool2d tie rule it foll
     "float64-all-maxima": (lambda tmp: STYLES / "float64_allmax.py", "all maxima"),
 }
 SEEDS = range(1, 11)
+TOO_SLOW_FOR_THE_LENET = {"per-window-loops"}  # 250-650x the reference a batch: stopped after its first batches
 SIBLINGS = {
     "conv2d.forward": "conv2d.backward",
     "maxpool2d.forward": "maxpool2d.backward",
@@ -79,6 +80,12 @@ def test_a_correct_style_gets_full_marks_on_every_seed(tmp_path, style, mode, pu
 @pytest.mark.parametrize("style", list(CORRECT))
 def test_a_correct_style_trains_the_lenet_within_its_budget(tmp_path, style):
     result = grade_path(CORRECT[style][0](tmp_path), seed=1)
+    if style in TOO_SLOW_FOR_THE_LENET:
+        lenet = result.diagnostics["lenet"]
+        assert lost(result) == {"lenet"}, not_full(result, exclude=())
+        assert len(lenet["attempts"]) == 1 and len(lenet["attempts"][0]["losses"]) <= 4  # the probe, at most
+        assert lenet["too_slow"] or "per-call limit" in lenet["error"], lenet["error"]
+        return
     assert result.score == result.max_score == 100, not_full(result, exclude=())
     lenet = result.diagnostics["lenet"]
     assert lenet["budget_seconds"] > 0 and lenet["calibration"]["source"] == "the reference's LeNet"
