@@ -141,7 +141,8 @@ def grade(
 ) -> Grade:
     """Grade a submission (a path) against a rubric (rubric.Rubric); returns a Grade.
 
-    seed: the checks' inputs (a fresh one when None); data: a source for grader.data.load_mnist;
+    seed: the checks' inputs and the LeNet's relabelling (a fresh one when None); data: a source for
+    grader.data.lenet_data;
     sandbox: "auto", "bubblewrap" or "none"; mode: where expected values come from, "instructor"
     (the reference, any seed) or "public" (the fixtures of the student kit, their seed only);
     oracle: an oracle object instead (grader.oracle; recording fixtures); concurrent_lenet: train

@@ -4,7 +4,8 @@ The same code trains the reference (`python -m reference.train`), a student's pa
 (`python -m torcino.train`) and a submission inside the sandbox's worker (this module is copied
 there: it imports only numpy): `api` is anything with attributes Conv2d, ReLU, MaxPool2d, Flatten,
 Linear, Sequential, SoftmaxCrossEntropyLoss and SGD. Preprocessing and accuracy are computed by
-the grader, never by the code under test, and the test labels never enter the sandbox.
+the grader, never by the code under test, and the test labels never enter the sandbox (in
+instructor mode neither do the test images: grader.lenet_evaluation).
 """
 
 import time

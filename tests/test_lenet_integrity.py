@@ -190,3 +190,24 @@ def test_a_hopeless_pace_is_stopped_after_the_probe_the_same_way_each_time(tmp_p
         lenet = result.diagnostics["lenet"]
         assert lenet["too_slow"] and len(lenet["attempts"]) == 1 and len(lenet["attempts"][0]["losses"]) == 4
         assert result.seconds < 30
+
+
+def test_in_instructor_mode_the_worker_gets_relabelled_training_labels_and_no_test_image(tmp_path, monkeypatch):
+    from grader.sandbox.runner import Sandbox
+
+    requests = []
+    request = Sandbox.request
+
+    def spy(self, op, label, timeout=None, **arguments):
+        if op.startswith("lenet"):
+            requests.append((op, arguments))
+        return request(self, op, label, timeout, **arguments)
+
+    monkeypatch.setattr(Sandbox, "request", spy)
+    result = grade_path(build("file", tmp_path), seed=3)
+    assert result.score == 100 and result.diagnostics["lenet"]["relabelled"]
+    assert {op for op, _ in requests} == {"lenet_start", "lenet_step", "lenet_parameters", "lenet_layer_times"}
+    (start,) = [arguments for op, arguments in requests if op == "lenet_start"]
+    y_train = load_mnist()[1]
+    permutation = relabelling(instructor_secret(reference), 3, 0)
+    assert np.array_equal(start["y_train"], permutation[y_train]) and not np.array_equal(start["y_train"], y_train)
