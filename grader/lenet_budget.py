@@ -24,7 +24,8 @@ from threadpoolctl import threadpool_limits
 from grader.lenet import Protocol, Trainer, batch_order
 
 CALIBRATION_BATCHES = 6  # timed after one warm-up batch; the median counts
-SAFETY_MULTIPLE = 2.0  # a LeNet run still going at this multiple of its budget is stopped (it slowed down)
+ATTEMPTS_MULTIPLE = 2.0  # all the LeNet's attempts must fit in this many budgets at the pace of its first batches
+SAFETY_MULTIPLE = 3.0  # a LeNet run still going at this multiple of its budget is stopped (it slowed down)
 WORKLOAD_TO_REFERENCE = 1.25  # reference LeNet batch / workload batch, measured by bench/lenet_budget.py
 
 

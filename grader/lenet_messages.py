@@ -3,7 +3,7 @@
 
 from typing import TYPE_CHECKING, Any
 
-from grader.lenet_budget import SAFETY_MULTIPLE
+from grader.lenet_budget import ATTEMPTS_MULTIPLE, SAFETY_MULTIPLE
 
 if TYPE_CHECKING:
     from grader.lenet_run import LenetRun
@@ -44,5 +44,5 @@ def attempts_note(run: "LenetRun") -> str:
         return ""
     return (
         f" (another attempt of {run.batches_per_attempt} batches at {(run.per_batch or 0) * 1e3:.0f} ms per "
-        f"batch would not fit in the budget of {run.budget:.0f} s)"
+        f"batch would not fit in {ATTEMPTS_MULTIPLE:g} times the budget of {run.budget:.0f} s)"
     )

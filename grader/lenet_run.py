@@ -19,9 +19,10 @@ judged is a fixed amount of work (the attempts' batches and checkpoints, fixed i
 decides only at fixed points, by a wide margin: after PROBE_BATCHES batches the time per batch is
 measured once, and the budget calibrated again right then (under the same load); when one whole
 attempt at that pace would not fit in the budget (lenet_budget: 150x the reference's time here), the
-run stops at once, too slow; a further attempt is started only when
-it fits, at that pace, in what is left of the budget. A run that slows down to SAFETY_MULTIPLE times
-its budget is stopped too (no correct submission does). The per-layer timings (forward and backward
+run stops at once, too slow; a further attempt is started only when all the batches so far and it
+fit, at that pace, in ATTEMPTS_MULTIPLE budgets (so a pace that passes the probe gets at least two
+attempts, and a correct one up to 100x the reference's all three). A run that slows down to
+SAFETY_MULTIPLE times its budget is stopped too (no correct submission does). The per-layer timings (forward and backward
 of one batch, the submission's vs the reference's) say which layer is slow.
 """
 
@@ -37,7 +38,7 @@ from threadpoolctl import threadpool_limits
 from grader import lenet_messages
 from grader.blame import blame_note
 from grader.lenet import Protocol, accuracy, batch_order, checkpoint_due, layer_times, preprocess
-from grader.lenet_budget import SAFETY_MULTIPLE, budget_seconds, reference_seconds, workload_seconds
+from grader.lenet_budget import ATTEMPTS_MULTIPLE, SAFETY_MULTIPLE, budget_seconds, reference_seconds, workload_seconds
 from grader.lenet_evaluation import checked_parameters, instructor_secret, relabelling, trusted_logits
 from grader.rubric import Rubric
 from grader.sandbox.errors import CallTimeout, SandboxError, SubmissionRaised
@@ -171,9 +172,10 @@ class LenetRun:
 
     def _another_attempt_fits(self) -> bool:
         """Whether a whole further attempt, at the pace measured once on the first batches, fits in the
-        budget after the batches already done: a decision from one measurement, taken before the attempt."""
+        attempts' share of the budget after the batches already done: a decision from one measurement,
+        taken before the attempt."""
         pace = self.per_batch if self.per_batch is not None else 0.0
-        return (self.batches_done + self.batches_per_attempt) * pace <= self.budget
+        return (self.batches_done + self.batches_per_attempt) * pace <= ATTEMPTS_MULTIPLE * self.budget
 
     def _labels(self, seed: int) -> tuple[np.ndarray, np.ndarray]:
         """(training labels sent to the worker, test labels kept here) for the attempt with this seed:
