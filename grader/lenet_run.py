@@ -117,7 +117,7 @@ class LenetRun:
 
     def start(self, background: bool = True) -> "LenetRun":
         """Train in a background thread (while the checks run), or right now."""
-        total = SAFETY_MULTIPLE * self.budget + 60
+        total = SAFETY_MULTIPLE * max(self.budget, self.settings.time_budget_cap_seconds) + 60  # the probe recalibrates
         self.limits = Limits(**{**self.limits.__dict__, "total_seconds": total})
         if background:
             self.thread.start()
