@@ -3,7 +3,10 @@
     python bench/lenet_threshold.py [--seeds 100] [--also-loops] [--loops-seeds N] [--rubric lesson8]
 
 What is measured: the reference trained with the rubric's [lenet] protocol (epochs, lr, batch size)
-on the bundled 4,000 / 1,000 MNIST subset, once per seed 1000, 1001, ... (not the grader's own seeds,
+on the bundled subset as instructor mode uses it (4,000 training images, the 500 held-out test images,
+the classes relabelled by a permutation: the grader's is secret, here each run draws its own from its
+seed; the accuracy computed from the trained weights with the reference's layers, as
+grader.lenet_evaluation does), once per seed 1000, 1001, ... (not the grader's own seeds,
 which are [lenet].seed + 0, 1, ...), evaluated at the checkpoints the grader evaluates
 (grader.lenet.checkpoint_due: every [lenet].checkpoint_batches batches while the training loss is
 low enough, and at the end). A run's score is its best evaluated checkpoint: the grader stops an
@@ -38,8 +41,9 @@ sys.path.insert(0, REPO)
 import numpy as np  # noqa: E402
 
 import reference  # noqa: E402
-from grader.data import load_mnist  # noqa: E402
+from grader.data import lenet_data  # noqa: E402
 from grader.lenet import Protocol, Trainer, accuracy, batch_order, checkpoint_due, preprocess  # noqa: E402
+from grader.lenet_evaluation import checked_parameters, trusted_logits  # noqa: E402
 from grader.rubric import load_rubric  # noqa: E402
 from tests.helpers.submission_formats import load_style  # noqa: E402
 
@@ -63,12 +67,14 @@ def best_checkpoint(api, data, settings, seed):
     """The best test accuracy over the checkpoints the grader evaluates in one run of the protocol."""
     X_train, X_test = preprocess(data[0], data[2])
     protocol = protocol_for(settings, seed)
-    trainer, losses, best = Trainer(api, X_train, data[1], protocol), [], 0.0
+    relabel = np.random.default_rng([seed, 10]).permutation(10)
+    trainer, losses, best = Trainer(api, X_train, relabel[data[1]], protocol), [], 0.0
     batches = batch_order(protocol, len(X_train))
     for number, indices in enumerate(batches, start=1):
         losses.append(trainer.step(indices))
         if checkpoint_due(number, len(batches), losses, settings.checkpoint_batches):
-            best = max(best, accuracy(trainer.logits(X_test), data[3]))
+            logits = trusted_logits(reference, checked_parameters(trainer.parameters()), X_test)
+            best = max(best, accuracy(logits, relabel[data[3]]))
     return best
 
 
@@ -186,7 +192,7 @@ def main():
         parser.error(f"at least {MIN_SEEDS} seeds are needed for a useful upper bound")
 
     settings = load_rubric(args.rubric).lenet
-    data = load_mnist()
+    data = lenet_data(None, instructor=True)
     t, k = settings.threshold, settings.attempts
     print(
         f"LeNet item of rubric {args.rubric}: {settings.epochs} epochs, lr {settings.lr}, "

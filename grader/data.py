@@ -10,6 +10,10 @@ source:
                     test_images.npy and test_labels.npy, or else a mnist.npz;
     a .npz file     Keras-style, with x_train (N, 28, 28), y_train, x_test, y_test.
 Anything else fails with a DataError whose one-line message names the file and what was expected.
+
+The bundled subset's test images are split in two (lenet_data): the first KIT_TEST_IMAGES ship in the
+student kit (scripts/build_wheel.py leaves the others out of its wheel) and are the public mode's test
+set; the other 500 are held out, the instructor mode's test set, which no student has seen.
 """
 
 from importlib import resources
@@ -24,6 +28,9 @@ LESSON_FILES = ("train_images.npy", "train_labels.npy", "test_images.npy", "test
 NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
 PIXELS = 28 * 28
 CLASSES = 10
+
+
+KIT_TEST_IMAGES = 500  # of the bundled subset's 1,000 test images (both halves have 43 to 57 per digit)
 
 
 class DataError(ValueError):
@@ -49,6 +56,30 @@ def load_mnist(source: str | Path | None = None) -> Mnist:
     if path.suffix != ".npz":
         raise DataError(f"{path}: expected a directory of the lesson's .npy files or a .npz file")
     return _from_npz(path)
+
+
+def kit_part(mnist: Mnist) -> Mnist:
+    """The bundled subset as the student kit ships it: every training image, the first
+    KIT_TEST_IMAGES test images (unchanged when it is already the kit's copy)."""
+    Xtr, ytr, Xte, yte = mnist
+    return Xtr, ytr, Xte[:KIT_TEST_IMAGES], yte[:KIT_TEST_IMAGES]
+
+
+def held_out_part(mnist: Mnist) -> Mnist:
+    """The bundled subset with only its held-out test images (those after the kit's)."""
+    Xtr, ytr, Xte, yte = mnist
+    if len(Xte) <= KIT_TEST_IMAGES:
+        raise DataError(f"{bundled_path()}: the student kit's copy has no held-out test images (instructor mode)")
+    return Xtr, ytr, Xte[KIT_TEST_IMAGES:], yte[KIT_TEST_IMAGES:]
+
+
+def lenet_data(source: str | Path | None, instructor: bool) -> Mnist:
+    """The LeNet item's data: load_mnist(source); for the bundled subset, the held-out test images in
+    instructor mode and the kit's in public mode. A source of the instructor's own is used whole."""
+    mnist = load_mnist(source)
+    if source is not None:
+        return mnist
+    return held_out_part(mnist) if instructor else kit_part(mnist)
 
 
 def _from_lesson_files(directory: Path) -> Mnist:

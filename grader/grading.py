@@ -23,7 +23,7 @@ from pytest_jsonreport.plugin import JSONReport
 
 import grader
 from grader.checks.context import ContextPlugin, GradingContext
-from grader.data import load_mnist
+from grader.data import lenet_data
 from grader.lenet_run import LenetRun
 from grader.oracle import FixtureError, Oracle, default_oracle
 from grader.policy import apply_policy, check_before_running, deduplicate, runtime_findings
@@ -141,7 +141,8 @@ def grade(
 ) -> Grade:
     """Grade a submission (a path) against a rubric (rubric.Rubric); returns a Grade.
 
-    seed: the checks' inputs (a fresh one when None); data: a source for grader.data.load_mnist;
+    seed: the checks' inputs and the LeNet's relabelling (a fresh one when None); data: a source for
+    grader.data.lenet_data;
     sandbox: "auto", "bubblewrap" or "none"; mode: where expected values come from, "instructor"
     (the reference, any seed) or "public" (the fixtures of the student kit, their seed only);
     oracle: an oracle object instead (grader.oracle; recording fixtures); concurrent_lenet: train
@@ -160,11 +161,11 @@ def grade(
             )
         seed = oracle.seed
     seed = secrets.randbelow(2**31) if seed is None else int(seed)
-    mnist = load_mnist(data)
+    mnist = lenet_data(data, instructor=oracle.reference is not None)
     sources, static = check_before_running(submission, rubric.policy)  # reads the code, runs nothing
     limits = limits_from(rubric, sandbox)
     box = Sandbox(submission, limits)
-    lenet = LenetRun(submission, rubric, mnist, limits) if train_lenet else None
+    lenet = LenetRun(submission, rubric, mnist, limits, oracle.reference, seed) if train_lenet else None
     grade_facts: dict[str, Any] = dict(
         submission=str(submission),
         rubric=rubric.name,

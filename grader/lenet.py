@@ -4,7 +4,8 @@ The same code trains the reference (`python -m reference.train`), a student's pa
 (`python -m torcino.train`) and a submission inside the sandbox's worker (this module is copied
 there: it imports only numpy): `api` is anything with attributes Conv2d, ReLU, MaxPool2d, Flatten,
 Linear, Sequential, SoftmaxCrossEntropyLoss and SGD. Preprocessing and accuracy are computed by
-the grader, never by the code under test, and the test labels never enter the sandbox.
+the grader, never by the code under test, and the test labels never enter the sandbox (in
+instructor mode neither do the test images: grader.lenet_evaluation).
 """
 
 import time
@@ -41,9 +42,9 @@ class TrainResult:
     seconds: float = 0.0  # whole run, evaluation included
 
 
-def build_lenet(api: Any) -> Any:
-    """Conv2d(1,4,5) -> ReLU -> MaxPool2d(2,2) -> Flatten -> Linear(576,32) -> ReLU -> Linear(32,10)."""
-    return api.Sequential(
+def lenet_layers(api: Any) -> list[Any]:
+    """Conv2d(1,4,5), ReLU, MaxPool2d(2,2), Flatten, Linear(576,32), ReLU, Linear(32,10) built from api."""
+    return [
         api.Conv2d(1, 4, 5),
         api.ReLU(),
         api.MaxPool2d(2, 2),
@@ -51,7 +52,30 @@ def build_lenet(api: Any) -> Any:
         api.Linear(4 * 12 * 12, 32),
         api.ReLU(),
         api.Linear(32, 10),
-    )
+    ]
+
+
+def build_lenet(api: Any) -> Any:
+    """Conv2d(1,4,5) -> ReLU -> MaxPool2d(2,2) -> Flatten -> Linear(576,32) -> ReLU -> Linear(32,10)."""
+    return api.Sequential(*lenet_layers(api))
+
+
+PARAMETRIC_LAYERS = (0, 4, 6)  # positions of the LeNet's layers with a weight and a bias
+PARAMETER_SHAPES = ((4, 1, 5, 5), (4,), (32, 576), (32,), (10, 32), (10,))  # weight, bias of each, in order
+
+
+def layer_parameters(layers: list[Any]) -> list[np.ndarray]:
+    """[conv weight, conv bias, fc1 weight, fc1 bias, fc2 weight, fc2 bias] as arrays, read from the
+    layers' `weight` and `bias` attributes (the lesson's names; a wrapper with `.data`, as in a
+    PyTorch-like Parameter, is unwrapped)."""
+    values = []
+    for position in PARAMETRIC_LAYERS:
+        for name in ("weight", "bias"):
+            value = getattr(layers[position], name)
+            if not isinstance(value, np.ndarray) and hasattr(value, "data"):
+                value = value.data
+            values.append(np.array(value))
+    return values
 
 
 def seed_global_rng(api: Any, seed: int) -> None:
@@ -93,7 +117,8 @@ class Trainer:
 
     def __init__(self, api: Any, X_train: np.ndarray, y_train: np.ndarray, protocol: Protocol = Protocol()) -> None:
         seed_global_rng(api, protocol.seed)
-        self.model = build_lenet(api)
+        self.layers = lenet_layers(api)
+        self.model = api.Sequential(*self.layers)
         self.loss_fn = api.SoftmaxCrossEntropyLoss()
         self.optimizer = api.SGD(self.model, lr=protocol.lr)
         self.X_train, self.y_train = X_train, y_train
@@ -110,6 +135,10 @@ class Trainer:
     def logits(self, X: np.ndarray) -> np.ndarray:
         """The model's logits for X (M, 1, 28, 28), as an array."""
         return np.asarray(self.model(X))
+
+    def parameters(self) -> list[np.ndarray]:
+        """The trained weights and biases of the layers this Trainer built (layer_parameters)."""
+        return layer_parameters(self.layers)
 
 
 HOPELESS_LOSS = 1.6  # a checkpoint whose mean training loss since the last one is above this is not evaluated

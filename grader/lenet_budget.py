@@ -10,7 +10,8 @@ Calibration, in seconds for the whole protocol:
 
 The budget is min(cap, multiple * calibration) (budget_seconds): a slow grading machine gives a
 correct submission as many of its own batches as a fast one, and the cap keeps a run from taking
-minutes wherever it runs.
+minutes wherever it runs. grader.lenet_run measures it at the start of a grade and again right after
+the run's first batches, and compares one whole attempt at the measured pace with it.
 """
 
 import time
@@ -23,6 +24,8 @@ from threadpoolctl import threadpool_limits
 from grader.lenet import Protocol, Trainer, batch_order
 
 CALIBRATION_BATCHES = 6  # timed after one warm-up batch; the median counts
+ATTEMPTS_MULTIPLE = 2.0  # all the LeNet's attempts must fit in this many budgets at the pace of its first batches
+SAFETY_MULTIPLE = 3.0  # a LeNet run still going at this multiple of its budget is stopped (it slowed down)
 WORKLOAD_TO_REFERENCE = 1.25  # reference LeNet batch / workload batch, measured by bench/lenet_budget.py
 
 

@@ -11,6 +11,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ("pyproject.toml", "README.md", "grader", "rubrics")
 PACKAGES = re.compile(r"^packages = \[(.*)\]$", re.M)
@@ -23,6 +25,19 @@ def without_reference(pyproject):
         raise ValueError('pyproject.toml: [tool.setuptools] packages = [...] does not list "reference"')
     packages = [p.strip() for p in match.group(1).split(",") if p.strip() != '"reference"']
     return pyproject[: match.start(1)] + ", ".join(packages) + pyproject[match.end(1) :]
+
+
+def write_kit_subset(full, target):
+    """The bundled MNIST subset without its held-out test images (grader.data.kit_part): the kit's
+    wheel must not carry the instructor mode's test set."""
+    sys.path.insert(0, str(ROOT))
+    from grader.data import KIT_TEST_IMAGES
+
+    with np.load(full, allow_pickle=False) as archive:
+        arrays = {key: archive[key] for key in archive.files}
+    arrays["x_test"], arrays["y_test"] = arrays["x_test"][:KIT_TEST_IMAGES], arrays["y_test"][:KIT_TEST_IMAGES]
+    with open(target, "wb") as out:
+        np.savez_compressed(out, **arrays)
 
 
 def build_wheel(out_dir, with_reference=True):
@@ -43,6 +58,7 @@ def build_wheel(out_dir, with_reference=True):
         if not with_reference:
             pyproject = source / "pyproject.toml"
             pyproject.write_text(without_reference(pyproject.read_text()))
+            write_kit_subset(ROOT / "grader" / "data" / "mnist_5k.npz", source / "grader" / "data" / "mnist_5k.npz")
         wheels = Path(scratch) / "wheels"
         build = subprocess.run(
             [

@@ -32,6 +32,7 @@ CORRECT = {  # style -> (build(tmp_path) -> path, the MaxPool2d tie rule it foll
     "torch-like-module": (lambda tmp: STYLES / "torch_like_module.py", "first maximum"),
 }
 SEEDS = range(1, 11)
+TOO_SLOW_FOR_THE_LENET = {"per-window-loops"}  # 250-650x the reference a batch: stopped after its first batches
 SIBLINGS = {
     "conv2d.forward": "conv2d.backward",
     "maxpool2d.forward": "maxpool2d.backward",
@@ -63,7 +64,8 @@ def not_full(result, exclude=("lenet",)):
 @pytest.mark.parametrize("mode", ["instructor", "public"])
 @pytest.mark.parametrize("style", list(CORRECT))
 def test_a_correct_style_gets_full_marks_on_every_seed(tmp_path, style, mode, public_oracle):
-    """Every item but the LeNet on ten seeds (the LeNet does not depend on the seed: next test)."""
+    """Every item but the LeNet on ten seeds (the LeNet: next test, and bench/lenet_threshold.py for its
+    false failures over seeds and relabellings)."""
     path, tie_rule = CORRECT[style][0](tmp_path), CORRECT[style][1]
     losses = {}
     for seed in SEEDS:
@@ -80,6 +82,12 @@ def test_a_correct_style_gets_full_marks_on_every_seed(tmp_path, style, mode, pu
 @pytest.mark.parametrize("style", list(CORRECT))
 def test_a_correct_style_trains_the_lenet_within_its_budget(tmp_path, style):
     result = grade_path(CORRECT[style][0](tmp_path), seed=1)
+    if style in TOO_SLOW_FOR_THE_LENET:
+        lenet = result.diagnostics["lenet"]
+        assert lost(result) == {"lenet"}, not_full(result, exclude=())
+        assert len(lenet["attempts"]) == 1 and len(lenet["attempts"][0]["losses"]) <= 4  # the probe, at most
+        assert lenet["too_slow"] or "per-call limit" in lenet["error"], lenet["error"]
+        return
     assert result.score == result.max_score == 100, not_full(result, exclude=())
     lenet = result.diagnostics["lenet"]
     assert lenet["budget_seconds"] > 0 and lenet["calibration"]["source"] == "the reference's LeNet"
@@ -158,10 +166,10 @@ def test_a_slow_lenet_fails_with_the_time_per_batch_and_the_slowest_layer(tmp_pa
     result = grade_path(path, rubric=rubric_with(tmp_path, time_budget_cap_seconds="2"), seed=6)
     assert lost(result) == {"lenet"}
     (failure,) = items_of(result)["lenet"].failures
-    assert "ran past its budget of 2 s at batch" in failure["message"] and "ms per batch" in failure["message"]
+    assert "training is too slow for its budget of 2 s" in failure["message"] and "ms per batch" in failure["message"]
     assert "the slowest layer is 0: Conv2d" in failure["message"]
-    assert len(result.diagnostics["lenet"]["attempts"]) == 1  # no second attempt after running out of time
-    assert result.seconds < 30  # stopped at the budget, not after the whole run
+    assert len(result.diagnostics["lenet"]["attempts"]) == 1  # stopped at once, no second attempt
+    assert result.seconds < 30  # stopped after its first batches, not after the whole run
 
 
 def test_a_lenet_step_past_the_per_call_limit_ends_the_run(tmp_path):

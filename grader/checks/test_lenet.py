@@ -1,6 +1,7 @@
 """lenet: the lesson's LeNet, built and trained from the submission's own classes, reaches the
-rubric's accuracy threshold at a checkpoint within its time budget. The training runs in a sandbox
-of its own, started before the other checks (grader.lenet_run.LenetRun); this check waits for it."""
+rubric's accuracy threshold at a checkpoint (on held-out images, relabelled, accuracy computed by the
+grader in instructor mode), unless it is far too slow for its time budget. The training runs in a
+sandbox of its own, started before the other checks (grader.lenet_run.LenetRun); this check waits for it."""
 
 import pytest
 
@@ -31,7 +32,7 @@ def test_lenet_learns_within_the_budget(ctx):
     accuracies = ", ".join(describe_attempt(attempt) for attempt in run.attempts)
     expect(
         run.passed,
-        f"test accuracy {accuracies} stayed below the threshold {settings.threshold:.2f}",
+        f"test accuracy {accuracies} stayed below the threshold {settings.threshold:.2f}{run.attempts_note()}",
         case,
         **run.summary(),
     )

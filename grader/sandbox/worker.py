@@ -25,6 +25,7 @@ Requests ({"op": ..., ...}) and what the reply's "value" holds:
     lenet_start X_train, y_train, protocol    -> None (builds the LeNet from the submission's classes)
     lenet_step indices                        -> the loss of one SGD step on X_train[indices]
     lenet_logits X                            -> the LeNet's logits for X
+    lenet_parameters                          -> the LeNet's six weights and biases (lenet.layer_parameters)
     probe     name, args, kwargs              -> a handle to a trusted probe object (probes.py)
     shell     name, attributes                -> a handle to an instance of the submission's class name
                                                  made without running its code (no __init__), with attributes
@@ -195,6 +196,9 @@ class Worker:
 
     def op_lenet_logits(self, X: np.ndarray) -> np.ndarray:
         return self.lenet_trainer().logits(X)
+
+    def op_lenet_parameters(self) -> list[np.ndarray]:
+        return self.lenet_trainer().parameters()
 
     def lenet_trainer(self) -> lenet.Trainer:
         if self.trainer is None:
