@@ -163,7 +163,7 @@ def grade(
     mnist = load_mnist(data)
     sources, static = check_before_running(submission, rubric.policy)  # reads the code, runs nothing
     limits = limits_from(rubric, sandbox)
-    box = Sandbox(submission, limits)
+    box = Sandbox(submission, limits, names=rubric.lesson.names)
     lenet = LenetRun(submission, rubric, mnist, limits) if train_lenet else None
     grade_facts: dict[str, Any] = dict(
         submission=str(submission),

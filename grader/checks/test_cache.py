@@ -5,21 +5,23 @@ not this one."""
 
 import pytest
 
-from grader.cases import CONV2D_CASES, FLATTEN_CASES, LINEAR_CASES, MAXPOOL2D_CASES, RELU_CASES
 from grader.checks.compare import expect_close
 from grader.checks.judging import baseline
-from grader.checks.layers import GRADIENT_NAMES, own_gradients, own_layers
+from grader.checks.layers import gradient_name, own_gradients, own_layers
+from grader.lesson import Lesson
 
-# the simplest configurations of each layer
-CASES = CONV2D_CASES[:2] + MAXPOOL2D_CASES[:3] + LINEAR_CASES[:2] + RELU_CASES[:1] + FLATTEN_CASES[:1]
+
+def cache_cases(lesson: Lesson) -> list:
+    """The simplest configurations of each layer: the first LessonClass.cache cases of its table."""
+    return [pytest.param(case, id=case.id) for cls in lesson.classes for case in cls.layer_cases[: cls.cache]]
 
 
 @pytest.mark.item("cache")
-@pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
-def test_backward_uses_the_last_forward(case, api, rng, tol):
+@pytest.mark.from_lesson("case", cache_cases)
+def test_backward_uses_the_last_forward(case, api, rng, tol, ctx):
     x1, x2 = case.input(rng), case.input(rng)
     with baseline("cache"):
-        (layer, fresh_twin), values = own_layers(case, api, rng, count=2)
+        (layer, fresh_twin), values = own_layers(case, api, rng, ctx.rubric.lesson, count=2)
         y2 = fresh_twin.forward(x2)
         dY = rng.standard_normal(y2.shape)
         fresh = own_gradients(fresh_twin, values, fresh_twin.backward(dY), case.id)
@@ -32,6 +34,6 @@ def test_backward_uses_the_last_forward(case, api, rng, tol):
             value,
             tol.relative,
             case.id,
-            f"{GRADIENT_NAMES[name]} after forward(x1), forward(x2), backward(dY): it should equal what "
+            f"{gradient_name(name)} after forward(x1), forward(x2), backward(dY): it should equal what "
             "forward(x2), backward(dY) alone gives",
         )
