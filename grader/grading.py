@@ -113,9 +113,11 @@ def run_checks(ctx: GradingContext) -> list[dict[str, Any]]:
         "-W",
         "ignore",
     ]
-    with contextlib.redirect_stdout(io.StringIO()) as console, only_our_plugins():  # pytest's report is not ours
-        status = pytest.main(args, plugins=[plugin, ContextPlugin(ctx)])
-    if plugin.report is None:
+    console = io.StringIO()
+    with contextlib.redirect_stdout(console), contextlib.redirect_stderr(console), only_our_plugins():
+        status = pytest.main(args, plugins=[plugin, ContextPlugin(ctx)])  # pytest's report is not ours
+    if plugin.report is None or status not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        # a check that does not match the lesson (conftest.check_items), or one that cannot be collected
         raise RuntimeError(f"the checks did not run (pytest exit status {status}): {console.getvalue()[-2000:]}")
     return plugin.report.get("tests", [])
 
