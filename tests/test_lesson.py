@@ -2,6 +2,7 @@
 exactly its classes, the rubric has exactly its items, and the checks count for exactly its items
 (a mismatch is a loud error naming the check or the item, never an item dropped in silence)."""
 
+import ast
 import dataclasses
 import inspect
 
@@ -15,6 +16,7 @@ from grader.lesson import LESSON
 from grader.oracle import Replay
 from grader.rubric import ITEM_IDS, RubricError, load_rubric
 from tests.helpers.grading_support import DEFAULT_RUBRIC, items_of, lost
+from tests.helpers.submission_formats import STYLES, completed_style
 
 
 def test_the_reference_exports_exactly_the_lessons_classes():
@@ -25,13 +27,22 @@ def test_the_reference_exports_exactly_the_lessons_classes():
 
 
 def test_the_items_are_the_declarations_in_its_order():
-    assert ITEM_IDS == ("api", "init", *(item for cls in LESSON.classes for item in cls.items), "cache", "accumulation", "lenet")
+    assert ITEM_IDS == (
+        "api",
+        "init",
+        *(item for cls in LESSON.classes for item in cls.items),
+        "cache",
+        "accumulation",
+        "lenet",
+    )
     assert len(set(ITEM_IDS)) == len(ITEM_IDS)
 
 
 def test_a_rubric_that_misses_an_item_of_the_declaration_names_it():
     first = LESSON.classes[0]
-    lesson = dataclasses.replace(LESSON, classes=(dataclasses.replace(first, items=(*first.items, "conv2d.extra")), *LESSON.classes[1:]))
+    lesson = dataclasses.replace(
+        LESSON, classes=(dataclasses.replace(first, items=(*first.items, "conv2d.extra")), *LESSON.classes[1:])
+    )
     with pytest.raises(RubricError, match=r"items\.conv2d\.extra: missing"):
         load_rubric(DEFAULT_RUBRIC, lesson)
 
@@ -61,3 +72,18 @@ def test_a_setup_error_keeps_its_item_and_its_message():
     assert lost(result) == {"lenet", "maxpool2d.backward"}
     (failure,) = items_of(result)["maxpool2d.backward"].failures
     assert "run `make fixtures`" in failure["message"] and missing.split("[")[1].rstrip("]") == failure["case"]
+
+
+def test_a_style_that_implements_a_subset_is_completed_from_the_reference_and_gets_full_marks(tmp_path):
+    """tests/styles/ need not grow with the lesson: a style without ReLU and MaxPool2d gets the reference's."""
+    text = (STYLES / "lesson_transcript.py").read_text()
+    tree = ast.parse(text)
+    lines = text.splitlines(keepends=True)
+    for node in reversed(tree.body):
+        if isinstance(node, ast.ClassDef) and node.name in ("ReLU", "MaxPool2d"):
+            del lines[node.lineno - 1 : node.end_lineno]
+    subset = tmp_path / "subset.py"
+    subset.write_text("".join(lines))
+    (tmp_path / "complete").mkdir()
+    result = grade(completed_style(subset, tmp_path / "complete"), load_rubric(), seed=2, train_lenet=False)
+    assert lost(result) == {"lenet"}, [(item.id, item.failures[:1]) for item in result.items if item.failures]

@@ -78,10 +78,18 @@ def submission(folder: Path, name: str, gradient: str) -> Path:
 def test_the_lesson_with_scale_has_its_items(lesson_with_scale):
     rubric, _, _ = lesson_with_scale
     assert isinstance(rubric.lesson, Lesson) and rubric.lesson.names[-1] == "Scale"
-    assert [item.id for item in rubric.items][-5:] == ["scale.forward", "scale.backward", "cache", "accumulation", "lenet"]
+    assert [item.id for item in rubric.items][-5:] == [
+        "scale.forward",
+        "scale.backward",
+        "cache",
+        "accumulation",
+        "lenet",
+    ]
 
 
-@pytest.mark.parametrize("gradient, loses", [("self.factor", set()), ("1.0", {"scale.backward"})], ids=["correct", "buggy"])
+@pytest.mark.parametrize(
+    "gradient, loses", [("self.factor", set()), ("1.0", {"scale.backward"})], ids=["correct", "buggy"]
+)
 def test_a_layer_declared_in_a_test_is_graded_and_a_bug_costs_exactly_its_item(lesson_with_scale, gradient, loses):
     rubric, module, folder = lesson_with_scale
     path = submission(folder, "correct" if not loses else "buggy", gradient)
