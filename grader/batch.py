@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypedDict
 import grader
 from grader.class_folder import BatchError, Entry, Skipped, discover
 from grader.gradebook import BatchRow, PolicyCell, gradebook_csv
-from grader.grading import safe_fingerprint
+from grader.grading import safe_sha256
 from grader.progress import ProgressBar
 from grader.results import write_json, write_text
 
@@ -85,7 +85,7 @@ def grade_task(entry: Entry, settings: Settings, out_dir: str | None = None) -> 
     except Exception as failure:  # noqa: BLE001 - one submission must never stop the batch
         results, status, error = None, "error", f"{type(failure).__name__}: {failure}"
     duration = time.perf_counter() - started
-    sha256 = entry.sha256 or safe_fingerprint(entry.path)  # the original's, even when it travelled as a zip
+    sha256 = entry.sha256 or safe_sha256(entry.path)  # the original's, even when it travelled as a zip
     if results:
         results["extra_data"]["submission_sha256"] = sha256
     row = BatchRow(
@@ -123,7 +123,7 @@ def policy_cells(results: dict[str, Any] | None) -> tuple[PolicyCell, ...]:
 
 def failed_outcome(entry: Entry, rubric: "Rubric", error: str) -> Outcome:
     """The outcome of an entry whose grading itself failed: a row with status error, no files."""
-    sha256 = entry.sha256 or safe_fingerprint(entry.path)
+    sha256 = entry.sha256 or safe_sha256(entry.path)
     row = BatchRow(
         student=entry.student,
         name=entry.name,
@@ -228,7 +228,7 @@ def run_batch(
     with OutLock(out):
         rows: dict[str, BatchRow] = {}
         todo: list[Entry] = []
-        entries = [replace(entry, sha256=safe_fingerprint(entry.path)) for entry in entries]
+        entries = [replace(entry, sha256=safe_sha256(entry.path)) for entry in entries]
         for entry in entries:
             row = None if force else existing_row(entry, out)
             if row is not None and row.key == batch_key(entry.sha256, rubric):

@@ -28,7 +28,7 @@ from grader.lenet_run import LenetRun
 from grader.oracle import FixtureError, Oracle, default_oracle
 from grader.policy import apply_policy, check_before_running, deduplicate, runtime_findings
 from grader.rubric import Rubric
-from grader.sandbox.prepare import SubmissionError, fingerprint
+from grader.sandbox.prepare import SubmissionError, submission_sha256
 from grader.sandbox.runner import Limits, Sandbox
 from grader.scoring import ItemResult, failed_everything, score
 
@@ -122,10 +122,10 @@ def run_checks(ctx: GradingContext) -> list[dict[str, Any]]:
     return plugin.report.get("tests", [])
 
 
-def safe_fingerprint(submission: str | Path) -> str:
+def safe_sha256(submission: str | Path) -> str:
     """The submission's SHA-256, or "" when it cannot be read at all."""
     try:
-        return fingerprint(submission)
+        return submission_sha256(submission)
     except (OSError, SubmissionError):
         return ""
 
@@ -184,7 +184,7 @@ def grade(
                 score=0.0,
                 items=items,
                 sandbox=getattr(box, "mode", sandbox),
-                submission_sha256=safe_fingerprint(submission),
+                submission_sha256=safe_sha256(submission),
                 seconds=time.perf_counter() - started,
                 error=str(error),
                 **grade_facts,

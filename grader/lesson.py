@@ -16,8 +16,16 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Literal
 
-from grader.cases import CONV2D_CASES, FLATTEN_CASES, LINEAR_CASES, LOSS_CASES, MAXPOOL2D_CASES, RELU_CASES
-from grader.cases import LayerCase, LossCase
+from grader.cases import (
+    CONV2D_CASES,
+    FLATTEN_CASES,
+    LINEAR_CASES,
+    LOSS_CASES,
+    MAXPOOL2D_CASES,
+    RELU_CASES,
+    LayerCase,
+    LossCase,
+)
 
 Kind = Literal["layer with parameters", "layer", "container", "loss", "optimizer"]
 Build = Callable[[Any, Any], Any]  # (api, box: runner.Sandbox) -> an object of the submission's class
@@ -145,8 +153,10 @@ LESSON = Lesson(
             "layer with parameters",
             ("conv2d.forward", "conv2d.backward"),
             "layers",
-            (Construction("Conv2d(1, 2, 3)", (1, 2, 3)),)
-            + (Construction("Conv2d(3, 4, 5, stride=2, padding=1)", (3, 4, 5), (("stride", 2), ("padding", 1))),),
+            (
+                Construction("Conv2d(1, 2, 3)", (1, 2, 3)),
+                Construction("Conv2d(3, 4, 5, stride=2, padding=1)", (3, 4, 5), (("stride", 2), ("padding", 1))),
+            ),
             cases=tuple(CONV2D_CASES),
             parameters=("weight", "bias"),
             cache=2,
@@ -171,7 +181,10 @@ LESSON = Lesson(
             "layer with parameters",
             ("linear.forward", "linear.backward"),
             "layers",
-            (Construction("Linear(4, 3)", (4, 3)), Construction("Linear(4, 3, bias=False)", (4, 3), (("bias", False),))),
+            (
+                Construction("Linear(4, 3)", (4, 3)),
+                Construction("Linear(4, 3, bias=False)", (4, 3), (("bias", False),)),
+            ),
             cases=tuple(LINEAR_CASES),
             parameters=("weight", "bias"),
             cache=2,
@@ -180,7 +193,13 @@ LESSON = Lesson(
         ),
         LessonClass("ReLU", "layer", ("relu",), "layers", (Construction("ReLU()"),), cases=tuple(RELU_CASES), cache=1),
         LessonClass(
-            "Flatten", "layer", ("flatten",), "layers", (Construction("Flatten()"),), cases=tuple(FLATTEN_CASES), cache=1
+            "Flatten",
+            "layer",
+            ("flatten",),
+            "layers",
+            (Construction("Flatten()"),),
+            cases=tuple(FLATTEN_CASES),
+            cache=1,
         ),
         LessonClass(
             "Sequential",

@@ -22,9 +22,9 @@ from grader.rubric_schema import (
     VISIBILITIES,
     ItemTable,
     Lenet,
-    Limits,
     Policy,
     RubricFile,
+    RubricLimits,
     Scope,
     Similarity,
     Tolerances,
@@ -55,10 +55,10 @@ __all__ = [
     "VISIBILITIES",
     "Item",
     "Lenet",
-    "Limits",
     "Policy",
     "Rubric",
     "RubricError",
+    "RubricLimits",
     "Scope",
     "Similarity",
     "Tolerances",
@@ -94,7 +94,7 @@ class Rubric(msgspec.Struct, frozen=True):
     items: tuple[Item, ...]
     tolerances: Tolerances
     lenet: Lenet
-    limits: Limits
+    limits: RubricLimits
     scope: Scope
     similarity: Similarity = DEFAULT_SIMILARITY
     policy: Policy = DEFAULT_POLICY

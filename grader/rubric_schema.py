@@ -55,7 +55,7 @@ class Scope(Section, frozen=True):
     score_beyond_lesson: Flag
 
 
-class Limits(Section, frozen=True):
+class RubricLimits(Section, frozen=True):
     call_seconds: Seconds
     total_seconds: Seconds
     memory_mb: Annotated[int, _rule("a whole number of MiB >= 256", ge=256)]
@@ -165,7 +165,7 @@ class RubricFile(Section, frozen=True):
     tolerances: Tolerances
     lenet: Lenet
     scope: Scope
-    limits: Limits
+    limits: RubricLimits
     items: Annotated[dict[str, dict[str, Any]], _rule("a table of items")]  # each an ItemTable, checked by name
     similarity: Similarity = DEFAULT_SIMILARITY
     policy: Policy = DEFAULT_POLICY

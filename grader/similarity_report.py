@@ -25,8 +25,8 @@ from grader.results import write_text
 from grader.similarity import (
     ClassSimilarity,
     Pair,
-    Settings,
     SimilarityError,
+    SimilaritySettings,
     base_code,
     class_similarity,
     compare,
@@ -47,15 +47,15 @@ TOP = 20  # pairs shown in index.html
 
 @dataclass(frozen=True)
 class Plan:
-    settings: Settings
+    settings: SimilaritySettings
     base: str  # the comparable code of the base (template and rubric's base)
 
 
 def similarity_plan(rubric: "Rubric", threshold: float | None = None) -> Plan:
-    """Settings from the rubric's [similarity] (threshold overridden when given) and the base code;
+    """SimilaritySettings from the rubric's [similarity] (threshold overridden when given) and the base code;
     SimilarityError when copydetect or the base code is missing."""
     table = rubric.similarity
-    settings = Settings(
+    settings = SimilaritySettings(
         threshold=table.flag_threshold,
         floor=table.report_floor,
         noise=table.noise_chars,

@@ -27,14 +27,14 @@ def test_the_reference_exports_exactly_the_lessons_classes():
 
 
 def test_the_items_are_the_declarations_in_its_order():
-    assert ITEM_IDS == (
+    assert (
         "api",
         "init",
         *(item for cls in LESSON.classes for item in cls.items),
         "cache",
         "accumulation",
         "lenet",
-    )
+    ) == ITEM_IDS
     assert len(set(ITEM_IDS)) == len(ITEM_IDS)
 
 

@@ -59,7 +59,7 @@ hint = "dX = factor * dY."
 def lesson_with_scale(tmp_path_factory):
     """(rubric of the lesson with Scale, the reference with Scale, a directory for submissions)."""
     folder = tmp_path_factory.mktemp("scale")
-    lesson = dataclasses.replace(LESSON, classes=LESSON.classes + (SCALE_CLASS,))
+    lesson = dataclasses.replace(LESSON, classes=(*LESSON.classes, SCALE_CLASS))
     rubric_path = folder / "rubric.toml"
     rubric_path.write_text(DEFAULT_RUBRIC.read_text().replace("total = 100", "total = 105") + SCALE_ITEMS)
     namespace: dict = {}

@@ -134,4 +134,3 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if problems:
         raise pytest.UsageError("the checks do not match the lesson: " + "; ".join(problems))
     items.sort(key=lambda test: (test.get_closest_marker("item") or pytest.mark.item("")).args[0] == "lenet")
-

@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from grader.rubric import Tolerances
 
 
-
 def forward_cases(lesson: Lesson) -> list["ParameterSet"]:
     """Each case of each layer compared with the reference, marked "<layer>.forward" (e.g. conv2d.forward)."""
     return [case_param(case, f"{layer}.forward") for layer, table in lesson.compared_layers().items() for case in table]
@@ -28,7 +27,9 @@ def forward_cases(lesson: Lesson) -> list["ParameterSet"]:
 
 def backward_cases(lesson: Lesson) -> list["ParameterSet"]:
     """The same cases, marked "<layer>.backward" (e.g. maxpool2d.backward)."""
-    return [case_param(case, f"{layer}.backward") for layer, table in lesson.compared_layers().items() for case in table]
+    return [
+        case_param(case, f"{layer}.backward") for layer, table in lesson.compared_layers().items() for case in table
+    ]
 
 
 @pytest.mark.from_lesson("case", forward_cases)
