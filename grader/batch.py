@@ -33,6 +33,7 @@ from grader.results import write_json, write_text
 
 if TYPE_CHECKING:
     from grader.rubric import Rubric
+    from grader.similarity_report import SimilaritySummary
 
 LOCK = ".batch.lock"
 
@@ -200,6 +201,24 @@ def write_class_files(
     write_text(render_index(rows, skipped, rubric, similarity=similarity), Path(out) / "index.html")
 
 
+class BatchSummary(TypedDict):
+    """What run_batch did (the command line prints it): entries found, outcomes written (graded now
+    or kept from an earlier run), entries skipped, graded / error / timeout counts, whether it was
+    interrupted, its duration and the similarity's summary (None when off or interrupted)."""
+
+    submissions: int
+    written: int
+    graded_now: int | None
+    kept: int
+    skipped: int
+    interrupted: bool
+    seconds: float
+    similarity: "SimilaritySummary | None"
+    graded: int
+    error: int
+    timeout: int
+
+
 def run_batch(
     directory: str | Path,
     out: str | Path,
@@ -210,8 +229,8 @@ def run_batch(
     stream: TextIO | None = None,
     similarity: bool = True,
     similarity_threshold: float | None = None,
-) -> dict[str, Any]:
-    """Grade a class directory into out; returns a summary dict. executor: an Executor-like object
+) -> BatchSummary:
+    """Grade a class directory into out; returns its BatchSummary. executor: an Executor-like object
     with submit(fn, *args) -> future (default: a local process pool of `jobs` workers). similarity:
     compare every pair's code afterwards (the rubric's threshold, or similarity_threshold)."""
     from grader.rubric import load_rubric
@@ -258,19 +277,22 @@ def run_batch(
             similar = write_similarity(plan, entries, ordered, out) if plan and not interrupted else None
         except KeyboardInterrupt:
             interrupted = True
-        write_class_files(ordered, skipped, rubric, out, similar or {"off": True, "interrupted": interrupted})
-    counts = {status: sum(r.status == status for r in ordered) for status in ("graded", "error", "timeout")}
-    return {
-        "submissions": len(entries),
-        "written": len(ordered),
-        "graded_now": len(todo) if not interrupted else None,
-        "kept": len(entries) - len(todo),
-        "skipped": len(skipped),
-        "interrupted": interrupted,
-        "seconds": time.perf_counter() - started,
-        "similarity": similar,
-        **counts,
-    }
+        write_class_files(
+            ordered, skipped, rubric, out, dict(similar) if similar else {"off": True, "interrupted": interrupted}
+        )
+    return BatchSummary(
+        submissions=len(entries),
+        written=len(ordered),
+        graded_now=len(todo) if not interrupted else None,
+        kept=len(entries) - len(todo),
+        skipped=len(skipped),
+        interrupted=interrupted,
+        seconds=time.perf_counter() - started,
+        similarity=similar,
+        graded=sum(r.status == "graded" for r in ordered),
+        error=sum(r.status == "error" for r in ordered),
+        timeout=sum(r.status == "timeout" for r in ordered),
+    )
 
 
 def _local_pool(jobs: int | None) -> ProcessPoolExecutor:

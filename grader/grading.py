@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, cast
 
 import pytest
 from pytest_jsonreport.plugin import JSONReport
@@ -26,13 +26,25 @@ from grader.checks.context import ContextPlugin, GradingContext
 from grader.data import load_mnist
 from grader.lenet_run import LenetRun
 from grader.oracle import FixtureError, Oracle, default_oracle
-from grader.policy import apply_policy, check_before_running, deduplicate, runtime_findings
+from grader.policy import PolicyOutcome, apply_policy, check_before_running, deduplicate, runtime_findings
 from grader.rubric import Rubric
 from grader.sandbox.prepare import SubmissionError, submission_sha256
 from grader.sandbox.runner import Limits, Sandbox
-from grader.scoring import ItemResult, failed_everything, score
+from grader.scoring import Diagnostics, ItemResult, failed_everything, score
 
 CHECKS = Path(__file__).resolve().parent / "checks"
+
+
+class GradeLoad(TypedDict, total=False):
+    """How the submission loaded (the sandbox's load report): the lesson's names found (name -> module)
+    and missing, the loader's notes, the modules it imported, and how it was prepared (notes, kind)."""
+
+    found: dict[str, str]
+    missing: list[str]
+    notes: list[Any]
+    imports: list[Any]
+    prepare_notes: list[str]
+    kind: str
 
 
 @dataclass
@@ -50,12 +62,12 @@ class Grade:
     seconds: float
     grader_version: str = grader.__version__
     graded_at: str = field(default_factory=lambda: datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
-    load: dict[str, Any] = field(default_factory=dict)
-    diagnostics: dict[str, Any] = field(default_factory=dict)
+    load: GradeLoad = field(default_factory=lambda: GradeLoad())
+    diagnostics: Diagnostics = field(default_factory=lambda: Diagnostics())
     incidents: list[dict[str, Any]] = field(default_factory=list)
     output: list[dict[str, Any]] = field(default_factory=list)
     error: str = ""
-    policy: dict[str, Any] = field(default_factory=dict)  # {"consequence", "findings", "deducted", "zeroed"}
+    policy: PolicyOutcome | None = None  # None: the submission did not load, no policy applied
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -211,7 +223,7 @@ def grade(
         policy=policy,
         submission_sha256=box.prepared.sha256,
         seconds=time.perf_counter() - started,
-        load={**box.load_report, "prepare_notes": box.prepared.notes, "kind": box.prepared.kind},
+        load=cast(GradeLoad, {**box.load_report, "prepare_notes": box.prepared.notes, "kind": box.prepared.kind}),
         diagnostics=diagnostics,
         incidents=box.incidents,
         output=box.output,

@@ -45,6 +45,29 @@ class Attempt(TypedDict):
     seconds: float
 
 
+class Calibration(TypedDict):
+    """What the budget was measured on: its seconds, their source, the rubric's multiple and cap."""
+
+    seconds: float
+    source: str
+    multiple: float
+    cap_seconds: float
+
+
+class LenetSummary(TypedDict):
+    """A LeNet run for the results and the report (LenetRun.summary)."""
+
+    threshold: float
+    attempts: list[Attempt]
+    layer_times: list[dict[str, Any]]
+    error: str | None
+    too_slow: bool
+    projected_seconds: float | None
+    budget_seconds: float
+    calibration: Calibration | None
+    checkpoint_batches: int
+
+
 class LenetRun:
     """start() then finish(): attempts, accuracies, losses, timings; never raises for the submission."""
 
@@ -61,7 +84,7 @@ class LenetRun:
         self.limits = limits
         self.budget = float(self.settings.time_budget_cap_seconds)
         self.started = 0.0
-        self.calibration: dict[str, Any] = {}
+        self.calibration: Calibration | None = None
         self.attempts: list[Attempt] = []
         self.layer_times: list[dict[str, Any]] = []
         self.error: str | None = None
@@ -85,7 +108,7 @@ class LenetRun:
             seconds, source = workload_seconds(protocol, self.train_size), "a NumPy workload standing for the reference"
         multiple, cap = self.settings.time_budget_multiple, self.settings.time_budget_cap_seconds
         self.budget = budget_seconds(seconds, multiple, cap)
-        self.calibration = {"seconds": seconds, "source": source, "multiple": multiple, "cap_seconds": cap}
+        self.calibration = Calibration(seconds=seconds, source=source, multiple=multiple, cap_seconds=cap)
 
     def start(self, background: bool = True) -> "LenetRun":
         """Train in a background thread (while the checks run), or right now."""
@@ -232,19 +255,19 @@ class LenetRun:
             f"({per_batch * 1e3:.0f} ms per batch){where}"
         )
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> LenetSummary:
         """JSON-able facts for the results and the report."""
-        return {
-            "threshold": self.settings.threshold,
-            "attempts": self.attempts,
-            "layer_times": self.layer_times,
-            "error": self.error,
-            "too_slow": self.too_slow,
-            "projected_seconds": self.projected,
-            "budget_seconds": self.budget,
-            "calibration": self.calibration,
-            "checkpoint_batches": self.settings.checkpoint_batches,
-        }
+        return LenetSummary(
+            threshold=self.settings.threshold,
+            attempts=self.attempts,
+            layer_times=self.layer_times,
+            error=self.error,
+            too_slow=self.too_slow,
+            projected_seconds=self.projected,
+            budget_seconds=self.budget,
+            calibration=self.calibration,
+            checkpoint_batches=self.settings.checkpoint_batches,
+        )
 
 
 def _as_loss(value: Any) -> float:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from grader.grading import Grade
+    from grader.policy import PolicyOutcome
     from grader.scoring import ItemResult
 
 MAX_ITEM_OUTPUT = 4000
@@ -71,13 +72,16 @@ def overall_output(grade: "Grade") -> str:
     return "\n".join(lines)
 
 
-def policy_lines(policy: dict[str, Any]) -> list[str]:
-    """The import policy's findings and consequence, one line each (none when the code is clean)."""
-    findings = policy.get("findings", [])
+def policy_lines(policy: "PolicyOutcome | None") -> list[str]:
+    """The import policy's findings and consequence, one line each (none when the code is clean, or
+    when no policy was applied: the submission did not load)."""
+    if policy is None:
+        return []
+    findings = policy["findings"]
     lines = [f"Import policy: {f['where']}: {f['name']} ({f['form']}): {f['rule']}." for f in findings]
-    if findings and policy.get("deducted"):
+    if findings and policy["deducted"]:
         lines.append(f"Import policy: {policy['deducted']:g} points deducted from the total.")
-    elif findings and policy.get("zeroed"):
+    elif findings and policy["zeroed"]:
         lines.append(f"Import policy: these items score 0: {', '.join(policy['zeroed'])}.")
     elif findings:
         lines.append("Import policy: a warning only, the score is not changed.")

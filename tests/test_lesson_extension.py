@@ -3,6 +3,7 @@ its reference, its cases and its rubric items, graded end to end. Nothing else o
 about it: the sandbox loads it, the checks parametrise and compare it, the rubric scores it."""
 
 import dataclasses
+import re
 import types
 from pathlib import Path
 
@@ -61,7 +62,10 @@ def lesson_with_scale(tmp_path_factory):
     folder = tmp_path_factory.mktemp("scale")
     lesson = dataclasses.replace(LESSON, classes=(*LESSON.classes, SCALE_CLASS))
     rubric_path = folder / "rubric.toml"
-    rubric_path.write_text(DEFAULT_RUBRIC.read_text().replace("total = 100", "total = 105") + SCALE_ITEMS)
+    total = f"total = {load_rubric().total + 5:g}"  # the Scale items' points
+    rubric_path.write_text(
+        re.sub(r"^total = .*$", total, DEFAULT_RUBRIC.read_text(), count=1, flags=re.M) + SCALE_ITEMS
+    )
     namespace: dict = {}
     exec(SCALE.format(gradient="self.factor"), namespace)
     module = types.ModuleType("reference_with_scale")
