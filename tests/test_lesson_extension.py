@@ -16,8 +16,8 @@ from grader.lesson import LESSON, Construction, Lesson, LessonClass
 from grader.oracle import LiveReference
 from grader.rubric import load_rubric
 from tests.helpers.grading_support import DEFAULT_RUBRIC, lost
+from tests.helpers.submission_formats import completed_style
 
-STYLE = Path(__file__).resolve().parent / "styles" / "lesson_transcript.py"
 SCALE = '''
 
 class Scale:
@@ -74,8 +74,10 @@ def lesson_with_scale(tmp_path_factory):
 
 
 def submission(folder: Path, name: str, gradient: str) -> Path:
+    """The lesson's transcript (with the reference's classes for those it lacks) and a Scale."""
+    (folder / name).mkdir()
     path = folder / f"{name}.py"
-    path.write_text(STYLE.read_text() + SCALE.format(gradient=gradient))
+    path.write_text(completed_style("lesson_transcript", folder / name).read_text() + SCALE.format(gradient=gradient))
     return path
 
 
