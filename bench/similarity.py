@@ -4,7 +4,7 @@
 
 The class is synthetic: each submission is one of three independent correct solutions (the
 reference, tests/styles/loop_per_sample.py, tests/solutions/windows.py), perturbed at random: some disguised
-(names renamed, comments dropped, classes shuffled, tests/disguise.py), the others with a few names
+(names renamed, comments dropped, classes shuffled, tests/helpers/disguise.py), the others with a few names
 renamed, comment lines added and dropped, and a helper of their own. Similarity alone (no grading):
 grader.similarity.class_similarity with lesson8's settings and the student template excluded.
 Prints the time of a cold run (empty cache), of a resumed run (everything cached) and of a run
@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from grader.rubric import load_rubric  # noqa: E402
-from grader.sandbox.prepare import fingerprint  # noqa: E402
+from grader.sandbox.prepare import submission_sha256  # noqa: E402
 from grader.similarity import class_similarity  # noqa: E402
 from grader.similarity_report import similarity_plan  # noqa: E402
 from tests.helpers.disguise import disguise  # noqa: E402
@@ -71,7 +71,7 @@ def main():
             path = scratch / "class" / f"student{number:03d}.py"
             path.parent.mkdir(exist_ok=True)
             path.write_text(perturbed(rng, number))
-            entries.append((path.stem, path, fingerprint(path)))
+            entries.append((path.stem, path, submission_sha256(path)))
         cache = scratch / "cache"
         started = time.perf_counter()
         cold = class_similarity(entries, plan.settings, plan.base, cache=cache)
@@ -80,7 +80,7 @@ def main():
         warm = class_similarity(entries, plan.settings, plan.base, cache=cache)
         warm_seconds = time.perf_counter() - started
         entries[0][1].write_text(entries[0][1].read_text() + "\nEXTRA = 1\n")
-        entries[0] = (entries[0][0], entries[0][1], fingerprint(entries[0][1]))
+        entries[0] = (entries[0][0], entries[0][1], submission_sha256(entries[0][1]))
         started = time.perf_counter()
         one = class_similarity(entries, plan.settings, plan.base, cache=cache)
         one_seconds = time.perf_counter() - started

@@ -27,12 +27,13 @@ from typing import TYPE_CHECKING, Any, TextIO, TypedDict
 import grader
 from grader.class_folder import BatchError, Entry, Skipped, discover
 from grader.gradebook import BatchRow, PolicyCell, gradebook_csv
-from grader.grading import safe_fingerprint
+from grader.grading import safe_sha256
 from grader.progress import ProgressBar
 from grader.results import write_json, write_text
 
 if TYPE_CHECKING:
     from grader.rubric import Rubric
+    from grader.similarity_report import SimilaritySummary
 
 LOCK = ".batch.lock"
 
@@ -85,7 +86,7 @@ def grade_task(entry: Entry, settings: Settings, out_dir: str | None = None) -> 
     except Exception as failure:  # noqa: BLE001 - one submission must never stop the batch
         results, status, error = None, "error", f"{type(failure).__name__}: {failure}"
     duration = time.perf_counter() - started
-    sha256 = entry.sha256 or safe_fingerprint(entry.path)  # the original's, even when it travelled as a zip
+    sha256 = entry.sha256 or safe_sha256(entry.path)  # the original's, even when it travelled as a zip
     if results:
         results["extra_data"]["submission_sha256"] = sha256
     row = BatchRow(
@@ -123,7 +124,7 @@ def policy_cells(results: dict[str, Any] | None) -> tuple[PolicyCell, ...]:
 
 def failed_outcome(entry: Entry, rubric: "Rubric", error: str) -> Outcome:
     """The outcome of an entry whose grading itself failed: a row with status error, no files."""
-    sha256 = entry.sha256 or safe_fingerprint(entry.path)
+    sha256 = entry.sha256 or safe_sha256(entry.path)
     row = BatchRow(
         student=entry.student,
         name=entry.name,
@@ -200,6 +201,24 @@ def write_class_files(
     write_text(render_index(rows, skipped, rubric, similarity=similarity), Path(out) / "index.html")
 
 
+class BatchSummary(TypedDict):
+    """What run_batch did (the command line prints it): entries found, outcomes written (graded now
+    or kept from an earlier run), entries skipped, graded / error / timeout counts, whether it was
+    interrupted, its duration and the similarity's summary (None when off or interrupted)."""
+
+    submissions: int
+    written: int
+    graded_now: int | None
+    kept: int
+    skipped: int
+    interrupted: bool
+    seconds: float
+    similarity: "SimilaritySummary | None"
+    graded: int
+    error: int
+    timeout: int
+
+
 def run_batch(
     directory: str | Path,
     out: str | Path,
@@ -210,8 +229,8 @@ def run_batch(
     stream: TextIO | None = None,
     similarity: bool = True,
     similarity_threshold: float | None = None,
-) -> dict[str, Any]:
-    """Grade a class directory into out; returns a summary dict. executor: an Executor-like object
+) -> BatchSummary:
+    """Grade a class directory into out; returns its BatchSummary. executor: an Executor-like object
     with submit(fn, *args) -> future (default: a local process pool of `jobs` workers). similarity:
     compare every pair's code afterwards (the rubric's threshold, or similarity_threshold)."""
     from grader.rubric import load_rubric
@@ -228,7 +247,7 @@ def run_batch(
     with OutLock(out):
         rows: dict[str, BatchRow] = {}
         todo: list[Entry] = []
-        entries = [replace(entry, sha256=safe_fingerprint(entry.path)) for entry in entries]
+        entries = [replace(entry, sha256=safe_sha256(entry.path)) for entry in entries]
         for entry in entries:
             row = None if force else existing_row(entry, out)
             if row is not None and row.key == batch_key(entry.sha256, rubric):
@@ -258,19 +277,22 @@ def run_batch(
             similar = write_similarity(plan, entries, ordered, out) if plan and not interrupted else None
         except KeyboardInterrupt:
             interrupted = True
-        write_class_files(ordered, skipped, rubric, out, similar or {"off": True, "interrupted": interrupted})
-    counts = {status: sum(r.status == status for r in ordered) for status in ("graded", "error", "timeout")}
-    return {
-        "submissions": len(entries),
-        "written": len(ordered),
-        "graded_now": len(todo) if not interrupted else None,
-        "kept": len(entries) - len(todo),
-        "skipped": len(skipped),
-        "interrupted": interrupted,
-        "seconds": time.perf_counter() - started,
-        "similarity": similar,
-        **counts,
-    }
+        write_class_files(
+            ordered, skipped, rubric, out, dict(similar) if similar else {"off": True, "interrupted": interrupted}
+        )
+    return BatchSummary(
+        submissions=len(entries),
+        written=len(ordered),
+        graded_now=len(todo) if not interrupted else None,
+        kept=len(entries) - len(todo),
+        skipped=len(skipped),
+        interrupted=interrupted,
+        seconds=time.perf_counter() - started,
+        similarity=similar,
+        graded=sum(r.status == "graded" for r in ordered),
+        error=sum(r.status == "error" for r in ordered),
+        timeout=sum(r.status == "timeout" for r in ordered),
+    )
 
 
 def _local_pool(jobs: int | None) -> ProcessPoolExecutor:

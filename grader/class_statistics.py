@@ -5,7 +5,7 @@ import math
 import statistics
 from typing import TYPE_CHECKING, Any
 
-from grader.gradebook import number
+from grader.gradebook import as_float
 
 if TYPE_CHECKING:
     from grader.rubric import Rubric
@@ -87,7 +87,7 @@ def item_analysis(graded_rows: list[dict[str, Any]], rubric: "Rubric") -> list[d
     for item in rubric.items:
         if item.points <= 0:
             continue
-        scores = [number((row.get("items") or {}).get(item.id, 0.0)) for row in graded_rows]
+        scores = [as_float((row.get("items") or {}).get(item.id, 0.0)) for row in graded_rows]
         missed = sum(1 for s in scores if s < item.points - 1e-9)
         out.append(
             {

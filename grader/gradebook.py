@@ -62,11 +62,11 @@ class BatchRow:
             student=_text(data.get("student")),
             name=_text(data.get("name")),
             email=_text(data.get("email")),
-            score=number(data.get("score")),
-            max_score=number(data.get("max_score")),
+            score=as_float(data.get("score")),
+            max_score=as_float(data.get("max_score")),
             status=data.get("status") if data.get("status") in STATUSES else "error",
-            items={str(k): number(v) for k, v in items.items()},
-            duration=number(data.get("duration")),
+            items={str(k): as_float(v) for k, v in items.items()},
+            duration=as_float(data.get("duration")),
             sandbox=_text(data.get("sandbox")),
             sha256=_text(data.get("sha256")),
             report=_text(data.get("report")),
@@ -76,7 +76,7 @@ class BatchRow:
         )
 
 
-def number(value: Any) -> float:
+def as_float(value: Any) -> float:
     """A float, with anything missing or not finite as 0 (a page must render whatever came in)."""
     try:
         value = float(value)

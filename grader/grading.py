@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, cast
 
 import pytest
 from pytest_jsonreport.plugin import JSONReport
@@ -26,13 +26,25 @@ from grader.checks.context import ContextPlugin, GradingContext
 from grader.data import lenet_data
 from grader.lenet_run import LenetRun
 from grader.oracle import FixtureError, Oracle, default_oracle
-from grader.policy import apply_policy, check_before_running, deduplicate, runtime_findings
+from grader.policy import PolicyOutcome, apply_policy, check_before_running, deduplicate, runtime_findings
 from grader.rubric import Rubric
-from grader.sandbox.prepare import SubmissionError, fingerprint
+from grader.sandbox.prepare import SubmissionError, submission_sha256
 from grader.sandbox.runner import Limits, Sandbox
-from grader.scoring import ItemResult, failed_everything, score
+from grader.scoring import Diagnostics, ItemResult, failed_everything, score
 
 CHECKS = Path(__file__).resolve().parent / "checks"
+
+
+class GradeLoad(TypedDict, total=False):
+    """How the submission loaded (the sandbox's load report): the lesson's names found (name -> module)
+    and missing, the loader's notes, the modules it imported, and how it was prepared (notes, kind)."""
+
+    found: dict[str, str]
+    missing: list[str]
+    notes: list[Any]
+    imports: list[Any]
+    prepare_notes: list[str]
+    kind: str
 
 
 @dataclass
@@ -50,12 +62,12 @@ class Grade:
     seconds: float
     grader_version: str = grader.__version__
     graded_at: str = field(default_factory=lambda: datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
-    load: dict[str, Any] = field(default_factory=dict)
-    diagnostics: dict[str, Any] = field(default_factory=dict)
+    load: GradeLoad = field(default_factory=lambda: GradeLoad())
+    diagnostics: Diagnostics = field(default_factory=lambda: Diagnostics())
     incidents: list[dict[str, Any]] = field(default_factory=list)
     output: list[dict[str, Any]] = field(default_factory=list)
     error: str = ""
-    policy: dict[str, Any] = field(default_factory=dict)  # {"consequence", "findings", "deducted", "zeroed"}
+    policy: PolicyOutcome | None = None  # None: the submission did not load, no policy applied
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -113,17 +125,19 @@ def run_checks(ctx: GradingContext) -> list[dict[str, Any]]:
         "-W",
         "ignore",
     ]
-    with contextlib.redirect_stdout(io.StringIO()) as console, only_our_plugins():  # pytest's report is not ours
-        status = pytest.main(args, plugins=[plugin, ContextPlugin(ctx)])
-    if plugin.report is None:
+    console = io.StringIO()
+    with contextlib.redirect_stdout(console), contextlib.redirect_stderr(console), only_our_plugins():
+        status = pytest.main(args, plugins=[plugin, ContextPlugin(ctx)])  # pytest's report is not ours
+    if plugin.report is None or status not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        # a check that does not match the lesson (conftest.check_items), or one that cannot be collected
         raise RuntimeError(f"the checks did not run (pytest exit status {status}): {console.getvalue()[-2000:]}")
     return plugin.report.get("tests", [])
 
 
-def safe_fingerprint(submission: str | Path) -> str:
+def safe_sha256(submission: str | Path) -> str:
     """The submission's SHA-256, or "" when it cannot be read at all."""
     try:
-        return fingerprint(submission)
+        return submission_sha256(submission)
     except (OSError, SubmissionError):
         return ""
 
@@ -164,7 +178,7 @@ def grade(
     mnist = lenet_data(data, instructor=oracle.reference is not None)
     sources, static = check_before_running(submission, rubric.policy)  # reads the code, runs nothing
     limits = limits_from(rubric, sandbox)
-    box = Sandbox(submission, limits)
+    box = Sandbox(submission, limits, names=rubric.lesson.names)
     lenet = LenetRun(submission, rubric, mnist, limits, oracle.reference, seed) if train_lenet else None
     grade_facts: dict[str, Any] = dict(
         submission=str(submission),
@@ -183,7 +197,7 @@ def grade(
                 score=0.0,
                 items=items,
                 sandbox=getattr(box, "mode", sandbox),
-                submission_sha256=safe_fingerprint(submission),
+                submission_sha256=safe_sha256(submission),
                 seconds=time.perf_counter() - started,
                 error=str(error),
                 **grade_facts,
@@ -210,7 +224,7 @@ def grade(
         policy=policy,
         submission_sha256=box.prepared.sha256,
         seconds=time.perf_counter() - started,
-        load={**box.load_report, "prepare_notes": box.prepared.notes, "kind": box.prepared.kind},
+        load=cast(GradeLoad, {**box.load_report, "prepare_notes": box.prepared.notes, "kind": box.prepared.kind}),
         diagnostics=diagnostics,
         incidents=box.incidents,
         output=box.output,

@@ -61,6 +61,34 @@ class Attempt(TypedDict):
     seconds: float
 
 
+class Calibration(TypedDict):
+    """What the budget was measured on: its seconds, their source, the rubric's multiple and cap."""
+
+    seconds: float
+    source: str
+    multiple: float
+    cap_seconds: float
+
+
+class LenetSummary(TypedDict):
+    """A LeNet run for the results and the report (LenetRun.summary)."""
+
+    threshold: float
+    attempts: list[Attempt]
+    layer_times: list[dict[str, Any]]
+    error: str | None
+    too_slow: bool
+    projected_seconds: float | None
+    per_batch_seconds: float | None
+    attempts_left_out: int
+    relabelled: bool
+    evaluated_by: str
+    test_images: int
+    budget_seconds: float
+    calibration: Calibration | None
+    checkpoint_batches: int
+
+
 class LenetRun:
     """start() then finish(): attempts, accuracies, losses, timings; never raises for the submission.
 
@@ -85,7 +113,7 @@ class LenetRun:
         self.secret = instructor_secret(reference) if reference is not None else None
         self.budget = float(self.settings.time_budget_cap_seconds)
         self.started = 0.0
-        self.calibration: dict[str, Any] = {}
+        self.calibration: Calibration | None = None
         self.attempts: list[Attempt] = []
         self.layer_times: list[dict[str, Any]] = []
         self.error: str | None = None
@@ -113,7 +141,7 @@ class LenetRun:
             seconds, source = workload_seconds(protocol, self.train_size), "a NumPy workload standing for the reference"
         multiple, cap = self.settings.time_budget_multiple, self.settings.time_budget_cap_seconds
         self.budget = budget_seconds(seconds, multiple, cap)
-        self.calibration = {"seconds": seconds, "source": source, "multiple": multiple, "cap_seconds": cap}
+        self.calibration = Calibration(seconds=seconds, source=source, multiple=multiple, cap_seconds=cap)
 
     def start(self, background: bool = True) -> "LenetRun":
         """Train in a background thread (while the checks run), or right now."""
@@ -290,24 +318,24 @@ class LenetRun:
     def attempts_note(self) -> str:
         return lenet_messages.attempts_note(self)
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> LenetSummary:
         """JSON-able facts for the results and the report."""
-        return {
-            "threshold": self.settings.threshold,
-            "attempts": self.attempts,
-            "layer_times": self.layer_times,
-            "error": self.error,
-            "too_slow": self.too_slow,
-            "projected_seconds": self.projected,
-            "per_batch_seconds": self.per_batch,
-            "attempts_left_out": self.attempts_left_out,
-            "relabelled": self.secret is not None,
-            "evaluated_by": "the grader, with the reference's layers" if self.reference is not None else "the worker",
-            "test_images": len(self.X_test),
-            "budget_seconds": self.budget,
-            "calibration": self.calibration,
-            "checkpoint_batches": self.settings.checkpoint_batches,
-        }
+        return LenetSummary(
+            threshold=self.settings.threshold,
+            attempts=self.attempts,
+            layer_times=self.layer_times,
+            error=self.error,
+            too_slow=self.too_slow,
+            projected_seconds=self.projected,
+            per_batch_seconds=self.per_batch,
+            attempts_left_out=self.attempts_left_out,
+            relabelled=self.secret is not None,
+            evaluated_by="the grader, with the reference's layers" if self.reference is not None else "the worker",
+            test_images=len(self.X_test),
+            budget_seconds=self.budget,
+            calibration=self.calibration,
+            checkpoint_batches=self.settings.checkpoint_batches,
+        )
 
 
 def _as_loss(value: Any) -> float:

@@ -1,6 +1,6 @@
 """How far apart two arrays are, as the checks report it: the largest absolute error, the relative
 error (scale-free) and where the worst element is. The checks' finite differences are in
-grader/checks/compare.py (directional derivatives); the tests' element-wise ones in tests/support.py."""
+grader/checks/compare.py (directional derivatives); the tests' element-wise ones in tests/helpers/support.py."""
 
 import numpy as np
 from numpy.typing import ArrayLike

@@ -26,7 +26,7 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from grader.failures import Failure
 from grader.rubric import Policy
@@ -243,20 +243,27 @@ def check_before_running(submission: str | Path, settings: Policy) -> tuple[list
     return sources, static_findings(sources, settings)
 
 
+class PolicyOutcome(TypedDict):
+    """What the policy did to a grade: the rubric's consequence, the findings (Finding.to_dict), the
+    points deducted and the items zeroed."""
+
+    consequence: str
+    findings: list[dict[str, Any]]
+    deducted: float
+    zeroed: list[str]
+
+
 def apply_policy(
     items: list["ItemResult"], findings: list[Finding], settings: Policy
-) -> tuple[list["ItemResult"], float, dict[str, Any]]:
+) -> tuple[list["ItemResult"], float, PolicyOutcome]:
     """(items, score, summary) after the rubric's consequence: warn changes nothing; zero sets the
     affected items (settings.items, or all) to 0 with the rule as their failure; deduct takes
     settings.deduction points off the total, not below 0."""
     score = round(sum(item.score for item in items), 4)
     zeroed: list[str] = []
-    summary: dict[str, Any] = {
-        "consequence": settings.consequence,
-        "findings": [f.to_dict() for f in findings],
-        "deducted": 0.0,
-        "zeroed": zeroed,
-    }
+    summary = PolicyOutcome(
+        consequence=settings.consequence, findings=[f.to_dict() for f in findings], deducted=0.0, zeroed=zeroed
+    )
     if not findings or settings.consequence == "warn":
         return items, score, summary
     if settings.consequence == "deduct":

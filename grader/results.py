@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from grader.grading import Grade
-    from grader.scoring import ItemResult
+    from grader.policy import PolicyOutcome
+    from grader.scoring import Diagnostics, ItemResult
 
 MAX_ITEM_OUTPUT = 4000
 MAX_MESSAGES = 5
@@ -74,7 +75,7 @@ def overall_output(grade: "Grade") -> str:
     return "\n".join(lines)
 
 
-def own_layers_sentence(diagnostics: dict[str, Any]) -> str | None:
+def own_layers_sentence(diagnostics: "Diagnostics") -> str | None:
     """The sequential cases judged with the submission's own layers (grader/checks/own_sequential.py)
     as one sentence, or None when there were none."""
     judged = diagnostics.get("own_layers") or {}
@@ -84,13 +85,16 @@ def own_layers_sentence(diagnostics: dict[str, Any]) -> str | None:
     return f"Sequential: {len(judged)} case(s) judged with your own layers, e.g. {first}."
 
 
-def policy_lines(policy: dict[str, Any]) -> list[str]:
-    """The import policy's findings and consequence, one line each (none when the code is clean)."""
-    findings = policy.get("findings", [])
+def policy_lines(policy: "PolicyOutcome | None") -> list[str]:
+    """The import policy's findings and consequence, one line each (none when the code is clean, or
+    when no policy was applied: the submission did not load)."""
+    if policy is None:
+        return []
+    findings = policy["findings"]
     lines = [f"Import policy: {f['where']}: {f['name']} ({f['form']}): {f['rule']}." for f in findings]
-    if findings and policy.get("deducted"):
+    if findings and policy["deducted"]:
         lines.append(f"Import policy: {policy['deducted']:g} points deducted from the total.")
-    elif findings and policy.get("zeroed"):
+    elif findings and policy["zeroed"]:
         lines.append(f"Import policy: these items score 0: {', '.join(policy['zeroed'])}.")
     elif findings:
         lines.append("Import policy: a warning only, the score is not changed.")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import msgspec
 
+from grader.lesson import LESSON, Lesson
 from grader.rubric_schema import (
     CONSEQUENCES,
     DEFAULT_POLICY,
@@ -21,9 +22,9 @@ from grader.rubric_schema import (
     VISIBILITIES,
     ItemTable,
     Lenet,
-    Limits,
     Policy,
     RubricFile,
+    RubricLimits,
     Scope,
     Similarity,
     Tolerances,
@@ -54,10 +55,10 @@ __all__ = [
     "VISIBILITIES",
     "Item",
     "Lenet",
-    "Limits",
     "Policy",
     "Rubric",
     "RubricError",
+    "RubricLimits",
     "Scope",
     "Similarity",
     "Tolerances",
@@ -93,10 +94,11 @@ class Rubric(msgspec.Struct, frozen=True):
     items: tuple[Item, ...]
     tolerances: Tolerances
     lenet: Lenet
-    limits: Limits
+    limits: RubricLimits
     scope: Scope
     similarity: Similarity = DEFAULT_SIMILARITY
     policy: Policy = DEFAULT_POLICY
+    lesson: Lesson = LESSON  # what the items are of: the classes a grade loads and checks (grader/lesson.py)
 
 
 def resolve(name_or_path: str | Path) -> Path:
@@ -108,8 +110,8 @@ def resolve(name_or_path: str | Path) -> Path:
     return RUBRICS / f"{text}.toml"
 
 
-def load_rubric(name_or_path: str | Path = "lesson8") -> Rubric:
-    """Read and validate a rubric; raises RubricError."""
+def load_rubric(name_or_path: str | Path = "lesson8", lesson: Lesson = LESSON) -> Rubric:
+    """Read and validate a rubric of lesson's items; raises RubricError."""
     path = resolve(name_or_path)
     if not path.is_file():
         known = ", ".join(sorted(p.stem for p in RUBRICS.glob("*.toml"))) if RUBRICS.is_dir() else "none"
@@ -129,27 +131,28 @@ def load_rubric(name_or_path: str | Path = "lesson8") -> Rubric:
         path=path,
         sha256=hashlib.sha256(raw).hexdigest(),
         total=written.total,
-        items=_items(written, path),
+        items=_items(written, path, lesson.item_ids),
         tolerances=written.tolerances,
         lenet=written.lenet,
         limits=written.limits,
         scope=written.scope,
         similarity=_similarity(written.similarity, path),
-        policy=_policy(written.policy, path),
+        policy=_policy(written.policy, path, lesson.item_ids),
+        lesson=lesson,
     )
 
 
-def _items(written: RubricFile, path: Path) -> tuple[Item, ...]:
-    unknown = sorted(set(written.items) - set(ITEM_IDS))
+def _items(written: RubricFile, path: Path, item_ids: tuple[str, ...]) -> tuple[Item, ...]:
+    unknown = sorted(set(written.items) - set(item_ids))
     if unknown:
-        raise RubricError(f"{path}: items.{unknown[0]}: unknown item (the items are {', '.join(ITEM_IDS)})")
-    missing = [item_id for item_id in ITEM_IDS if item_id not in written.items]
+        raise RubricError(f"{path}: items.{unknown[0]}: unknown item (the items are {', '.join(item_ids)})")
+    missing = [item_id for item_id in item_ids if item_id not in written.items]
     if missing:
         raise RubricError(
             f"{path}: items.{missing[0]}: missing (every item must be present; give it 0 points to drop it)"
         )
     tables: dict[str, ItemTable] = {}
-    for item_id in ITEM_IDS:
+    for item_id in item_ids:
         try:
             tables[item_id] = msgspec.convert(written.items[item_id], ItemTable)
         except msgspec.ValidationError as error:
@@ -163,7 +166,7 @@ def _items(written: RubricFile, path: Path) -> tuple[Item, ...]:
             tables[item_id].visibility,
             tables[item_id].partial,
         )
-        for number, item_id in enumerate(ITEM_IDS, start=1)
+        for number, item_id in enumerate(item_ids, start=1)
     )
     points = sum(item.points for item in items)
     if abs(points - written.total) > 1e-9:
@@ -187,8 +190,8 @@ def _similarity(table: Similarity, path: Path) -> Similarity:
     return msgspec.structs.replace(table, base=[str((path.parent / p).resolve()) for p in table.base])
 
 
-def _policy(table: Policy, path: Path) -> Policy:
-    unknown = [item for item in table.items if item not in ITEM_IDS]
+def _policy(table: Policy, path: Path, item_ids: tuple[str, ...]) -> Policy:
+    unknown = [item for item in table.items if item not in item_ids]
     if unknown:
         raise RubricError(f"{path}: policy.items: expected a list of item ids (empty: every item), got {unknown[0]!r}")
     return table

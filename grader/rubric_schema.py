@@ -8,24 +8,9 @@ from typing import Annotated, Any, Literal, get_args, get_origin, get_type_hints
 
 import msgspec
 
-ITEM_IDS = (
-    "api",
-    "init",
-    "conv2d.forward",
-    "conv2d.backward",
-    "maxpool2d.forward",
-    "maxpool2d.backward",
-    "linear.forward",
-    "linear.backward",
-    "relu",
-    "flatten",
-    "sequential",
-    "loss",
-    "sgd",
-    "cache",
-    "accumulation",
-    "lenet",
-)
+from grader.lesson import LESSON
+
+ITEM_IDS = LESSON.item_ids  # lesson8's items, in the rubric's order (grader/lesson.py)
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 CONSEQUENCES = ("warn", "zero", "deduct")
 DOTTED = r"^[A-Za-z_*][\w*]*(\.[A-Za-z_*][\w*]*)*$"
@@ -70,7 +55,7 @@ class Scope(Section, frozen=True):
     score_beyond_lesson: Flag
 
 
-class Limits(Section, frozen=True):
+class RubricLimits(Section, frozen=True):
     call_seconds: Seconds
     total_seconds: Seconds
     memory_mb: Annotated[int, _rule("a whole number of MiB >= 256", ge=256)]
@@ -180,7 +165,7 @@ class RubricFile(Section, frozen=True):
     tolerances: Tolerances
     lenet: Lenet
     scope: Scope
-    limits: Limits
+    limits: RubricLimits
     items: Annotated[dict[str, dict[str, Any]], _rule("a table of items")]  # each an ItemTable, checked by name
     similarity: Similarity = DEFAULT_SIMILARITY
     policy: Policy = DEFAULT_POLICY

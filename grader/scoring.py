@@ -3,11 +3,41 @@ one ItemResult per rubric item. Cases beyond the lesson count for their item onl
 scores them; cases not judged (grader/checks/judging.py) count neither way."""
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from grader.checks.marks import BEYOND_LESSON
 from grader.failures import Failure, NotJudged
 from grader.rubric import Rubric
+
+if TYPE_CHECKING:
+    from grader.lenet_run import LenetSummary
+
+
+class DiagnosticCheck(TypedDict):
+    """An unscored check's outcome (its item is "diagnostic:<name>")."""
+
+    passed: bool
+    failure: Failure | None
+
+
+class BeyondLesson(TypedDict):
+    """A case beyond the lesson, unscored: its item, case, outcome and message."""
+
+    item: str
+    case: str
+    passed: bool
+    message: str
+
+
+class Diagnostics(TypedDict, total=False):
+    """What a grade found besides its scores: unscored checks, cases beyond the lesson, the MaxPool2d
+    tie rule (checks/test_diagnostics.py) and the LeNet run's summary."""
+
+    checks: dict[str, DiagnosticCheck]
+    beyond_lesson: list[BeyondLesson]
+    tie_rule: str
+    own_layers: dict[str, str]  # sequential cases judged with the submission's own layers (checks/own_sequential.py)
+    lenet: "LenetSummary"
 
 
 @dataclass
@@ -29,12 +59,12 @@ class ItemResult:
         return "passed" if self.total and self.passed == self.total and not self.penalty else "failed"
 
 
-def score(tests: list[dict[str, Any]], rubric: Rubric) -> tuple[list[ItemResult], dict[str, Any]]:
+def score(tests: list[dict[str, Any]], rubric: Rubric) -> tuple[list[ItemResult], Diagnostics]:
     """(items, diagnostics): an ItemResult per rubric item from the check outcomes, and the
     unscored diagnostic checks' outcomes. Cases beyond the lesson (item "beyond:<item>") count for
     their item when the rubric scores them, else they are listed in diagnostics["beyond_lesson"]."""
     by_item: dict[str | None, list[Failure | None]] = {}
-    diagnostics: dict[str, Any] = {}
+    diagnostics: Diagnostics = {}
     not_judged: dict[str | None, list[NotJudged]] = {}
     for test in tests:
         metadata = test.get("metadata", {})

@@ -46,7 +46,7 @@ class SimilarityError(Exception):
 
 
 @dataclass(frozen=True)
-class Settings:
+class SimilaritySettings:
     """The rubric's [similarity] table: threshold and floor are shares of a submission's own code
     (0..1); noise is the shortest match that counts and guarantee the length of a match that is
     always found, in normalised characters (copydetect's noise and guarantee thresholds)."""
@@ -121,7 +121,7 @@ class ClassSimilarity:
     compared: int  # pairs of readable submissions
     computed: int  # of which compared in this run (the rest came from the cache)
     unreadable: list[tuple[str, str]]  # (student, reason)
-    settings: Settings
+    settings: SimilaritySettings
     fingerprints: dict[str, Fingerprint]  # student -> Fingerprint (for the side-by-side pages)
 
 
@@ -154,13 +154,13 @@ def kgram_hashes(text: str, k: int) -> np.ndarray:
     return h.view(np.int64)
 
 
-def base_hashes(code: str, settings: Settings) -> np.ndarray:
+def base_hashes(code: str, settings: SimilaritySettings) -> np.ndarray:
     """Every k-gram hash of the base code (copydetect fingerprints boilerplate with a window of 1)."""
     filtered, _ = copydetect().utils.filter_code(code, LANGUAGE_FILE)
     return np.unique(kgram_hashes(filtered, settings.noise))
 
 
-def fingerprint(code: str, settings: Settings, boilerplate: np.ndarray) -> Fingerprint:
+def fingerprint(code: str, settings: SimilaritySettings, boilerplate: np.ndarray) -> Fingerprint:
     """Tokenise, normalise and winnow code (copydetect), leaving out the base code's k-grams."""
     utils = copydetect().utils
     filtered, offsets = utils.filter_code(code, LANGUAGE_FILE)
@@ -196,7 +196,7 @@ def base_code(paths: Iterable[str | Path]) -> str:
     return "\n\n".join(texts)
 
 
-def settings_key(settings: Settings, base: str) -> str:
+def settings_key(settings: SimilaritySettings, base: str) -> str:
     import copydetect as module
 
     text = json.dumps(
@@ -206,7 +206,7 @@ def settings_key(settings: Settings, base: str) -> str:
 
 
 def class_similarity(
-    entries: Iterable[tuple[str, str, str]], settings: Settings, base: str, cache: str | Path | None = None
+    entries: Iterable[tuple[str, str, str]], settings: SimilaritySettings, base: str, cache: str | Path | None = None
 ) -> ClassSimilarity:
     """Every pair of entries ((student, path, sha256) triples) compared; cache: a folder or None."""
     key = settings_key(settings, base)
@@ -248,7 +248,7 @@ def class_similarity(
 
 
 def _cached_fingerprint(
-    path: str, sha256: str, settings: Settings, boilerplate: np.ndarray, key: str, cache: Path | None
+    path: str, sha256: str, settings: SimilaritySettings, boilerplate: np.ndarray, key: str, cache: Path | None
 ) -> Fingerprint:
     name = hashlib.sha256(f"{sha256}:{key}".encode()).hexdigest() if sha256 else None
     stored = cache / "fingerprints" / f"{name}.json" if cache is not None and name else None

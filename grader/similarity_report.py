@@ -14,7 +14,7 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
 from markupsafe import Markup
@@ -25,8 +25,8 @@ from grader.results import write_text
 from grader.similarity import (
     ClassSimilarity,
     Pair,
-    Settings,
     SimilarityError,
+    SimilaritySettings,
     base_code,
     class_similarity,
     compare,
@@ -47,15 +47,15 @@ TOP = 20  # pairs shown in index.html
 
 @dataclass(frozen=True)
 class Plan:
-    settings: Settings
+    settings: SimilaritySettings
     base: str  # the comparable code of the base (template and rubric's base)
 
 
 def similarity_plan(rubric: "Rubric", threshold: float | None = None) -> Plan:
-    """Settings from the rubric's [similarity] (threshold overridden when given) and the base code;
+    """SimilaritySettings from the rubric's [similarity] (threshold overridden when given) and the base code;
     SimilarityError when copydetect or the base code is missing."""
     table = rubric.similarity
-    settings = Settings(
+    settings = SimilaritySettings(
         threshold=table.flag_threshold,
         floor=table.report_floor,
         noise=table.noise_chars,
@@ -75,9 +75,36 @@ def similarity_plan(rubric: "Rubric", threshold: float | None = None) -> Plan:
     return Plan(settings, base_code([TEMPLATE, *settings.base]))
 
 
+class ListedPair(TypedDict):
+    """A pair as the class overview lists it: students, names, each side's share, flagged, its page."""
+
+    a: str
+    b: str
+    name_a: str
+    name_b: str
+    sim_a: float
+    sim_b: float
+    flagged: bool
+    page: str | None
+
+
+class SimilaritySummary(TypedDict):
+    """What write_similarity found: the TOP pairs, how many were listed, flagged, compared (computed now),
+    the threshold and floor used, and the (student, reason) of unreadable submissions."""
+
+    pairs: list[ListedPair]
+    listed: int
+    flagged: int
+    compared: int
+    computed: int
+    threshold: float
+    floor: float
+    unreadable: list[tuple[str, str]]
+
+
 def write_similarity(
     plan: Plan, entries: Iterable["Entry"], rows: Iterable["BatchRow"], out: str | Path
-) -> dict[str, Any]:
+) -> SimilaritySummary:
     """Compare every pair of entries, write similarity.csv and the pages; returns the index's data."""
     out = Path(out)
     result = class_similarity(
@@ -93,7 +120,7 @@ def write_similarity(
         write_text(render_pair(pair, result, names), out / href)
         pages[(pair.a, pair.b)] = href
     write_text(similarity_csv(result.pairs, names, pages), out / "similarity.csv")
-    listed = [
+    listed: list[ListedPair] = [
         {
             "a": p.a,
             "b": p.b,

@@ -3,7 +3,7 @@
 Synthetic rows stand for a graded class: a dozen students, some graded, two errors and a timeout,
 one whose name, email and error text are HTML, and one skipped entry. Expected values are computed
 here, independently of grader.class_report. One test loads the page in Debian's chromium through
-Playwright (tests/browser.py), at a desktop and a phone width: nothing fetched, nothing logged, no
+Playwright (tests/helpers/browser.py), at a desktop and a phone width: nothing fetched, nothing logged, no
 CSP violation, and the hashed sorting script ran (it marks the table data-sortable="ready") and
 sorts when its headers are clicked. The screenshots are kept as out/screenshots/index.png and
 index-390.png.

@@ -14,7 +14,7 @@ from grader.results import to_results
 from scripts.make_fixtures import record
 from tests.helpers.bug_bank import BUGS
 from tests.helpers.grading_support import grade_path, items_of, lost, rubric_with
-from tests.helpers.submission_formats import build, float64_sources
+from tests.helpers.submission_formats import build, completed_style, float64_sources
 
 ROOT = Path(__file__).resolve().parent.parent
 STYLES = Path(__file__).resolve().parent / "styles"
@@ -22,14 +22,14 @@ CORRECT = {  # style -> (build(tmp_path) -> path, the MaxPool2d tie rule it foll
     "reference-package": (lambda tmp: build("package", tmp), "first maximum"),
     "vectorised-single-file": (lambda tmp: build("file", tmp), "first maximum"),
     "float64-reference": (lambda tmp: build("file", tmp, float64_sources()), "first maximum"),
-    "loop-per-sample": (lambda tmp: ROOT / "tests" / "styles" / "loop_per_sample.py", "all maxima"),
-    "lesson-transcript": (lambda tmp: STYLES / "lesson_transcript.py", "all maxima"),
-    "per-window-loops": (lambda tmp: STYLES / "per_window_loops.py", "first maximum"),
-    "strided-einsum": (lambda tmp: STYLES / "strided_einsum.py", "first maximum"),
-    "add-at-col2im-epsilon-log": (lambda tmp: STYLES / "add_at_col2im.py", "first maximum"),
-    "nhwc-optional-arguments": (lambda tmp: STYLES / "nhwc_layout.py", "first maximum"),
-    "float64-all-maxima": (lambda tmp: STYLES / "float64_allmax.py", "all maxima"),
-    "torch-like-module": (lambda tmp: STYLES / "torch_like_module.py", "first maximum"),
+    "loop-per-sample": (lambda tmp: completed_style("loop_per_sample", tmp), "all maxima"),
+    "lesson-transcript": (lambda tmp: completed_style("lesson_transcript", tmp), "all maxima"),
+    "per-window-loops": (lambda tmp: completed_style("per_window_loops", tmp), "first maximum"),
+    "strided-einsum": (lambda tmp: completed_style("strided_einsum", tmp), "first maximum"),
+    "add-at-col2im-epsilon-log": (lambda tmp: completed_style("add_at_col2im", tmp), "first maximum"),
+    "nhwc-optional-arguments": (lambda tmp: completed_style("nhwc_layout", tmp), "first maximum"),
+    "float64-all-maxima": (lambda tmp: completed_style("float64_allmax", tmp), "all maxima"),
+    "torch-like-module": (lambda tmp: completed_style("torch_like_module", tmp), "first maximum"),
 }
 SEEDS = range(1, 11)
 TOO_SLOW_FOR_THE_LENET = {"per-window-loops"}  # 250-650x the reference a batch: stopped after its first batches

@@ -9,40 +9,27 @@ from pathlib import Path
 
 import pytest
 
+from grader.lesson import LESSON
+from grader.rubric import load_rubric
 from tests.helpers.grading_support import grade_path
 
 ROOT = Path(__file__).resolve().parent.parent
 HELPERS = ("pad", "crop")  # layers.py's module-level helpers, written in earlier lessons
-CACHE_CASES, ACCUMULATION_CASES, API_CLASSES = 9, 5, 8  # cases per item (grader/checks/test_*.py)
-EXPECTED = {  # class -> {item: points it earns alone}
-    "Conv2d": {
-        "api": 5 / API_CLASSES,
-        "init": 5 * 2 / 4,
-        "conv2d.forward": 10,
-        "conv2d.backward": 12,
-        "cache": 6 * 2 / CACHE_CASES,
-        "accumulation": 4 * 2 / ACCUMULATION_CASES,
-    },
-    "MaxPool2d": {
-        "api": 5 / API_CLASSES,
-        "maxpool2d.forward": 6,
-        "maxpool2d.backward": 10,
-        "cache": 6 * 3 / CACHE_CASES,
-    },
-    "Linear": {
-        "api": 5 / API_CLASSES,
-        "init": 5 * 2 / 4,
-        "linear.forward": 4,
-        "linear.backward": 6,
-        "cache": 6 * 2 / CACHE_CASES,
-        "accumulation": 4 * 3 / ACCUMULATION_CASES,
-    },
-    "ReLU": {"api": 5 / API_CLASSES, "relu": 4, "cache": 6 / CACHE_CASES},
-    "Flatten": {"api": 5 / API_CLASSES, "flatten": 4, "cache": 6 / CACHE_CASES},
-    "Sequential": {"api": 5 / API_CLASSES, "sequential": 6},
-    "SoftmaxCrossEntropyLoss": {"api": 5 / API_CLASSES, "loss": 6},
-    "SGD": {"api": 5 / API_CLASSES, "sgd": 4},
-}
+
+
+def expected(name: str) -> dict[str, float]:
+    """{item: points the class earns alone}: its own items in full, and its share of the items shared by
+    the classes (api: one case per class; init, cache, accumulation: its probes among all; grader/lesson.py)."""
+    cls, points = LESSON.by_name(name), {item.id: item.points for item in load_rubric().items}
+    assert cls is not None
+    shares = {
+        "api": (1, len(LESSON.classes)),
+        "init": (len(cls.init), sum(len(c.init) for c in LESSON.classes)),
+        "cache": (cls.cache, sum(c.cache for c in LESSON.classes)),
+        "accumulation": (cls.accumulation, sum(c.accumulation for c in LESSON.classes)),
+    }
+    earned = {item: points[item] * mine / total for item, (mine, total) in shares.items() if mine}
+    return earned | {item: points[item] for item in cls.items}
 
 
 def definitions(source: str) -> dict:
@@ -71,21 +58,20 @@ def template_with(cls: str, destination: Path) -> Path:
     package = destination / "submission" / "torcino"
     shutil.copytree(ROOT / "student_template" / "torcino", package)
     shutil.copyfile(ROOT / "reference" / "functional.py", package / "functional.py")
-    for module in ("layers", "model", "loss", "optim"):
+    for module in sorted({cls.module for cls in LESSON.classes}):
         path = package / f"{module}.py"
         reference = (ROOT / "reference" / f"{module}.py").read_text()
         path.write_text(replace_definitions(path.read_text(), reference, (cls, *HELPERS)))
     return package.parent
 
 
-@pytest.mark.parametrize("cls", list(EXPECTED))
+@pytest.mark.parametrize("cls", LESSON.names)
 def test_one_class_written_earns_exactly_its_own_points(tmp_path, cls):
     result = grade_path(template_with(cls, tmp_path), seed=7, train_lenet=False)
     earned = {item.id: item.score for item in result.items if item.score}
-    assert earned == pytest.approx(EXPECTED[cls], abs=1e-3), {
-        item.id: item.failures[:1]
-        for item in result.items
-        if item.id in EXPECTED[cls] and item.score < EXPECTED[cls][item.id]
+    wanted = expected(cls)
+    assert earned == pytest.approx(wanted, abs=1e-3), {
+        item.id: item.failures[:1] for item in result.items if item.id in wanted and item.score < wanted[item.id]
     }
 
 

@@ -1,7 +1,7 @@
 """report.html in a real browser: headless Chromium renders it, loads nothing and runs nothing.
 
 Each case grades a submission through the command line, loads DIR/report.html in Debian's
-chromium through Playwright (tests/browser.py) and checks the screenshot is not blank, the DOM
+chromium through Playwright (tests/helpers/browser.py) and checks the screenshot is not blank, the DOM
 holds the score and the sections, the page made no request, logged nothing to the console and
 broke no Content-Security-Policy rule. A hostile submission puts HTML in its output, in a class
 name and in an exception message: it must come out escaped, neither executed nor merely blocked

@@ -7,7 +7,7 @@ import pytest
 
 import reference
 from grader.sandbox.errors import BadReply, BudgetExceeded, CallTimeout, MissingName, StaleObject, SubmissionRaised
-from grader.sandbox.prepare import SubmissionError, fingerprint, prepare
+from grader.sandbox.prepare import SubmissionError, prepare, submission_sha256
 from grader.sandbox.runner import REQUIRED_NAMES, Limits, Sandbox
 from tests.helpers.submission_formats import KINDS, build
 
@@ -130,7 +130,7 @@ def test_a_repository_is_graded_without_its_hidden_and_tool_folders(tmp_path):
     (repository / "torcino").mkdir(parents=True)
     (repository / "torcino" / "__init__.py").write_text("x = 1\n")
     (repository / "README.md").write_text("mine\n")
-    before = fingerprint(repository)
+    before = submission_sha256(repository)
     for tool in (
         ".git/HEAD",
         ".venv/lib/site.py",
@@ -144,7 +144,7 @@ def test_a_repository_is_graded_without_its_hidden_and_tool_folders(tmp_path):
     prepared = prepare(repository, tmp_path / "out")
     copied = sorted(str(path.relative_to(prepared.root)) for path in prepared.root.rglob("*") if path.is_file())
     assert copied == ["README.md", "torcino/__init__.py"]
-    assert fingerprint(repository) == prepared.sha256 == before
+    assert submission_sha256(repository) == prepared.sha256 == before
 
 
 @pytest.mark.parametrize(

@@ -16,8 +16,8 @@ import pytest
 from grader.class_folder import Entry
 from grader.gradebook import BatchRow
 from grader.rubric import load_rubric
-from grader.sandbox.prepare import fingerprint
-from grader.similarity import Settings, class_similarity, kgram_hashes
+from grader.sandbox.prepare import submission_sha256
+from grader.similarity import SimilaritySettings, class_similarity, kgram_hashes
 from grader.similarity_report import similarity_plan, write_similarity
 from tests.helpers.browser import assert_quiet, load
 from tests.helpers.similarity_class import COPY, INDEPENDENT, ORIGINAL, TEMPLATE_PAIR, class_entries, formats_entries
@@ -33,7 +33,7 @@ def plan():
 @pytest.fixture(scope="module")
 def entries(tmp_path_factory):
     paths = class_entries(tmp_path_factory.mktemp("similarity") / "class")
-    return [(student, path, fingerprint(path)) for student, path in paths.items()]
+    return [(student, path, submission_sha256(path)) for student, path in paths.items()]
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +81,7 @@ def test_without_the_template_excluded_the_template_pair_would_be_flagged(entrie
 
 def test_every_form_of_one_solution_is_the_same_code(tmp_path, plan):
     paths = formats_entries(tmp_path)
-    result = class_similarity([(k, p, fingerprint(p)) for k, p in paths.items()], plan.settings, plan.base)
+    result = class_similarity([(k, p, submission_sha256(p)) for k, p in paths.items()], plan.settings, plan.base)
     assert len(result.pairs) == 6 and all(p.flagged and min(p.sim_a, p.sim_b) > 0.9 for p in result.pairs)
 
 
@@ -100,7 +100,7 @@ def test_a_resumed_run_compares_only_pairs_with_changed_submissions(tmp_path, en
     assert again.pairs == first.pairs
     changed = tmp_path / "loops.py"
     changed.write_text(Path(dict((s, p) for s, p, _ in entries)["loops"]).read_text() + "\nEXTRA = 1\n")
-    edited = [(s, changed, fingerprint(changed)) if s == "loops" else (s, p, h) for s, p, h in entries]
+    edited = [(s, changed, submission_sha256(changed)) if s == "loops" else (s, p, h) for s, p, h in entries]
     assert class_similarity(edited, plan.settings, plan.base, cache=tmp_path).computed == 5
     other = replace(plan.settings, noise=40, guarantee=45)  # other settings: a cache of their own
     assert class_similarity(entries, other, plan.base, cache=tmp_path).computed == 15
@@ -116,7 +116,7 @@ def written(tmp_path_factory, entries, plan):
     copied = Path(dict((s, p) for s, p, _ in entries)[COPY]).read_text()
     hostile.write_text(HOSTILE + copied)
     batch = [Entry(s, str(p), sha256=h) for s, p, h in entries] + [
-        Entry("evil", str(hostile), sha256=fingerprint(hostile))
+        Entry("evil", str(hostile), sha256=submission_sha256(hostile))
     ]
     rows = [BatchRow(student=e.student, name=f"Name of {e.student}") for e in batch]
     view = write_similarity(plan, batch, rows, out)
@@ -158,7 +158,7 @@ def test_the_side_by_side_page_renders_in_chromium(written, chromium):
 def test_the_rubric_gives_the_settings_and_a_flag_overrides_the_threshold(plan):
     rubric = load_rubric("lesson8")
     table = rubric.similarity
-    assert plan.settings == Settings(
+    assert plan.settings == SimilaritySettings(
         threshold=table.flag_threshold,
         floor=table.report_floor,
         noise=table.noise_chars,

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from grader.lesson import LESSON
 from scripts import make_template
 from scripts.make_template import TemplateError, solution_regions, stale_files, strip_solutions
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "student_template"
-API = ["Conv2d", "MaxPool2d", "Linear", "ReLU", "Flatten", "Sequential", "SoftmaxCrossEntropyLoss", "SGD"]
+API = list(LESSON.names)
 HELPERS = ["he_normal", "im2col", "col2im", "normalize_fit", "normalize_apply"]
 
 

@@ -3,7 +3,7 @@ plugin object (ContextPlugin): pytest.main(args, plugins=[JSONReport(), ContextP
 
 import zlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from grader.oracle import Oracle
     from grader.rubric import Rubric
     from grader.sandbox.runner import Sandbox
+    from grader.scoring import Diagnostics
 
 
 @dataclass
@@ -27,11 +28,15 @@ class GradingContext:
     rubric: "Rubric"
     seed: int
     lenet: "LenetRun | None" = None
-    diagnostics: dict[str, Any] = field(default_factory=dict)
+    diagnostics: "Diagnostics" = field(default_factory=lambda: _no_diagnostics())
 
     def rng(self, name: str) -> np.random.Generator:
         """A generator for one test, from the run's seed and the test's name: order-independent."""
         return np.random.default_rng([self.seed, zlib.crc32(name.encode())])
+
+
+def _no_diagnostics() -> "Diagnostics":
+    return {}
 
 
 class ContextPlugin:

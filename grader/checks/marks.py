@@ -12,12 +12,12 @@ if TYPE_CHECKING:
 BEYOND_LESSON = "beyond:"  # prefix of the item of a case that goes beyond the lesson (see grader.cases)
 
 
-def item_of(case: object, item: str) -> str:
+def marked_item(case: object, item: str) -> str:
     """The item a case counts for: item itself, or "beyond:<item>" for a case beyond the lesson
-    (scored only when the rubric says so; grader.grading.score)."""
+    (scored only when the rubric says so; grader.scoring.score)."""
     return f"{BEYOND_LESSON}{item}" if getattr(case, "beyond_lesson", False) else item
 
 
 def case_param(case: LayerCase, item: str) -> "ParameterSet":
     """pytest.param of one case, marked with its item and named by the case."""
-    return pytest.param(case, marks=pytest.mark.item(item_of(case, item)), id=case.id)
+    return pytest.param(case, marks=pytest.mark.item(marked_item(case, item)), id=case.id)

@@ -29,8 +29,9 @@ import pytest
 from grader.blame import item_of
 from grader.cases import LayerCase
 from grader.checks.compare import CheckFailure, expect_close
-from grader.checks.layers import GRADIENT_NAMES, gradients, parameter_names, set_parameters
+from grader.checks.layers import gradient_name, gradients, parameter_names, set_parameters
 from grader.checks.probing import PARAMETER_LAYERS, Shapes
+from grader.lesson import LESSON
 from grader.sandbox.errors import SandboxError, SubmissionRaised
 
 if TYPE_CHECKING:
@@ -68,7 +69,6 @@ OWN_PARAMETER_LAYERS: Chain = (
     LayerCase("Linear", (12, 4), (1, 12), (("bias", False),)),
     LayerCase("Linear", (4, 2), (1, 4)),
 )
-DIAGNOSTIC = "own_layers"  # ctx.diagnostics key: {case: how it was judged}
 
 
 class StandInsIgnored(CheckFailure):
@@ -114,7 +114,9 @@ def reference_chain(chain: Chain, ref: Any, rng: np.random.Generator) -> Referen
     activations = [chain[0].input(rng)]
     for case in chain:
         layer = case.build(ref)
-        values.append({name: rng.standard_normal(np.shape(getattr(layer, name))) for name in parameter_names(layer)})
+        values.append(
+            {name: rng.standard_normal(np.shape(getattr(layer, name))) for name in parameter_names(layer, LESSON)}
+        )
         set_parameters(layer, values[-1])
         layers.append(layer)
         activations.append(np.asarray(layer.forward(activations[-1])))
@@ -169,7 +171,7 @@ def own_layer_problem(chain: Chain, api: Any, answer: ReferenceChain, tol: "Tole
             with _layer_on_trial(case, "backward"):
                 found = gradients(layer, answer.values[i], layer.backward(answer.upstream[i + 1]))
                 for name, expected in [("x", answer.upstream[i]), *answer.grads[i].items()]:
-                    expect_close(found[name], expected, tol.relative, what, GRADIENT_NAMES[name])
+                    expect_close(found[name], expected, tol.relative, what, gradient_name(name))
     except NotJudged as problem:
         return str(problem)
     return None
@@ -209,7 +211,7 @@ def judge_chain(chain: Chain, api: Any, answer: ReferenceChain, tol: "Tolerances
                 value,
                 tol.relative,
                 label,
-                f"layer {i} ({chain[i].layer}).{GRADIENT_NAMES[name]} after model.backward(dY), {named}: "
+                f"layer {i} ({chain[i].layer}).{gradient_name(name)} after model.backward(dY), {named}: "
                 "each layer's backward once, in reverse order",
             )
 
@@ -223,7 +225,7 @@ def with_own_layers(
 ) -> None:
     """Run the case with the grader's stand-ins; when the submission refuses them (refusal(error,
     unseen)), judge it with own() (its own layers; own returns the chain it used) instead, and say so
-    in the failure or in the diagnostics (ctx.diagnostics[DIAGNOSTIC][label])."""
+    in the failure or in the diagnostics (ctx.diagnostics["own_layers"][label])."""
     try:
         stand_ins()
         return
@@ -246,7 +248,7 @@ def with_own_layers(
             traceback=error.traceback,
             raised_in=error.where,
         ) from error
-    ctx.diagnostics.setdefault(DIAGNOSTIC, {})[label] = (
+    ctx.diagnostics.setdefault("own_layers", {})[label] = (
         f"judged with your own {names(chain)}: your Sequential accepts only your own layers "
         f"(with the grader's stand-in layers: {str(refused)[:240]})"
     )

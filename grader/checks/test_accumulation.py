@@ -6,20 +6,25 @@ not judged (grader/checks/judging.py), and a backward that writes no gradient ea
 import numpy as np
 import pytest
 
-from grader.cases import CONV2D_CASES, LINEAR_CASES
 from grader.checks.compare import expect_close
 from grader.checks.judging import baseline, finite, not_earned
 from grader.checks.layers import own_gradients, own_layers
 from grader.checks.work import gradient_work
+from grader.lesson import Lesson
+
+
+def accumulation_cases(lesson: Lesson) -> list:
+    """The first LessonClass.accumulation cases of each layer with parameters."""
+    return [pytest.param(case, id=case.id) for cls in lesson.classes for case in cls.layer_cases[: cls.accumulation]]
 
 
 @pytest.mark.item("accumulation")
-@pytest.mark.parametrize("case", CONV2D_CASES[:2] + LINEAR_CASES[:3], ids=lambda case: case.id)
-def test_gradients_accumulate_until_zeroed(case, api, box, rng, tol):
+@pytest.mark.from_lesson("case", accumulation_cases)
+def test_gradients_accumulate_until_zeroed(case, api, box, rng, tol, ctx):
     x = case.input(rng)
     backward = f"{case.layer}.backward"
     with baseline("accumulation", backward):
-        (layer,), values = own_layers(case, api, rng)
+        (layer,), values = own_layers(case, api, rng, ctx.rubric.lesson)
         dY = rng.standard_normal(np.shape(layer.forward(x)))
         layer.backward(dY)
         once = own_gradients(layer, values, None, case.id)

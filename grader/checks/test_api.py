@@ -4,84 +4,14 @@ each): its constructor accepts the lesson's signatures, and its methods accept t
 Sequential and SGD are built around trusted probes, so that no other class can cost them (a Sequential
 that refuses the probes is built around its own Linear and ReLU)."""
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
 from grader.checks.compare import expect
-from grader.checks.own_sequential import refusal
-from grader.checks.probing import probe_layers
-from grader.sandbox.errors import SandboxError
-
-if TYPE_CHECKING:
-    from grader.sandbox.runner import Sandbox
+from grader.lesson import Lesson
 
 POSITIONAL = ("POSITIONAL_ONLY", "POSITIONAL_OR_KEYWORD")
-
-
-def _model(api: Any, box: "Sandbox") -> Any:
-    """A Sequential of two probe layers, or, when it refuses them (it accepts only its own Module
-    subclasses, say), of two of its own layers (Linear(4, 3) and ReLU(), or ReLU() and Flatten() when
-    its Linear cannot be built): the lesson's call with the lesson's layers."""
-    try:
-        return api.Sequential(*probe_layers(box, 2)[1])
-    except SandboxError as error:
-        if not refusal(error, unseen=False):
-            raise
-        refused = error
-    for own in (lambda: (api.Linear(4, 3), api.ReLU()), lambda: (api.ReLU(), api.Flatten())):
-        try:
-            return api.Sequential(*own())
-        except SandboxError:
-            continue
-    raise refused
-
-
-Build = Callable[[Any, "Sandbox"], Any]  # (api, box) -> an object of the submission's class
-LAYER_CALLS: dict[str, tuple[str, ...]] = {"forward": ("x",), "backward": ("dY",)}
-# class -> ({construction: build(api, box)}, {method: the positional arguments the lesson passes it})
-LESSON_API: dict[str, tuple[dict[str, Build], dict[str, tuple[str, ...]]]] = {
-    "Conv2d": (
-        {
-            "Conv2d(1, 2, 3)": lambda api, box: api.Conv2d(1, 2, 3),
-            "Conv2d(3, 4, 5, stride=2, padding=1)": lambda api, box: api.Conv2d(3, 4, 5, stride=2, padding=1),
-        },
-        LAYER_CALLS,
-    ),
-    "MaxPool2d": (
-        {
-            "MaxPool2d(2)": lambda api, box: api.MaxPool2d(2),
-            "MaxPool2d(2, 2)": lambda api, box: api.MaxPool2d(2, 2),
-            "MaxPool2d(3, stride=None, padding=1)": lambda api, box: api.MaxPool2d(3, stride=None, padding=1),
-        },
-        LAYER_CALLS,
-    ),
-    "Linear": (
-        {
-            "Linear(4, 3)": lambda api, box: api.Linear(4, 3),
-            "Linear(4, 3, bias=False)": lambda api, box: api.Linear(4, 3, bias=False),
-        },
-        LAYER_CALLS,
-    ),
-    "ReLU": ({"ReLU()": lambda api, box: api.ReLU()}, LAYER_CALLS),
-    "Flatten": ({"Flatten()": lambda api, box: api.Flatten()}, LAYER_CALLS),
-    "Sequential": (
-        {"Sequential(layer, layer)": _model},
-        {"__call__": ("x",), "forward": ("x",), "backward": ("dY",), "parameters": ()},
-    ),
-    "SoftmaxCrossEntropyLoss": (
-        {"SoftmaxCrossEntropyLoss()": lambda api, box: api.SoftmaxCrossEntropyLoss()},
-        {"__call__": ("logits", "targets"), "backward": ()},
-    ),
-    "SGD": (
-        {
-            "SGD(model)": lambda api, box: api.SGD(box.probe("ParameterModel", [(2, 3)])),
-            "SGD(model, lr=0.1)": lambda api, box: api.SGD(box.probe("ParameterModel", [(2, 3)]), lr=0.1),
-        },
-        {"zero_grad": (), "step": ()},
-    ),
-}
 
 
 def accepts(parameters: list[dict[str, Any]], count: int) -> bool:
@@ -99,12 +29,17 @@ def describe(parameter: dict[str, Any]) -> str:
     return prefix + parameter["name"] + (f"={parameter['default']}" if parameter["has_default"] else "")
 
 
+def lesson_classes(lesson: Lesson) -> list:
+    """Each class of the lesson (grader/lesson.py: its constructions and calls), named by the class."""
+    return [pytest.param(cls, id=cls.name) for cls in lesson.classes]
+
+
 @pytest.mark.item("api")
-@pytest.mark.parametrize("name", list(LESSON_API))
-def test_the_lessons_way(name, api, box):
-    constructions, methods = LESSON_API[name]
-    built = [build(api, box) for build in constructions.values()]
-    for method, arguments in methods.items():
+@pytest.mark.from_lesson("cls", lesson_classes)
+def test_the_lessons_way(cls, api, box):
+    name = cls.name
+    built = [construction(api, box, name) for construction in cls.constructions]
+    for method, arguments in cls.calls:
         parameters = box.signature(built[0], method)  # bound: without self
         expect(
             accepts(parameters, len(arguments)),

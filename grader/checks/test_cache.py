@@ -8,23 +8,25 @@ kind earns nothing (grader/checks/work.py)."""
 
 import pytest
 
-from grader.cases import CONV2D_CASES, FLATTEN_CASES, LINEAR_CASES, MAXPOOL2D_CASES, RELU_CASES
 from grader.checks.compare import as_array, expect_close
 from grader.checks.judging import baseline, finite, not_earned
-from grader.checks.layers import GRADIENT_NAMES, own_gradients, own_layers, set_parameters
+from grader.checks.layers import gradient_name, own_gradients, own_layers, set_parameters
 from grader.checks.work import forward_work
+from grader.lesson import Lesson
 
-# the simplest configurations of each layer
-CASES = CONV2D_CASES[:2] + MAXPOOL2D_CASES[:3] + LINEAR_CASES[:2] + RELU_CASES[:1] + FLATTEN_CASES[:1]
+
+def cache_cases(lesson: Lesson) -> list:
+    """The simplest configurations of each layer: the first LessonClass.cache cases of its table."""
+    return [pytest.param(case, id=case.id) for cls in lesson.classes for case in cls.layer_cases[: cls.cache]]
 
 
 @pytest.mark.item("cache")
-@pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
-def test_backward_uses_the_last_forward(case, api, rng, tol):
+@pytest.mark.from_lesson("case", cache_cases)
+def test_backward_uses_the_last_forward(case, api, rng, tol, ctx):
     x0, x1, x2 = case.input(rng), case.input(rng), case.input(rng)
     forward, backward = f"{case.layer}.forward", f"{case.layer}.backward"
     with baseline("cache", forward):
-        (layer, twin, other), values = own_layers(case, api, rng, count=3)
+        (layer, twin, other), values = own_layers(case, api, rng, ctx.rubric.lesson, count=3)
         contrast = as_array(twin.forward(x0), case.id, "the output of forward")  # MaxPool2d: another input's
         y2 = as_array(twin.forward(x2), case.id, "the output of forward")
         if values:  # Conv2d, Linear: the output for the same input with other parameters
@@ -44,6 +46,6 @@ def test_backward_uses_the_last_forward(case, api, rng, tol):
             value,
             tol.relative,
             case.id,
-            f"{GRADIENT_NAMES[name]} after forward(x1), forward(x2), backward(dY): it should equal what "
+            f"{gradient_name(name)} after forward(x1), forward(x2), backward(dY): it should equal what "
             "forward(x0), forward(x2), backward(dY) gives",
         )

@@ -9,22 +9,24 @@ import numpy as np
 import pytest
 
 from grader.checks.compare import as_array, expect
-
-item = pytest.mark.item("init")
-LAYERS = {  # construction -> (weight shape, fan_in)
-    "Conv2d(8, 64, 3)": (lambda api: api.Conv2d(8, 64, 3), (64, 8, 3, 3), 8 * 3 * 3),
-    "Conv2d(1, 4, 5)": (lambda api: api.Conv2d(1, 4, 5), (4, 1, 5, 5), 25),
-    "Linear(256, 128)": (lambda api: api.Linear(256, 128), (128, 256), 256),
-    "Linear(576, 32)": (lambda api: api.Linear(576, 32), (32, 576), 576),
-}
+from grader.lesson import Lesson
 
 
-@item
-@pytest.mark.parametrize("construction", list(LAYERS))
-def test_he_normal_initialisation(construction, api, ctx):
-    build, shape, fan_in = LAYERS[construction]
+def init_probes(lesson: Lesson) -> list:
+    """(class name, InitProbe) of each class's init probes (grader/lesson.py), named like "Conv2d(8, 64, 3)"."""
+    return [
+        pytest.param(cls.name, probe, id=f"{cls.name}({', '.join(map(str, probe.args))})")
+        for cls in lesson.classes
+        for probe in cls.init
+    ]
+
+
+@pytest.mark.item("init")
+@pytest.mark.from_lesson(("name", "probe"), init_probes)
+def test_he_normal_initialisation(name, probe, api, ctx):
+    construction, shape, fan_in = f"{name}({', '.join(map(str, probe.args))})", probe.weight_shape, probe.fan_in
     api.seed(ctx.seed)
-    layer = build(api)
+    layer = getattr(api, name)(*probe.args)
     weight = as_array(layer.weight, construction, "weight")
     bias = as_array(layer.bias, construction, "bias")
     expect(weight.shape == shape, f"weight has shape {weight.shape}, expected {shape} (out, in, ...)", construction)

@@ -7,35 +7,42 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pytest
 
-from grader.cases import CONV2D_CASES, LINEAR_CASES, MAXPOOL2D_CASES, LayerCase
+from grader.cases import LayerCase
 from grader.checks.compare import CheckFailure, Tensor, as_array, directional_derivatives, expect_close
-from grader.checks.layers import GRADIENT_NAMES, gradients, parameter_names, twins
+from grader.checks.layers import gradient_name, gradients, parameter_names, twins
 from grader.checks.marks import case_param
 from grader.failures import GradientRow
+from grader.lesson import Lesson
 
 if TYPE_CHECKING:
     from _pytest.mark.structures import ParameterSet  # what pytest.param returns (not exported by pytest)
 
     from grader.rubric import Tolerances
 
-TABLES = {"conv2d": CONV2D_CASES, "maxpool2d": MAXPOOL2D_CASES, "linear": LINEAR_CASES}
+
+def forward_cases(lesson: Lesson) -> list["ParameterSet"]:
+    """Each case of each layer compared with the reference, marked "<layer>.forward" (e.g. conv2d.forward)."""
+    return [case_param(case, f"{layer}.forward") for layer, table in lesson.compared_layers().items() for case in table]
 
 
-def cases(part: str) -> list["ParameterSet"]:
-    return [case_param(case, f"{layer}.{part}") for layer, table in TABLES.items() for case in table]
+def backward_cases(lesson: Lesson) -> list["ParameterSet"]:
+    """The same cases, marked "<layer>.backward" (e.g. maxpool2d.backward)."""
+    return [
+        case_param(case, f"{layer}.backward") for layer, table in lesson.compared_layers().items() for case in table
+    ]
 
 
-@pytest.mark.parametrize("case", cases("forward"))
-def test_forward(case, api, ref, rng, tol):
-    student, reference, _ = twins(case, api, ref, rng)
+@pytest.mark.from_lesson("case", forward_cases)
+def test_forward(case, api, ref, rng, tol, ctx):
+    student, reference, _ = twins(case, api, ref, rng, ctx.rubric.lesson)
     x = case.input(rng)
     expect_close(student.forward(x), reference.forward(x), tol.relative, case.id, "the output of forward")
 
 
-@pytest.mark.parametrize("case", cases("backward"))
-def test_backward(case, api, ref, rng, tol):
-    student, reference, parameters = twins(case, api, ref, rng)
-    names = parameter_names(reference)
+@pytest.mark.from_lesson("case", backward_cases)
+def test_backward(case, api, ref, rng, tol, ctx):
+    student, reference, parameters = twins(case, api, ref, rng, ctx.rubric.lesson)
+    names = parameter_names(reference, ctx.rubric.lesson)
     x = case.input(rng)
     dY = rng.standard_normal(np.shape(reference.forward(x)))
     student.forward(x)
@@ -44,7 +51,7 @@ def test_backward(case, api, ref, rng, tol):
     rows, disagreement = finite_differences(case, student, x, dY, parameters, names, got, rng, tol)
     try:
         for name in ["x", *names]:
-            expect_close(got[name], expected[name], tol.relative, case.id, f"{GRADIENT_NAMES[name]} from backward")
+            expect_close(got[name], expected[name], tol.relative, case.id, f"{gradient_name(name)} from backward")
     except CheckFailure as failure:  # show the student their own analytic vs numeric derivatives too
         failure.details.setdefault("gradient_table", rows)
         raise
@@ -76,7 +83,7 @@ def finite_differences(
         return lambda value: setattr(student, name, value)
 
     values = {"x": x, **parameters}
-    tensors: list[Tensor] = [(GRADIENT_NAMES[name], values[name], got[name], setter(name)) for name in ["x", *names]]
+    tensors: list[Tensor] = [(gradient_name(name), values[name], got[name], setter(name)) for name in ["x", *names]]
     try:
         return directional_derivatives(loss, tensors, rng, tol.step, tol.finite_differences, case.id), None
     except CheckFailure as failure:

@@ -6,7 +6,7 @@ import pytest
 
 from grader.cases import LOG_EPSILON, LOSS_CASES
 from grader.checks.compare import as_array, expect, expect_close
-from grader.checks.marks import item_of
+from grader.checks.marks import marked_item
 
 
 def epsilon_allowance(dLogits: np.ndarray, targets: np.ndarray) -> float:
@@ -18,7 +18,7 @@ def epsilon_allowance(dLogits: np.ndarray, targets: np.ndarray) -> float:
 
 
 @pytest.mark.parametrize(
-    "case", [pytest.param(case, marks=pytest.mark.item(item_of(case, "loss")), id=case.id) for case in LOSS_CASES]
+    "case", [pytest.param(case, marks=pytest.mark.item(marked_item(case, "loss")), id=case.id) for case in LOSS_CASES]
 )
 def test_value_and_gradient(case, api, ref, rng, tol):
     logits, targets = case.inputs(rng)

@@ -165,7 +165,7 @@ def _copy_tree(source: Path, destination: Path, notes: list[str]) -> str:
     return digest.hexdigest()
 
 
-def fingerprint(submission: str | Path) -> str:
+def submission_sha256(submission: str | Path) -> str:
     """The SHA-256 that prepare() records for a submission, without copying anything."""
     source = Path(submission)
     problem = path_problem(source)

@@ -25,6 +25,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from grader.lesson import LESSON
+
 from . import landlock_tier, wire
 from .errors import (
     BadReply,
@@ -41,9 +43,9 @@ from .prepare import prepare
 from .process import WorkerProcess, build_runtime
 from .proxy import RemoteObject, SubmissionApi, from_wire, to_wire
 
-REQUIRED_NAMES = ("Conv2d", "MaxPool2d", "Linear", "ReLU", "Flatten", "Sequential", "SoftmaxCrossEntropyLoss", "SGD")
+REQUIRED_NAMES = LESSON.names  # the lesson's classes; the worker gets them in its load request
 FAIL_FAST_OPS = ("call", "call_name")  # calls of the submission's methods and constructors, labelled "Conv2d.forward"
-Failure = TypeVar("Failure", bound=SandboxError)
+ErrorT = TypeVar("ErrorT", bound=SandboxError)
 
 
 @dataclass(frozen=True)
@@ -227,7 +229,7 @@ class Sandbox:
         except (wire.ProtocolError, IndexError, KeyError, TypeError, ValueError) as error:
             raise self._incident(BadReply(f"the worker sent an invalid value ({error})", label)) from None
 
-    def _incident(self, error: Failure) -> Failure:
+    def _incident(self, error: ErrorT) -> ErrorT:
         self.incidents.append({"kind": error.kind, "call": error.call, "detail": error.detail})
         return error
 

@@ -1,11 +1,13 @@
 """A bank of realistic buggy submissions: each a small patch of the reference, and the rubric
 items it must lose points in.
 
-Every `Bug` is a mistake students of lesson 8 actually make, written as textual patches of the
-reference's module sources (functional, layers, model, loss, optim; see
-`submission_formats.module_sources`). A patch `(module, old, new)` replaces the single occurrence
-of `old` in that module's source by `new`; `old` is copied verbatim from reference/*.py, with
-enough context to be unique. `Bug.sources()` returns the patched sources, ready for
+Every `Bug` is a mistake students of lesson 8 actually make, written as patches of the reference's
+classes and functions (in functional, layers, model, loss, optim; see
+`submission_formats.module_sources`). A patch `(target, old, new)` names what it changes by class and
+method ("Conv2d.backward") or by function ("col2im"), found with ast in whichever module defines it,
+and replaces the single occurrence of `old` within that definition by `new`; `old` is copied verbatim
+from the reference. So a patch keeps applying when the lesson grows (another class with the same
+line elsewhere does not make it ambiguous). `Bug.sources()` returns the patched sources, ready for
 `submission_formats.build(kind, destination, sources)` or `single_source(sources)`.
 
 `items` lists the rubric item ids (rubrics/lesson8.toml) that MUST lose points for the bug, the
@@ -19,29 +21,50 @@ bugs crash only on some configurations (e.g. a missing transpose that works when
 which is how they slip past a student's own tests.
 """
 
+import ast
 from dataclasses import dataclass
 
 from tests.helpers.submission_formats import module_sources
+
+
+def definition(sources: dict, target: str) -> tuple:
+    """(module, start, end): where target ("Class.method", "Class" or "function") is defined in sources,
+    as character offsets of its source (decorators included)."""
+    owner, _, member = target.partition(".")
+    for module, source in sources.items():
+        offsets = [0]
+        for line in source.splitlines(keepends=True):
+            offsets.append(offsets[-1] + len(line))
+        for node in ast.parse(source).body:
+            if not isinstance(node, (ast.ClassDef, ast.FunctionDef)) or node.name != owner:
+                continue
+            if member:
+                node = next((sub for sub in node.body if isinstance(sub, ast.FunctionDef) and sub.name == member), None)
+            if node is not None:
+                first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+                return module, offsets[first - 1], offsets[node.end_lineno]
+    raise AssertionError(f"no definition of {target} in the reference's modules {sorted(sources)}")
 
 
 @dataclass(frozen=True)
 class Bug:
     name: str  # short identifier, e.g. "col2im_assigns"
     items: tuple  # rubric item ids that must lose points, primary first, e.g. ("conv2d.backward",)
-    patches: tuple  # ((module, old, new), ...): replace exactly one occurrence of `old` in module's source by `new`
+    patches: tuple  # ((target, old, new), ...): replace the one occurrence of `old` in target ("Class.method") by `new`
     why: str  # one line: the student's mistake, in words
 
     def sources(self):
-        """The reference's module sources with this bug's patches applied (each `old` must occur exactly once)."""
+        """The reference's module sources with this bug's patches applied (each `old` must occur exactly
+        once in its target's definition)."""
         sources = dict(module_sources())
-        for module, old, new in self.patches:
-            assert module in sources, f"bug {self.name!r}: no module {module!r} (have {sorted(sources)})"
-            count = sources[module].count(old)
+        for target, old, new in self.patches:
+            module, start, end = definition(sources, target)
+            body = sources[module][start:end]
+            count = body.count(old)
             assert count == 1, (
-                f"bug {self.name!r}: the text to replace occurs {count} times in module {module!r}, "
-                f"expected exactly once: {old!r}"
+                f"bug {self.name!r}: the text to replace occurs {count} times in {target}, expected exactly once: {old!r}"
             )
-            sources[module] = sources[module].replace(old, new)
+            sources[module] = sources[module][:start] + body.replace(old, new) + sources[module][end:]
         return sources
 
     def __str__(self):
@@ -55,7 +78,7 @@ BUGS = [
         items=("conv2d.backward", "maxpool2d.backward"),
         patches=(
             (
-                "functional",
+                "col2im",
                 "x[..., i : i + sH * H_out : sH, j : j + sW * W_out : sW] += cols[..., i, j, :, :]",
                 "x[..., i : i + sH * H_out : sH, j : j + sW * W_out : sW] = cols[..., i, j, :, :]",
             ),
@@ -65,26 +88,26 @@ BUGS = [
     Bug(
         name="he_std_one_over_fan_in",
         items=("init",),
-        patches=(("functional", "std = np.sqrt(2.0 / fan_in)", "std = np.sqrt(1.0 / fan_in)"),),
+        patches=(("he_normal", "std = np.sqrt(2.0 / fan_in)", "std = np.sqrt(1.0 / fan_in)"),),
         why="He init with LeCun's std sqrt(1/fan_in) instead of sqrt(2/fan_in)",
     ),
     Bug(
         name="he_rand_not_randn",
         items=("init", "lenet"),
-        patches=(("functional", "np.random.randn(*shape) * std", "np.random.rand(*shape) * std"),),
+        patches=(("he_normal", "np.random.randn(*shape) * std", "np.random.rand(*shape) * std"),),
         why="np.random.rand (uniform on [0, 1)) instead of np.random.randn: weights all positive, mean != 0",
     ),
     # ---------------------------------------------------------------- Conv2d
     Bug(
         name="conv_fan_in_without_kernel",
         items=("init", "lenet"),
-        patches=(("layers", "fan_in=in_channels * kH * kW)", "fan_in=in_channels)"),),
+        patches=(("Conv2d.__init__", "fan_in=in_channels * kH * kW)", "fan_in=in_channels)"),),
         why="Conv2d's fan_in counts the input channels only, not in_channels*kH*kW",
     ),
     Bug(
         name="conv_no_bias",
         items=("conv2d.forward",),
-        patches=(("layers", "out = weight_rows @ cols + self.bias[:, None]", "out = weight_rows @ cols"),),
+        patches=(("Conv2d.forward", "out = weight_rows @ cols + self.bias[:, None]", "out = weight_rows @ cols"),),
         why="Conv2d forward forgets to add the bias (invisible with the zero initial bias)",
     ),
     Bug(
@@ -92,7 +115,7 @@ BUGS = [
         items=("conv2d.forward", "conv2d.backward"),
         patches=(
             (
-                "layers",
+                "Conv2d.forward",
                 "weight_rows = self.weight.reshape(self.out_channels, -1)  # (out, in*kH*kW)",
                 "weight_rows = self.weight.transpose(0, 2, 3, 1).reshape(self.out_channels, -1)",
             ),
@@ -102,13 +125,13 @@ BUGS = [
     Bug(
         name="conv_stride_ignored",
         items=("conv2d.forward", "conv2d.backward"),
-        patches=(("layers", "self.stride = pair(stride)", "self.stride = (1, 1)"),),
+        patches=(("Conv2d.__init__", "self.stride = pair(stride)", "self.stride = (1, 1)"),),
         why="Conv2d always slides its kernel with stride 1, whatever stride it was given",
     ),
     Bug(
         name="conv_padding_ignored",
         items=("conv2d.forward", "conv2d.backward"),
-        patches=(("layers", "x_pad = pad(x, self.padding)\n", "x_pad = x\n"),),
+        patches=(("Conv2d.forward", "x_pad = pad(x, self.padding)\n", "x_pad = x\n"),),
         why="Conv2d stores padding but never pads the input",
     ),
     Bug(
@@ -116,7 +139,7 @@ BUGS = [
         items=("conv2d.backward",),
         patches=(
             (
-                "layers",
+                "Conv2d.backward",
                 "dX_pad = col2im(dcols, C, H_pad, W_pad, kH, kW, self.stride)\n"
                 "        return crop(dX_pad, self.padding)",
                 "dX_pad = col2im(dcols, C, H_pad, W_pad, kH, kW, self.stride)\n        return dX_pad",
@@ -129,7 +152,7 @@ BUGS = [
         items=("conv2d.backward",),
         patches=(
             (
-                "layers",
+                "Conv2d.backward",
                 "dcols = weight_rows.T @ dY_rows",
                 "dcols = weight_rows.reshape(-1, self.out_channels) @ dY_rows",
             ),
@@ -139,13 +162,15 @@ BUGS = [
     Bug(
         name="conv_dx_flipped_kernel",
         items=("conv2d.backward",),
-        patches=(("layers", "dcols = weight_rows.T @ dY_rows", "dcols = weight_rows[:, ::-1].T @ dY_rows"),),
+        patches=(("Conv2d.backward", "dcols = weight_rows.T @ dY_rows", "dcols = weight_rows[:, ::-1].T @ dY_rows"),),
         why="flips the kernel for dX ('the backward of a convolution is a convolution with the flipped kernel'), although col2im already does the adjoint",
     ),
     Bug(
         name="conv_grad_bias_axis0",
         items=("conv2d.backward", "lenet"),
-        patches=(("layers", "self.grad_bias += dY_rows.sum(axis=(0, 2))", "self.grad_bias += dY_rows.sum(axis=0)"),),
+        patches=(
+            ("Conv2d.backward", "self.grad_bias += dY_rows.sum(axis=(0, 2))", "self.grad_bias += dY_rows.sum(axis=0)"),
+        ),
         why="Conv2d grad_bias sums dY over the batch only, not over the positions: (out, L) does not fit (out,)",
     ),
     Bug(
@@ -153,7 +178,7 @@ BUGS = [
         items=("conv2d.backward",),
         patches=(
             (
-                "layers",
+                "Conv2d.backward",
                 "(dY_rows @ cols.transpose(0, 2, 1)).sum(axis=0)",
                 "(dY_rows @ cols.transpose(0, 2, 1)).mean(axis=0)",
             ),
@@ -165,11 +190,15 @@ BUGS = [
         items=("accumulation",),
         patches=(
             (
-                "layers",
+                "Conv2d.backward",
                 "self.grad_weight += (dY_rows @ cols.transpose(0, 2, 1))",
                 "self.grad_weight = (dY_rows @ cols.transpose(0, 2, 1))",
             ),
-            ("layers", "self.grad_bias += dY_rows.sum(axis=(0, 2))", "self.grad_bias = dY_rows.sum(axis=(0, 2))"),
+            (
+                "Conv2d.backward",
+                "self.grad_bias += dY_rows.sum(axis=(0, 2))",
+                "self.grad_bias = dY_rows.sum(axis=(0, 2))",
+            ),
         ),
         why="Conv2d assigns its parameter gradients (=) instead of accumulating them (+=)",
     ),
@@ -177,7 +206,13 @@ BUGS = [
     Bug(
         name="pool_min",
         items=("maxpool2d.forward", "maxpool2d.backward"),
-        patches=(("layers", "out = windows.max(axis=2, keepdims=True)", "out = windows.min(axis=2, keepdims=True)"),),
+        patches=(
+            (
+                "MaxPool2d.forward",
+                "out = windows.max(axis=2, keepdims=True)",
+                "out = windows.min(axis=2, keepdims=True)",
+            ),
+        ),
         why="MaxPool2d takes each window's min instead of its max",
     ),
     Bug(
@@ -185,7 +220,7 @@ BUGS = [
         items=("maxpool2d.forward", "maxpool2d.backward"),
         patches=(
             (
-                "layers",
+                "MaxPool2d.__init__",
                 "self.stride = self.kernel_size if stride is None else pair(stride)",
                 "self.stride = self.kernel_size",
             ),
@@ -197,7 +232,7 @@ BUGS = [
         items=("maxpool2d.forward", "maxpool2d.backward", "api"),
         patches=(
             (
-                "layers",
+                "MaxPool2d.__init__",
                 "self.stride = self.kernel_size if stride is None else pair(stride)",
                 "self.stride = pair(stride)",
             ),
@@ -209,7 +244,7 @@ BUGS = [
         items=("maxpool2d.backward",),
         patches=(
             (
-                "layers",
+                "MaxPool2d.backward",
                 "dcols = max_mask * dY.reshape(N, C, 1, -1)",
                 "dcols = np.repeat(dY.reshape(N, C, 1, -1), kH * kW, axis=2)",
             ),
@@ -221,7 +256,7 @@ BUGS = [
         items=("maxpool2d.backward",),
         patches=(
             (
-                "layers",
+                "MaxPool2d.backward",
                 "dX_pad = col2im(dcols.reshape(N, C * kH * kW, -1), C, H_pad, W_pad, kH, kW, self.stride)\n"
                 "        return crop(dX_pad, self.padding)",
                 "dX_pad = col2im(dcols.reshape(N, C * kH * kW, -1), C, H_pad, W_pad, kH, kW, self.stride)\n"
@@ -234,7 +269,7 @@ BUGS = [
     Bug(
         name="linear_missing_transpose",
         items=("linear.forward", "linear.backward", "lenet"),
-        patches=(("layers", "y = x @ self.weight.T", "y = x @ self.weight"),),
+        patches=(("Linear.forward", "y = x @ self.weight.T", "y = x @ self.weight"),),
         why="Linear forward computes x @ W instead of x @ W.T: runs only when in == out, and is wrong there",
     ),
     Bug(
@@ -242,13 +277,13 @@ BUGS = [
         items=("init", "linear.forward", "linear.backward"),
         patches=(
             (
-                "layers",
+                "Linear.__init__",
                 "he_normal((out_features, in_features), fan_in=in_features)",
                 "he_normal((in_features, out_features), fan_in=in_features)",
             ),
-            ("layers", "y = x @ self.weight.T", "y = x @ self.weight"),
-            ("layers", "self.grad_weight += dY.T @ self.x", "self.grad_weight += self.x.T @ dY"),
-            ("layers", "return dY @ self.weight\n", "return dY @ self.weight.T\n"),
+            ("Linear.forward", "y = x @ self.weight.T", "y = x @ self.weight"),
+            ("Linear.backward", "self.grad_weight += dY.T @ self.x", "self.grad_weight += self.x.T @ dY"),
+            ("Linear.backward", "return dY @ self.weight\n", "return dY @ self.weight.T\n"),
         ),
         why="Linear stores its weight as (in, out), consistently (y = x @ W), against the lesson's (out, in)",
     ),
@@ -257,7 +292,7 @@ BUGS = [
         items=("init",),
         patches=(
             (
-                "layers",
+                "Linear.__init__",
                 "he_normal((out_features, in_features), fan_in=in_features)",
                 "he_normal((out_features, in_features), fan_in=out_features)",
             ),
@@ -269,7 +304,7 @@ BUGS = [
         items=("init",),
         patches=(
             (
-                "layers",
+                "Linear.__init__",
                 "self.bias = np.zeros(out_features, dtype=np.float32) if bias else None",
                 "self.bias = np.ones(out_features, dtype=np.float32) if bias else None",
             ),
@@ -279,19 +314,19 @@ BUGS = [
     Bug(
         name="linear_grad_weight_transposed",
         items=("linear.backward", "lenet"),
-        patches=(("layers", "self.grad_weight += dY.T @ self.x", "self.grad_weight += self.x.T @ dY"),),
+        patches=(("Linear.backward", "self.grad_weight += dY.T @ self.x", "self.grad_weight += self.x.T @ dY"),),
         why="Linear grad_weight computed as x.T @ dY, shaped (in, out): fits only when in == out, and is transposed there",
     ),
     Bug(
         name="linear_dx_transposed_weight",
         items=("linear.backward", "lenet"),
-        patches=(("layers", "return dY @ self.weight\n", "return dY @ self.weight.T\n"),),
+        patches=(("Linear.backward", "return dY @ self.weight\n", "return dY @ self.weight.T\n"),),
         why="Linear backward returns dY @ W.T (copying the forward) instead of dY @ W",
     ),
     Bug(
         name="linear_grad_bias_mean",
         items=("linear.backward",),
-        patches=(("layers", "self.grad_bias += dY.sum(axis=0)", "self.grad_bias += dY.mean(axis=0)"),),
+        patches=(("Linear.backward", "self.grad_bias += dY.sum(axis=0)", "self.grad_bias += dY.mean(axis=0)"),),
         why="Linear grad_bias averages dY over the batch instead of summing it",
     ),
     Bug(
@@ -299,7 +334,7 @@ BUGS = [
         items=("cache", "lenet"),
         patches=(
             (
-                "layers",
+                "Linear.forward",
                 "        self.x = x\n        y = x @ self.weight.T",
                 "        if self.x is None:\n            self.x = x\n        y = x @ self.weight.T",
             ),
@@ -310,8 +345,8 @@ BUGS = [
         name="linear_grads_assigned",
         items=("accumulation",),
         patches=(
-            ("layers", "self.grad_weight += dY.T @ self.x", "self.grad_weight = dY.T @ self.x"),
-            ("layers", "self.grad_bias += dY.sum(axis=0)", "self.grad_bias = dY.sum(axis=0)"),
+            ("Linear.backward", "self.grad_weight += dY.T @ self.x", "self.grad_weight = dY.T @ self.x"),
+            ("Linear.backward", "self.grad_bias += dY.sum(axis=0)", "self.grad_bias = dY.sum(axis=0)"),
         ),
         why="Linear assigns its parameter gradients (=) instead of accumulating them (+=)",
     ),
@@ -321,7 +356,7 @@ BUGS = [
         items=("relu",),
         patches=(
             (
-                "layers",
+                "ReLU.forward",
                 "        self.mask = x > 0\n        return x * self.mask",
                 "        x[x < 0] = 0\n        self.mask = x > 0\n        return x",
             ),
@@ -331,32 +366,34 @@ BUGS = [
     Bug(
         name="relu_grad_one_at_zero",
         items=("relu",),
-        patches=(("layers", "self.mask = x > 0", "self.mask = x >= 0"),),
+        patches=(("ReLU.forward", "self.mask = x > 0", "self.mask = x >= 0"),),
         why="ReLU caches the mask x >= 0, so ReLU'(0) = 1",
     ),
     Bug(
         name="relu_backward_ignores_mask",
         items=("relu", "lenet"),
-        patches=(("layers", "return dY * self.mask", "return dY"),),
+        patches=(("ReLU.backward", "return dY * self.mask", "return dY"),),
         why="ReLU backward passes dY through unchanged, also where the input was negative",
     ),
     # ---------------------------------------------------------------- Flatten
     Bug(
         name="flatten_collapses_batch",
         items=("flatten", "lenet"),
-        patches=(("layers", "return x.reshape(x.shape[0], -1)", "return x.reshape(-1)"),),
+        patches=(("Flatten.forward", "return x.reshape(x.shape[0], -1)", "return x.reshape(-1)"),),
         why="Flatten flattens the batch axis too: (N*C*H*W,) instead of (N, C*H*W)",
     ),
     Bug(
         name="flatten_batch_of_one",
         items=("flatten", "lenet"),
-        patches=(("layers", "return x.reshape(x.shape[0], -1)", "return x.reshape(1, -1)"),),
+        patches=(("Flatten.forward", "return x.reshape(x.shape[0], -1)", "return x.reshape(1, -1)"),),
         why="Flatten returns one row (1, N*C*H*W), correct only for batch size 1",
     ),
     Bug(
         name="flatten_fortran_order",
         items=("flatten",),
-        patches=(("layers", "return x.reshape(x.shape[0], -1)", 'return x.reshape(x.shape[0], -1, order="F")'),),
+        patches=(
+            ("Flatten.forward", "return x.reshape(x.shape[0], -1)", 'return x.reshape(x.shape[0], -1, order="F")'),
+        ),
         why="Flatten forward reshapes in Fortran order while backward restores in C order",
     ),
     Bug(
@@ -364,7 +401,7 @@ BUGS = [
         items=("flatten",),
         patches=(
             (
-                "layers",
+                "Flatten.forward",
                 "        self.original_shape = x.shape\n",
                 "        if self.original_shape is None:\n            self.original_shape = x.shape\n",
             ),
@@ -375,7 +412,7 @@ BUGS = [
     Bug(
         name="sequential_backward_in_order",
         items=("sequential", "lenet"),
-        patches=(("model", "for layer in reversed(self.layers):", "for layer in self.layers:"),),
+        patches=(("Sequential.backward", "for layer in reversed(self.layers):", "for layer in self.layers:"),),
         why="Sequential.backward walks the layers in forward order instead of reversed",
     ),
     Bug(
@@ -383,12 +420,12 @@ BUGS = [
         items=("sequential", "lenet"),
         patches=(
             (
-                "model",
+                "Sequential.parameters",
                 "params.append((layer.weight, layer.grad_weight))",
                 "params.append((layer.weight.copy(), layer.grad_weight.copy()))",
             ),
             (
-                "model",
+                "Sequential.parameters",
                 "params.append((layer.bias, layer.grad_bias))",
                 "params.append((layer.bias.copy(), layer.grad_bias.copy()))",
             ),
@@ -400,7 +437,7 @@ BUGS = [
         items=("sequential",),
         patches=(
             (
-                "model",
+                "Sequential.parameters",
                 '            if getattr(layer, "bias", None) is not None:\n'
                 "                params.append((layer.bias, layer.grad_bias))\n",
                 "",
@@ -413,7 +450,7 @@ BUGS = [
         items=("sequential",),
         patches=(
             (
-                "model",
+                "Sequential.parameters",
                 "                params.append((layer.weight, layer.grad_weight))\n"
                 '            if getattr(layer, "bias", None) is not None:\n'
                 "                params.append((layer.bias, layer.grad_bias))\n",
@@ -427,7 +464,13 @@ BUGS = [
     Bug(
         name="softmax_no_max_shift",
         items=("loss",),
-        patches=(("loss", "shifted = logits - logits.max(axis=1, keepdims=True)", "shifted = logits"),),
+        patches=(
+            (
+                "SoftmaxCrossEntropyLoss.forward",
+                "shifted = logits - logits.max(axis=1, keepdims=True)",
+                "shifted = logits",
+            ),
+        ),
         why="softmax without subtracting the row max: exp overflows for logits around 1e3",
     ),
     Bug(
@@ -435,24 +478,24 @@ BUGS = [
         items=("loss", "lenet"),
         patches=(
             (
-                "loss",
+                "SoftmaxCrossEntropyLoss.forward",
                 "return -log_probs[np.arange(logits.shape[0]), targets].mean()",
                 "return -log_probs[np.arange(logits.shape[0]), targets].sum()",
             ),
-            ("loss", "        dLogits /= N\n", ""),
+            ("SoftmaxCrossEntropyLoss.backward", "        dLogits /= N\n", ""),
         ),
         why="the loss is the sum over the batch instead of the mean (value and dLogits)",
     ),
     Bug(
         name="dlogits_not_divided_by_n",
         items=("loss", "lenet"),
-        patches=(("loss", "        dLogits /= N\n", ""),),
+        patches=(("SoftmaxCrossEntropyLoss.backward", "        dLogits /= N\n", ""),),
         why="the loss value is a mean, but backward forgets to divide dLogits by N",
     ),
     Bug(
         name="dlogits_without_one_hot",
         items=("loss", "lenet"),
-        patches=(("loss", "        dLogits[np.arange(N), self.targets] -= 1\n", ""),),
+        patches=(("SoftmaxCrossEntropyLoss.backward", "        dLogits[np.arange(N), self.targets] -= 1\n", ""),),
         why="backward returns probs / N, forgetting to subtract the one-hot targets",
     ),
     Bug(
@@ -460,11 +503,11 @@ BUGS = [
         items=("loss", "lenet"),
         patches=(
             (
-                "loss",
+                "SoftmaxCrossEntropyLoss.forward",
                 "return -log_probs[np.arange(logits.shape[0]), targets].mean()",
                 "return -(log_probs * targets).sum(axis=1).mean()",
             ),
-            ("loss", "dLogits[np.arange(N), self.targets] -= 1", "dLogits -= self.targets"),
+            ("SoftmaxCrossEntropyLoss.backward", "dLogits[np.arange(N), self.targets] -= 1", "dLogits -= self.targets"),
         ),
         why="the loss expects one-hot targets (N, classes) where the lesson passes class indices (N,)",
     ),
@@ -472,33 +515,26 @@ BUGS = [
     Bug(
         name="sgd_rebinds_param",
         items=("sgd", "lenet"),
-        patches=(("optim", "param -= self.lr * grad", "param = param - self.lr * grad"),),
+        patches=(("SGD.step", "param -= self.lr * grad", "param = param - self.lr * grad"),),
         why="SGD.step rebinds the loop variable (param = param - lr * grad): the model's arrays never change",
     ),
     Bug(
         name="sgd_ignores_lr",
         items=("sgd",),
-        patches=(("optim", "param -= self.lr * grad", "param -= 0.01 * grad"),),
+        patches=(("SGD.step", "param -= self.lr * grad", "param -= 0.01 * grad"),),
         why="SGD.step hard-codes the slides' learning rate 0.01 instead of using self.lr",
     ),
     Bug(
         name="sgd_gradient_ascent",
         items=("sgd", "lenet"),
-        patches=(("optim", "param -= self.lr * grad", "param += self.lr * grad"),),
+        patches=(("SGD.step", "param -= self.lr * grad", "param += self.lr * grad"),),
         why="SGD.step adds lr * grad: gradient ascent",
     ),
     Bug(
         name="zero_grad_rebinds",
         items=("sgd", "lenet"),
-        patches=(
-            (
-                "optim",
-                '"""SGD: plain stochastic gradient descent over model.parameters()."""\n',
-                '"""SGD: plain stochastic gradient descent over model.parameters()."""\n\nimport numpy as np\n',
-            ),
-            ("optim", "grad[...] = 0", "grad = np.zeros_like(grad)"),
-        ),
-        why="zero_grad rebinds the loop variable (grad = np.zeros_like(grad)) instead of zeroing in place",
+        patches=(("SGD.zero_grad", "grad[...] = 0", "grad = grad * 0"),),
+        why="zero_grad rebinds the loop variable (grad = grad * 0) instead of zeroing in place",
     ),
     # ---------------------------------------------------------------- API
     Bug(
@@ -506,20 +542,22 @@ BUGS = [
         items=("api", "linear.backward", "lenet"),
         patches=(
             (
-                "layers",
+                "Linear.backward",
                 "    def backward(self, dY: np.ndarray) -> np.ndarray:\n"
                 '        """dY: (N, out_features) -> dX: (N, in_features). Adds to grad_weight and grad_bias."""',
                 "    def backward(self, dY: np.ndarray, x: np.ndarray) -> np.ndarray:\n"
                 '        """dY: (N, out_features) -> dX: (N, in_features). Adds to grad_weight and grad_bias."""',
             ),
-            ("layers", "self.grad_weight += dY.T @ self.x", "self.grad_weight += dY.T @ x"),
+            ("Linear.backward", "self.grad_weight += dY.T @ self.x", "self.grad_weight += dY.T @ x"),
         ),
         why="Linear.backward(dY, x) expects the input again instead of using what forward cached",
     ),
     Bug(
         name="maxpool_stride_required",
         items=("api", "maxpool2d.forward", "maxpool2d.backward"),
-        patches=(("layers", "stride: int | tuple[int, int] | None = None,", "stride: int | tuple[int, int],"),),
+        patches=(
+            ("MaxPool2d.__init__", "stride: int | tuple[int, int] | None = None,", "stride: int | tuple[int, int],"),
+        ),
         why="MaxPool2d's stride has no default: MaxPool2d(2) raises TypeError",
     ),
     Bug(
@@ -527,17 +565,17 @@ BUGS = [
         items=("api", "linear.forward", "linear.backward"),
         patches=(
             (
-                "layers",
+                "Linear.__init__",
                 "def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:",
                 "def __init__(self, in_features: int, out_features: int) -> None:",
             ),
             (
-                "layers",
+                "Linear.__init__",
                 "self.bias = np.zeros(out_features, dtype=np.float32) if bias else None",
                 "self.bias = np.zeros(out_features, dtype=np.float32)",
             ),
             (
-                "layers",
+                "Linear.__init__",
                 "self.grad_bias = np.zeros_like(self.bias) if bias else None",
                 "self.grad_bias = np.zeros_like(self.bias)",
             ),
@@ -549,11 +587,11 @@ BUGS = [
         items=("api", "sgd", "lenet"),
         patches=(
             (
-                "optim",
+                "SGD.__init__",
                 "def __init__(self, model: Any, lr: float = 0.01) -> None:",
                 "def __init__(self, model: Any, learning_rate: float = 0.01) -> None:",
             ),
-            ("optim", "self.lr = lr", "self.lr = learning_rate"),
+            ("SGD.__init__", "self.lr = lr", "self.lr = learning_rate"),
         ),
         why="SGD's keyword is learning_rate instead of lr: SGD(model, lr=0.1) raises TypeError",
     ),

@@ -5,7 +5,7 @@ two submissions that share only the student template, and one solution in every 
 
 Independent: the reference (vectorised, im2col; as a package), tests/styles/loop_per_sample.py (one image at
 a time, as the lesson's slides; a .py) and tests/solutions/windows.py (strided windows and einsum;
-a notebook). The copy: the reference disguised by tests/disguise.py (every local name, parameter and
+a notebook). The copy: the reference disguised by tests/helpers/disguise.py (every local name, parameter and
 helper renamed, comments and docstrings dropped, classes shuffled, reformatted), as a .py. The
 template pair: the student template, each with a few methods of its own written differently.
 """
