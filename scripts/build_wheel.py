@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ("pyproject.toml", "README.md", "grader", "rubrics")
+SOURCES = ("pyproject.toml", "README.md", "grader", "rubrics", "student_template")
 PACKAGES = re.compile(r"^packages = \[(.*)\]$", re.M)
 
 
