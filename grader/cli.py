@@ -194,8 +194,9 @@ def command_batch(args: argparse.Namespace, stream: TextIO) -> int:
     print(
         f"{state}{summary['written']} of {summary['submissions']} submissions in {out}: {summary['graded']} graded, "
         f"{summary['error']} errors, {summary['timeout']} timeouts; {summary['kept']} unchanged kept, "
-        f"{summary['skipped']} entries skipped; {summary['seconds']:.1f} s -> {out / 'grades.csv'}, "
-        f"{out / 'index.html'}",
+        f"{summary['restored']} restored from history, {summary['skipped']} entries skipped; "
+        f"{summary['changed']} changed since the last run; {summary['seconds']:.1f} s -> {out / 'grades.csv'}, "
+        f"{out / 'changes.csv'}, {out / 'index.html'}",
         file=stream,
     )
     similar = summary["similarity"]
