@@ -81,13 +81,6 @@ def likely_cause(item: ItemResult) -> str:
     return ""
 
 
-def selected_items(grade: Grade, only: str | None) -> list[ItemResult]:
-    """The items of the grade named by only: an item id, or a class's prefix ("maxpool2d")."""
-    if only is None:
-        return list(grade.items)
-    return [item for item in grade.items if item.id == only or item.id.startswith(f"{only}.")]
-
-
 def item_ids(only: str | None) -> list[str]:
     """Validate only against the rubric's items (ValueError naming them when it matches none)."""
     from grader.rubric import load_rubric
@@ -102,10 +95,10 @@ def item_ids(only: str | None) -> list[str]:
     return chosen
 
 
-def build_view(grade: Grade, only: str | None, report: Path, graded: str, caught: list[str]) -> CheckView:
-    """The table of the selected items of a grade."""
+def build_view(grade: Grade, wanted: list[str], report: Path, graded: str, caught: list[str]) -> CheckView:
+    """The table of the wanted items of a grade (item ids, from item_ids)."""
     rows = []
-    for item in selected_items(grade, only):
+    for item in (item for item in grade.items if item.id in wanted):
         passed = item.status == "passed"
         why = ""
         if not passed:
@@ -153,7 +146,7 @@ def run_check(only: str | None = None, source: str | Path | None = None, out: st
     results = to_results(result)
     write_json(results, out / "results.json")
     report, _ = write_reports(results, out, submission_path=str(path), step_summary=False)
-    return build_view(result, only, report, graded, [str(w.message) for w in caught])
+    return build_view(result, wanted, report, graded, [str(w.message) for w in caught])
 
 
 def check(only: str | None = None, *, source: str | Path | None = None, out: str | Path = "out") -> None:
