@@ -143,19 +143,23 @@ def failed_outcome(entry: Entry, rubric: "Rubric", error: str) -> Outcome:
 def write_outcome(outcome: Outcome, out: str | Path) -> None:
     """Write one graded submission under out/<student>/ (atomically, file by file); results.json
     last, so that its presence means the other two are there. The result it replaces and the new
-    one are archived in OUT/.history (grader.history)."""
+    one are archived first, in OUT/.history (grader.history)."""
     folder = Path(out) / outcome["row"].student
     history.keep_current(out, history.folder_row(folder))
+    _write_files(outcome, history.new_folder(out, outcome["row"]))
+    _write_files(outcome, folder)
+
+
+def _write_files(outcome: Outcome, folder: Path) -> None:
     results, report, summary = outcome["results"], outcome["report"], outcome["summary"]
     if results is None or report is None or summary is None:  # graded, a submission has all three
         (folder / "results.json").unlink(missing_ok=True)
         write_json({"row": outcome["row"].to_dict()}, folder / "row.json")
-    else:
-        (folder / "row.json").unlink(missing_ok=True)
-        write_text(report, folder / "report.html")
-        write_text(summary, folder / "summary.md")
-        write_json(results, folder / "results.json")
-    history.record(out, outcome["row"])
+        return
+    (folder / "row.json").unlink(missing_ok=True)
+    write_text(report, folder / "report.html")
+    write_text(summary, folder / "summary.md")
+    write_json(results, folder / "results.json")
 
 
 def existing_row(entry: Entry, out: str | Path) -> BatchRow | None:

@@ -129,7 +129,7 @@ def build_parser() -> Parser:
         default=None,
         help="flag pairs from this share of a submission's code (default: the rubric's flag_threshold)",
     )
-    cli_records.add_commands(commands)
+    cli_records.add_commands(commands, Parser)
     return parser
 
 

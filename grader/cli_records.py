@@ -19,13 +19,13 @@ from grader.results import write_text
 COMMANDS = ("history", "export")
 
 
-def add_commands(commands: Any) -> None:
-    """Add history and export to the command line's subparsers."""
+def add_commands(commands: Any, parser_class: type[argparse.ArgumentParser]) -> None:
+    """Add history and export to the command line's subparsers (parser_class: its parsers' class)."""
     shown = commands.add_parser("history", help="list a student's grades over the batches that wrote OUT")
     shown.add_argument("out", help="a batch's output folder")
     shown.add_argument("student", help="the student's entry name (a folder of OUT)")
     export = commands.add_parser("export", help="a batch's grades in an LMS's import format")
-    systems = export.add_subparsers(dest="lms", required=True, parser_class=commands._parser_class)
+    systems = export.add_subparsers(dest="lms", required=True, parser_class=parser_class)
     canvas = systems.add_parser("canvas", help="fill the assignment's column of a Canvas gradebook export")
     canvas.add_argument("out", help="a batch's output folder (its grades.csv)")
     canvas.add_argument("--roster", required=True, help="the gradebook exported from Canvas (Grades > Export)")

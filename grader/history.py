@@ -1,8 +1,8 @@
 """Every result a batch ever wrote for a student, kept: OUT/.history/<student>/.
 
-    keep_current(out, student)            # before a result is replaced: archive it if it is not yet
-    record(out, row, "graded")            # after one is written: archive it, log it
-    restore(out, student, key)            # an earlier result with this key back in place, or None
+    keep_current(out, current_row)        # before a result is replaced: archive it unless it is
+    folder = new_folder(out, row)         # a new result's files go here too (and it is logged)
+    restore(out, current_row, student, key)   # an earlier result with this key back in place, or None
     entries(out, student)                 # the log: a HistoryEntry per result, oldest first
 
 A result is archived as the files of OUT/<student>/ (results.json, report.html, summary.md, or
@@ -88,11 +88,11 @@ def _copy_result(source: Path, target: Path) -> None:
             write_text((source / name).read_text(encoding="utf-8"), target / name)
 
 
-def _archive(out: str | Path, row: BatchRow, event: str) -> None:
-    """Copy the result in OUT/<student>/ into a new folder of its history, and log it."""
+def new_folder(out: str | Path, row: BatchRow, event: str = "graded") -> Path:
+    """A new folder of the student's history for the result row (logged), to write its files into."""
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
-    _copy_result(Path(out) / row.student, student_history(out, row.student) / f"{stamp}-{key_hash(row.key)}")
     _log(out, row, event)
+    return student_history(out, row.student) / f"{stamp}-{key_hash(row.key)}"
 
 
 def _log(out: str | Path, row: BatchRow, event: str) -> None:
@@ -114,12 +114,7 @@ def _log(out: str | Path, row: BatchRow, event: str) -> None:
 def keep_current(out: str | Path, current: BatchRow | None) -> None:
     """Archive the result in place (written by a grader without history) unless it already is."""
     if current is not None and current.key and archived(out, current.student, current.key) is None:
-        _archive(out, current, "found")
-
-
-def record(out: str | Path, row: BatchRow, event: str = "graded") -> None:
-    """Archive the result just written to OUT/<student>/ and log it."""
-    _archive(out, row, event)
+        _copy_result(Path(out) / current.student, new_folder(out, current, "found"))
 
 
 def restore(out: str | Path, current: BatchRow | None, student: str, key: str) -> BatchRow | None:
