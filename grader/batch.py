@@ -12,10 +12,11 @@ OUT/grades.csv and OUT/index.html; before those, the code similarity of every pa
 A result is kept while its key (submission SHA-256, rubric
 SHA-256, grader version) is unchanged: a run that was interrupted, even by SIGKILL, and started
 again grades only what has no result. A lock file keeps two batches from writing one OUT.
+Every result written is also archived (grader.history, OUT/.history/): a key seen before brings
+its result back without grading, and OUT/changes.csv (grader.changes) says whose grade moved and why.
 """
 
 import fcntl
-import json
 import os
 import time
 from collections.abc import Iterable, Iterator
@@ -25,6 +26,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypedDict
 
 import grader
+from grader import history
+from grader.changes import Change, changes_csv, compare
 from grader.class_folder import BatchError, Entry, Skipped, discover
 from grader.gradebook import BatchRow, PolicyCell, gradebook_csv
 from grader.grading import safe_sha256
@@ -140,12 +143,21 @@ def failed_outcome(entry: Entry, rubric: "Rubric", error: str) -> Outcome:
 
 def write_outcome(outcome: Outcome, out: str | Path) -> None:
     """Write one graded submission under out/<student>/ (atomically, file by file); results.json
-    last, so that its presence means the other two are there."""
+    last, so that its presence means the other two are there. The result it replaces and the new
+    one are archived first, in OUT/.history (grader.history)."""
     folder = Path(out) / outcome["row"].student
+    history.keep_current(out, history.folder_row(folder))
+    _write_files(outcome, history.new_folder(out, outcome["row"]))
+    _write_files(outcome, folder)
+
+
+def _write_files(outcome: Outcome, folder: Path) -> None:
     results, report, summary = outcome["results"], outcome["report"], outcome["summary"]
     if results is None or report is None or summary is None:  # graded, a submission has all three
+        (folder / "results.json").unlink(missing_ok=True)
         write_json({"row": outcome["row"].to_dict()}, folder / "row.json")
         return
+    (folder / "row.json").unlink(missing_ok=True)
     write_text(report, folder / "report.html")
     write_text(summary, folder / "summary.md")
     write_json(results, folder / "results.json")
@@ -153,13 +165,7 @@ def write_outcome(outcome: Outcome, out: str | Path) -> None:
 
 def existing_row(entry: Entry, out: str | Path) -> BatchRow | None:
     """The BatchRow recorded for entry in out (results.json, or row.json for an error), or None."""
-    folder = Path(out) / entry.student
-    for name, extract in (("results.json", lambda d: d["extra_data"]["batch"]), ("row.json", lambda d: d["row"])):
-        try:
-            return BatchRow.from_dict(extract(json.loads((folder / name).read_text())))
-        except (OSError, ValueError, KeyError, TypeError):
-            continue
-    return None
+    return history.folder_row(Path(out) / entry.student)
 
 
 class OutLock:
@@ -193,12 +199,18 @@ class OutLock:
 
 
 def write_class_files(
-    rows: list[BatchRow], skipped: Skipped, rubric: "Rubric", out: str | Path, similarity: dict[str, Any] | None = None
+    rows: list[BatchRow],
+    skipped: Skipped,
+    rubric: "Rubric",
+    out: str | Path,
+    similarity: dict[str, Any] | None = None,
+    changes: list[Change] | None = None,
 ) -> None:
     from grader.class_report import render_index
 
     write_text(gradebook_csv(rows, rubric), Path(out) / "grades.csv")
-    write_text(render_index(rows, skipped, rubric, similarity=similarity), Path(out) / "index.html")
+    write_text(changes_csv(changes or []), Path(out) / "changes.csv")
+    write_text(render_index(rows, skipped, rubric, similarity=similarity, changes=changes), Path(out) / "index.html")
 
 
 class BatchSummary(TypedDict):
@@ -210,6 +222,8 @@ class BatchSummary(TypedDict):
     written: int
     graded_now: int | None
     kept: int
+    restored: int  # brought back from OUT/.history instead of graded
+    changed: int  # rows of changes.csv
     skipped: int
     interrupted: bool
     seconds: float
@@ -246,12 +260,18 @@ def run_batch(
         raise BatchError(str(error)) from None
     with OutLock(out):
         rows: dict[str, BatchRow] = {}
+        previous: dict[str, BatchRow] = {}  # the last run's rows, for changes.csv
+        restored: set[str] = set()  # brought back from OUT/.history instead of graded
         todo: list[Entry] = []
         entries = [replace(entry, sha256=safe_sha256(entry.path)) for entry in entries]
         for entry in entries:
-            row = None if force else existing_row(entry, out)
-            if row is not None and row.key == batch_key(entry.sha256, rubric):
+            row, key = existing_row(entry, out), batch_key(entry.sha256, rubric)
+            previous.update({entry.student: row} if row is not None else {})
+            if not force and row is not None and row.key == key:
                 rows[entry.student] = row
+            elif not force and (earlier := history.restore(out, row, entry.student, key)) is not None:
+                rows[entry.student] = earlier
+                restored.add(entry.student)
             else:
                 todo.append(entry)
         interrupted = False
@@ -277,14 +297,22 @@ def run_batch(
             similar = write_similarity(plan, entries, ordered, out) if plan and not interrupted else None
         except KeyboardInterrupt:
             interrupted = True
+        changes = compare(previous, rows, frozenset(restored))
         write_class_files(
-            ordered, skipped, rubric, out, dict(similar) if similar else {"off": True, "interrupted": interrupted}
+            ordered,
+            skipped,
+            rubric,
+            out,
+            dict(similar) if similar else {"off": True, "interrupted": interrupted},
+            changes,
         )
     return BatchSummary(
         submissions=len(entries),
         written=len(ordered),
         graded_now=len(todo) if not interrupted else None,
-        kept=len(entries) - len(todo),
+        kept=len(entries) - len(todo) - len(restored),
+        restored=len(restored),
+        changed=len(changes),
         skipped=len(skipped),
         interrupted=interrupted,
         seconds=time.perf_counter() - started,

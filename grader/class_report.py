@@ -32,9 +32,11 @@ from grader.gradebook import BatchRow
 from grader.report import TEMPLATES
 
 if TYPE_CHECKING:
+    from grader.changes import Change
     from grader.rubric import Rubric
 
 SLOWEST = 10  # submissions listed by duration
+CHANGES = 50  # moved grades listed at the top (changes.csv has them all)
 MAX_ERROR_CHARS = 2_000  # of one error text on the page (the student's own report has it all)
 
 # Sorts the rows of table#students by data-order (the name order computed here) or data-score
@@ -147,6 +149,7 @@ def view(
     rubric: "Rubric",
     generated_at: datetime | str | None = None,
     similarity: dict[str, Any] | None = None,
+    changes: "list[Change] | None" = None,
 ) -> dict[str, Any]:
     """The template's data."""
     students: list[dict[str, Any]] = []
@@ -197,6 +200,21 @@ def view(
         "skipped": [(str(name), str(reason)) for name, reason in skipped],
         "policy_rows": [s for s in students if s["policy"]],
         "similarity": similarity_view(similarity, students),
+        "changes": changes_view(changes, students),
+    }
+
+
+def changes_view(changes: "list[Change] | None", students: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The "Changes since the last run" section: moved grades first (largest first), then the count
+    of new submissions; None when the batch did not compare (a page rendered on its own)."""
+    if changes is None:
+        return None
+    reports = {s["student"]: s["href"] for s in students}
+    moved = sorted((c for c in changes if c.before is not None), key=lambda c: (-abs(c.delta), c.student))
+    return {
+        "moved": [{"change": c, "href": reports.get(c.student), "moves": c.moves_text()} for c in moved[:CHANGES]],
+        "more": max(0, len(moved) - CHANGES),
+        "new": sum(c.before is None for c in changes),
     }
 
 
@@ -223,10 +241,13 @@ def render_index(
     rubric: "Rubric",
     generated_at: datetime | str | None = None,
     similarity: dict[str, Any] | None = None,
+    changes: "list[Change] | None" = None,
 ) -> str:
     """The class overview page (HTML text) of a batch: rows are BatchRows (grader.gradebook; a row's
     report is a relative path such as "alice/report.html", not URL-encoded, or ""); skipped is a
     list of (entry name, reason); generated_at a datetime (an aware one is shown in UTC), a string,
     or None for now; similarity is what grader.similarity_report.write_similarity returned, or
-    {"off": True} (None: off)."""
-    return TEMPLATES.get_template("index.html.j2").render(**view(rows, skipped, rubric, generated_at, similarity))
+    {"off": True} (None: off); changes is grader.changes.compare's list (None: no such section)."""
+    return TEMPLATES.get_template("index.html.j2").render(
+        **view(rows, skipped, rubric, generated_at, similarity, changes)
+    )

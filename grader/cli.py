@@ -12,8 +12,15 @@ mode (the student kit, where the reference is not installed) against the public 
                   [--sandbox ...] [--executor local|dask] [--scheduler ADDRESS]
                   [--no-similarity] [--similarity-threshold SHARE]
 
-writes OUT/<student>/{results.json,report.html,summary.md}, OUT/grades.csv, OUT/index.html and,
-unless --no-similarity, OUT/similarity.csv with side-by-side pages in OUT/similarity/.
+writes OUT/<student>/{results.json,report.html,summary.md}, OUT/grades.csv, OUT/changes.csv,
+OUT/index.html and, unless --no-similarity, OUT/similarity.csv with side-by-side pages in
+OUT/similarity/; every earlier result stays in OUT/.history/.
+
+    torcino-grade history OUT STUDENT
+    torcino-grade export canvas OUT --roster GRADEBOOK.csv --out import.csv [--assignment TITLE]
+    torcino-grade export moodle OUT --out grades.csv [--identify email|username] [--item NAME]
+
+list a student's grades over time, and write the LMS's import file (grader.cli_records).
 
 Exit status: 0 when grading ran; 1 with --fail-under when the score is below it; 2 when the grader
 could not grade (missing path, bad rubric, bad data, bad arguments, bubblewrap required but
@@ -34,9 +41,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from grader import __version__
+from grader import __version__, cli_records
 from grader.class_folder import BatchError
 from grader.data import DataError
+from grader.lms_export import ExportError
 from grader.oracle import FixtureError, reference_available
 from grader.rubric import RubricError, load_rubric
 from grader.sandbox.errors import SandboxUnavailable
@@ -121,6 +129,7 @@ def build_parser() -> Parser:
         default=None,
         help="flag pairs from this share of a submission's code (default: the rubric's flag_threshold)",
     )
+    cli_records.add_commands(commands, Parser)
     return parser
 
 
@@ -185,8 +194,9 @@ def command_batch(args: argparse.Namespace, stream: TextIO) -> int:
     print(
         f"{state}{summary['written']} of {summary['submissions']} submissions in {out}: {summary['graded']} graded, "
         f"{summary['error']} errors, {summary['timeout']} timeouts; {summary['kept']} unchanged kept, "
-        f"{summary['skipped']} entries skipped; {summary['seconds']:.1f} s -> {out / 'grades.csv'}, "
-        f"{out / 'index.html'}",
+        f"{summary['restored']} restored from history, {summary['skipped']} entries skipped; "
+        f"{summary['changed']} changed since the last run; {summary['seconds']:.1f} s -> {out / 'grades.csv'}, "
+        f"{out / 'changes.csv'}, {out / 'index.html'}",
         file=stream,
     )
     similar = summary["similarity"]
@@ -277,9 +287,11 @@ def main(argv: Sequence[str] | None = None, stream: TextIO | None = None) -> int
     stream = stream or sys.stdout
     try:
         args = build_parser().parse_args(argv)
+        if args.command in cli_records.COMMANDS:
+            return cli_records.run(args, stream)
         check_inputs(args)
         return command_batch(args, stream) if args.command == "batch" else command_grade(args, stream)
-    except (UsageError, RubricError, DataError, SandboxUnavailable, BatchError, FixtureError) as error:
+    except (UsageError, RubricError, DataError, SandboxUnavailable, BatchError, FixtureError, ExportError) as error:
         print(f"torcino-grade: error: {error}", file=sys.stderr)
         return CANNOT_GRADE
 

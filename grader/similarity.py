@@ -131,8 +131,8 @@ def copydetect() -> ModuleType:
         import copydetect as module
     except ImportError as error:
         raise SimilarityError(
-            f"similarity needs copydetect ({error}): pip install 'torcino-grader[similarity]' "
-            "(make installs it), or pass --no-similarity"
+            f"similarity needs copydetect ({error}), a dependency of torcino-grader: reinstall it "
+            "(pip install torcino-grader), or pass --no-similarity"
         ) from None
     return module
 

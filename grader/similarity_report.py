@@ -38,7 +38,14 @@ if TYPE_CHECKING:
     from grader.gradebook import BatchRow
     from grader.rubric import Rubric
 
-TEMPLATE = Path(grader.__file__).resolve().parent.parent / "student_template" / "torcino"
+
+def _template_directory() -> Path:
+    """student_template/torcino of the checkout, or grader/template where the wheel puts it (pyproject.toml)."""
+    checkout = Path(grader.__file__).resolve().parent.parent / "student_template" / "torcino"
+    return checkout if checkout.is_dir() else Path(grader.__file__).resolve().parent / "template"
+
+
+TEMPLATE = _template_directory()
 PAGES = "similarity"  # OUT/similarity/: the side-by-side pages
 CACHE = ".similarity"  # OUT/.similarity/: fingerprints and pair scores
 MAX_PAGES = 200  # side-by-side pages written, most similar pairs first
@@ -69,8 +76,8 @@ def similarity_plan(rubric: "Rubric", threshold: float | None = None) -> Plan:
     copydetect()
     if not TEMPLATE.is_dir():
         raise SimilarityError(
-            f"{TEMPLATE}: the student template is not there (batch similarity runs from the "
-            "grader's checkout); pass --no-similarity"
+            f"{TEMPLATE}: the student template is not there (the checkout's student_template/ or the "
+            "installed grader/template); pass --no-similarity"
         )
     return Plan(settings, base_code([TEMPLATE, *settings.base]))
 

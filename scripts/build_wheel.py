@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ("pyproject.toml", "README.md", "grader", "rubrics")
+SOURCES = ("pyproject.toml", "README.md", "grader", "rubrics", "student_template")
 PACKAGES = re.compile(r"^packages = \[(.*)\]$", re.M)
 
 

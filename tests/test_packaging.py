@@ -76,3 +76,38 @@ def test_installed_wheel_loads_the_bundled_data_and_trains_outside_the_checkout(
     )
     assert graded.returncode == 0, graded.stderr
     assert "100 / 100" in graded.stdout and (tmp_path / "out" / "results.json").is_file()
+
+
+@pytest.mark.slow
+def test_a_plain_install_in_a_fresh_venv_grades_a_class_and_writes_the_similarity_table(tmp_path):
+    """`pip install .` (no extras) then `torcino-grade batch DIR --out OUT`: the default path, similarity
+    included, works outside the checkout (the base code comes from the installed grader/template)."""
+    from tests.helpers.submission_formats import module_sources, single_source
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    install = subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert install.returncode == 0, install.stderr
+    directory = tmp_path / "class"
+    directory.mkdir()
+    code = single_source(module_sources())
+    (directory / "alice.py").write_text(code)
+    (directory / "bob.py").write_text(code)  # a copy: the pair must be flagged
+    batch = subprocess.run(
+        [str(venv / "bin" / "torcino-grade"), "batch", str(directory), "--out", "out", "--jobs", "2"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert batch.returncode == 0, batch.stdout + batch.stderr
+    assert "2 graded" in batch.stdout and "similarity: 1 pairs" in batch.stdout
+    grades = (tmp_path / "out" / "grades.csv").read_text().splitlines()
+    assert len(grades) == 3 and all(",100.0,100.0,graded," in line for line in grades[1:])
+    pairs = (tmp_path / "out" / "similarity.csv").read_text().splitlines()
+    assert len(pairs) == 2 and pairs[1].startswith("alice,") and ",bob," in pairs[1]
