@@ -74,7 +74,7 @@ STALE_NAN = Bug(
     items=("cache", "linear.backward"),
     patches=(
         (
-            "layers",
+            "Linear.forward",
             "        self.x = x\n        y = x @ self.weight.T",
             "        self.x = getattr(self, 'x_next', np.full_like(x, np.nan))\n        self.x_next = x\n"
             "        y = x @ self.weight.T",
@@ -88,9 +88,9 @@ MAXPOOL_INF = Bug(
     items=("maxpool2d.backward",),
     patches=(
         (
-            "layers",
-            "        return crop(dX_pad, self.padding)\n        # END SOLUTION\n\n\nclass Linear:",
-            "        return crop(dX_pad, self.padding) + np.inf\n        # END SOLUTION\n\n\nclass Linear:",
+            "MaxPool2d.backward",
+            "        return crop(dX_pad, self.padding)\n",
+            "        return crop(dX_pad, self.padding) + np.inf\n",
         ),
     ),
     why="MaxPool2d.backward returns inf everywhere",
