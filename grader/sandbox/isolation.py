@@ -88,8 +88,10 @@ def choose_mode(requested: str) -> str:
     return "none"
 
 
-def bubblewrap_command(runtime: Path, work: Path, numpy_paths: Iterable[tuple[str, Path]]) -> list[str]:
-    """bwrap arguments: the interpreter and system paths read-only, the submission copy writable."""
+def bubblewrap_command(runtime: Path, work: Path, numpy_paths: Iterable[tuple[str, Path]], tmp: Path) -> list[str]:
+    """bwrap arguments: the interpreter and system paths read-only, the submission copy and tmp (its
+    /tmp) the only writable places, both on the host's disk where the grader measures them (disk.py):
+    no writable tmpfs, whose pages would count against the host's memory beyond every limit."""
     args = [
         "bwrap",
         "--unshare-all",
@@ -113,7 +115,7 @@ def bubblewrap_command(runtime: Path, work: Path, numpy_paths: Iterable[tuple[st
     for key in ("purelib", "platlib"):  # hide whatever else is installed next to the interpreter
         hidden = os.path.realpath(sysconfig.get_paths(vars={"base": prefix, "platbase": prefix})[key])
         if os.path.isdir(hidden):
-            args += ["--tmpfs", hidden]
+            args += ["--size", "4096", "--tmpfs", hidden, "--remount-ro", hidden]
     args += ["--ro-bind", str(runtime / "_torcino_sandbox"), str(IN_SANDBOX / "runtime" / "_torcino_sandbox")]
     for name, path in numpy_paths:
         args += ["--ro-bind", str(path), str(IN_SANDBOX / "site" / name)]
@@ -125,7 +127,10 @@ def bubblewrap_command(runtime: Path, work: Path, numpy_paths: Iterable[tuple[st
         "/proc",
         "--dev",
         "/dev",
-        "--tmpfs",
+        "--remount-ro",
+        "/dev",  # its tmpfs (and /dev/shm) unwritable; the device nodes still work
+        "--bind",
+        str(tmp),
         "/tmp",
         "--remount-ro",
         "/",
