@@ -20,7 +20,14 @@ def leave_behind():
     os._exit(0)
 
 
-class ReLU:
+try:
+    _Base = ReLU  # the lesson's ReLU this file is appended to (bench/hostile.py, the grade tests)
+except NameError:
+    _Base = object
+_forward = getattr(_Base, "forward", lambda self, x: x * (x > 0))
+
+
+class ReLU(_Base):
     def forward(self, x):
         leave_behind()
-        return x * (x > 0)
+        return _forward(self, x)
