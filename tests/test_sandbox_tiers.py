@@ -67,6 +67,27 @@ def test_the_hostile_cases_hold_in_a_docker_like_container():
     assert passed >= 17 and "skipped" not in summary and "failed" not in summary, summary
 
 
+@needs_landlock
+def test_the_resource_bounds_hold_in_a_docker_like_container():
+    """test_sandbox_resources.py and test_grade_resources.py where namespaces are denied: the landlock tier."""
+    inner = docker_like(
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-rs",
+        "tests/test_sandbox_resources.py",
+        "tests/test_grade_resources.py",
+        TORCINO_TEST_ENV="docker-like",
+    )
+    summary = inner.stdout.strip().splitlines()[-1] if inner.stdout.strip() else inner.stderr
+    assert inner.returncode == 0, inner.stdout[-4000:] + inner.stderr[-2000:]
+    passed = int(re.search(r"(\d+) passed", summary).group(1))
+    assert passed >= 14 and "skipped" not in summary and "failed" not in summary, summary
+
+
 @needs_seccomp
 def test_with_neither_tier_auto_announces_that_it_runs_without_a_sandbox():
     script = (

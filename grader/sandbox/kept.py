@@ -31,3 +31,30 @@ class OutputLog:
         if text or dropped:
             self.size += min(len(text), room)
             self.calls.append({"call": label, "text": text[:room], "dropped": dropped + max(0, len(text) - room)})
+
+
+MAX_NOTES, MAX_IMPORTS = 50, 500
+
+
+def load_report(report: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """The worker's load report as this side keeps it: found only among names, at most MAX_NOTES notes
+    and MAX_IMPORTS import records, every text capped; whatever else it holds is dropped."""
+    report = report if isinstance(report, dict) else {}
+    found = report.get("found") if isinstance(report.get("found"), dict) else {}
+    kept_found = {name: capped(found[name], 200) for name in names if name in found}
+    notes = [note for note in report.get("notes") or [] if isinstance(note, dict)][:MAX_NOTES]
+    imports = [record for record in report.get("imports") or [] if isinstance(record, dict)][:MAX_IMPORTS]
+    return {
+        "found": kept_found,
+        "missing": [name for name in names if name not in kept_found],
+        "notes": [
+            {
+                "kind": capped(note.get("kind"), 40),
+                "file": capped(note.get("file"), 300),
+                "line": note["line"] if type(note.get("line")) is int else None,
+                "message": capped(note.get("message"), MAX_MESSAGE_CHARS),
+            }
+            for note in notes
+        ],
+        "imports": imports,
+    }

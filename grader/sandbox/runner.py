@@ -38,7 +38,7 @@ from .errors import (
     WorkerCrashed,
 )
 from .isolation import IN_SANDBOX, SandboxWarning, bubblewrap_problem, choose_mode  # noqa: F401 (re-exported)
-from .kept import MAX_MESSAGE_CHARS, MAX_TRACEBACK_CHARS, OutputLog, capped
+from .kept import MAX_MESSAGE_CHARS, MAX_TRACEBACK_CHARS, OutputLog, capped, load_report
 from .prepare import prepare
 from .process import WorkerProcess, build_runtime
 from .proxy import RemoteObject, SubmissionApi, from_wire, to_wire
@@ -171,7 +171,8 @@ class Sandbox:
                 "missing": list(self.names),
                 "notes": [{"kind": "load-failed", "file": "", "line": None, "message": str(error)}],
             }
-        self.load_report = {**report, "notes": self.load_notes + report["notes"]}
+        kept = load_report(report, self.names)
+        self.load_report = {**kept, "notes": self.load_notes + kept["notes"]}
 
     def _ensure_worker(self) -> None:
         if self.worker is None:
