@@ -62,7 +62,9 @@ CASES = [
 
 
 @pytest.mark.parametrize("mode", ISOLATING)
-@pytest.mark.parametrize("name, tokens, may_lose", CASES, ids=[f"{case[0]}-{case[1].get('CHARS', '')}" for case in CASES])
+@pytest.mark.parametrize(
+    "name, tokens, may_lose", CASES, ids=[f"{case[0]}-{case[1].get('CHARS', '')}" for case in CASES]
+)
 def test_a_hostile_grade_is_bounded(tmp_path, mode, name, tokens, may_lose):
     results, sizes, peak, _ = hostile_grade(tmp_path, name, mode, **tokens)
     assert results["extra_data"]["sandbox"] == mode
@@ -75,7 +77,7 @@ def test_a_hostile_grade_is_bounded(tmp_path, mode, name, tokens, may_lose):
 def test_the_graders_own_steps_are_not_starved_by_a_submission_out_of_descriptors(tmp_path, mode):
     """Its own constructors, which import numpy.random lazily, fail for want of descriptors (its own
     doing); the grader's seeding, which needs the same import, does not: init keeps its points."""
-    results, sizes, peak, _ = hostile_grade(tmp_path, "exhaust_fds", mode)
+    results, _, peak, _ = hostile_grade(tmp_path, "exhaust_fds", mode)
     outputs = "\n".join(test["output"] for test in results["tests"])
     assert "init" not in lost(results) and "seeding" not in outputs and grader_errors(results) == []
     assert peak < PEAK_MIB
