@@ -94,3 +94,21 @@ def test_no_process_outlives_the_grade(tmp_path, mode):
 def test_the_docker_like_run_grades_in_the_landlock_tier():
     assert ISOLATING[0].values[0] == ("landlock" if DOCKER_LIKE else "bubblewrap")
     assert os.environ.get("TORCINO_TEST_ENV", "") in ("", "docker-like")
+
+
+def test_results_json_is_cut_to_its_size_limit_whatever_its_parts_hold():
+    from grader.results import MAX_RESULTS_CHARS, bounded
+
+    failure = {"case": "c", "message": "m" * 3000, "details": {"traceback": "t" * 6000, "kind": "exception"}}
+    items = [
+        {"id": f"i{n}", "failures": [dict(failure, details=dict(failure["details"])) for _ in range(60)]}
+        for n in range(8)
+    ]
+    extra = {
+        "items": items,
+        "output": [{"call": "f", "text": "x" * 60_000, "dropped": 0}] * 40,
+        "incidents": [{"kind": "crash", "call": "f", "detail": "d" * 2500}] * 400,
+    }
+    document = bounded({"score": 1, "tests": [], "output": "", "extra_data": extra})
+    assert len(json.dumps(document)) <= MAX_RESULTS_CHARS
+    assert document["extra_data"]["items"][0]["failures"][0]["details"]["kind"] == "exception"
