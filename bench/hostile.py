@@ -59,7 +59,8 @@ def submissions(directory: Path) -> dict:
     for name, code in APPENDED.items():
         made[name] = base + "\n\n# ---- hostile\n" + code
     for path in sorted(HOSTILE.glob("[a-z]*.py")):
-        text = re.sub(r"__[A-Z_]+__", str(directory / "elsewhere"), path.read_text()).replace("__PORT__", "9")
+        text = path.read_text().replace("__CHARS__", str(60 << 10))  # printed per call: under the cap
+        text = re.sub(r"__[A-Z_]+__", str(directory / "elsewhere"), text).replace("__PORT__", "9")
         made[path.stem] = (
             base + "\n\n# ---- hostile\n" + text.replace("PORT = " + str(directory / "elsewhere"), "PORT = 9")
         )
