@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from grader.sandbox.disk import usage
-from tests.test_sandbox_hostile import MODES, REPO, probe, run, write_submission
+from tests.test_sandbox_hostile import ISOLATING, MODES, REPO, probe, run, write_submission
 
 PEAK_MIB = 512  # what the grader's own process may use whatever a submission returns (Gradescope has 768 MB)
 
@@ -73,6 +73,16 @@ def test_what_a_submission_writes_is_bounded_in_all(tmp_path, mode):
     assert verdicts == {"relu": "crash", "linear": "correct"} and generations == 2
     assert "more than the limit of 64 MiB to disk" in box.incidents[0]["detail"], box.incidents
     assert cap < peak[0] <= cap + (48 << 20), peak[0] >> 20
+
+
+@pytest.mark.parametrize("mode", ISOLATING)
+def test_no_memory_backed_file_system_is_writable(tmp_path, mode):
+    """A tmpfs counts against the host's memory, outside every limit: none may be writable."""
+    box = run(write_submission(tmp_path, "write_tmpfs"), mode, names=("ReLU", "Linear", "probe"))
+    try:
+        assert box.api.probe() == []
+    finally:
+        box.close()
 
 
 PEAK_SCRIPT = """

@@ -115,7 +115,7 @@ def bubblewrap_command(runtime: Path, work: Path, numpy_paths: Iterable[tuple[st
     for key in ("purelib", "platlib"):  # hide whatever else is installed next to the interpreter
         hidden = os.path.realpath(sysconfig.get_paths(vars={"base": prefix, "platbase": prefix})[key])
         if os.path.isdir(hidden):
-            args += ["--size", "4096", "--tmpfs", hidden, "--remount-ro", hidden]
+            args += ["--tmpfs", hidden, "--remount-ro", hidden]  # empty and unwritable (no --size: bwrap < 0.5)
     args += ["--ro-bind", str(runtime / "_torcino_sandbox"), str(IN_SANDBOX / "runtime" / "_torcino_sandbox")]
     for name, path in numpy_paths:
         args += ["--ro-bind", str(path), str(IN_SANDBOX / "site" / name)]
