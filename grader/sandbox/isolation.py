@@ -1,7 +1,8 @@
 """Which isolation tier a worker runs in, and the bubblewrap tier's policy.
 
     bubblewrap  namespaces: no network, a read-only root holding only the system, the interpreter,
-                numpy and the worker's code; the submission copy as the only writable place
+                numpy and the worker's code; the submission copy and its /tmp (a directory beside
+                it, on disk) as the only writable places, no writable tmpfs
     landlock    no namespaces needed (Docker's default seccomp profile, Gradescope): Landlock file
                 and TCP rules, a seccomp filter, an unprivileged user when the grader is root
                 (landlock_tier.py, confine.py)
