@@ -80,6 +80,7 @@ def limits_from(rubric: Rubric, sandbox: str = "auto") -> Limits:
         total_seconds=settings.total_seconds,
         memory_bytes=settings.memory_mb << 20,
         output_bytes=settings.output_kb << 10,
+        disk_bytes=settings.disk_mb << 20,
         sandbox=sandbox,
     )
 

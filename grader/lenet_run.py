@@ -267,20 +267,25 @@ class LenetRun:
         self.projected = pace * self.batches_per_attempt
 
     def _evaluate(self, box: Sandbox, seed: int, y_test: np.ndarray) -> float:
-        """Test accuracy of the worker's LeNet: from its parameters, here, in instructor mode; from its
-        logits, asked for in chunks, in public mode."""
+        """Test accuracy of the worker's LeNet: from its parameters (shapes checked), here, in instructor
+        mode; from its logits, asked for in chunks, in public mode, each chunk's shape checked as it
+        arrives, so that no more than one reply of the worker's choosing is held here."""
         if self.reference is not None:
             values = box.request("lenet_parameters", f"reading the LeNet's weights (seed {seed})")
             with threadpool_limits(limits=1):
                 return accuracy(trusted_logits(self.reference, checked_parameters(values), self.X_test), y_test)
-        chunks = [
-            box.request("lenet_logits", f"LeNet evaluation, test images {start}-{start + len(X)} (seed {seed})", X=X)
-            for start in range(0, len(self.X_test), EVALUATION_CHUNK)
-            for X in [self.X_test[start : start + EVALUATION_CHUNK]]
-        ]
-        logits = [np.asarray(chunk) for chunk in chunks]
-        if any(chunk.ndim != 2 for chunk in logits):
-            raise ValueError(f"the model returned logits of shape {logits[0].shape} for test images, expected (N, 10)")
+        logits = []
+        for start in range(0, len(self.X_test), EVALUATION_CHUNK):
+            X = self.X_test[start : start + EVALUATION_CHUNK]
+            chunk = box.request(
+                "lenet_logits", f"LeNet evaluation, test images {start}-{start + len(X)} (seed {seed})", X=X
+            )
+            shape = chunk.shape if isinstance(chunk, np.ndarray) else type(chunk).__name__
+            if shape != (len(X), 10):
+                raise ValueError(
+                    f"the model returned logits of shape {shape} for {len(X)} test images, expected ({len(X)}, 10)"
+                )
+            logits.append(chunk)
         return accuracy(np.concatenate(logits), y_test)
 
     def _time_layers(self, box: Sandbox) -> None:

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 MAX_ITEM_OUTPUT = 4000
 MAX_MESSAGES = 5
+MAX_RESULTS_CHARS = 2 << 20  # results.json, whatever the submission printed or raised (report.html follows it)
+MAX_DETAIL_CHARS = 1000  # a failure's traceback or message once results.json is past its cap
 
 
 def item_output(item: "ItemResult") -> str:
@@ -128,13 +130,40 @@ def to_results(grade: "Grade") -> dict[str, Any]:
         }
         for item in grade.items
     ]
-    return {
-        "score": grade.score,
-        "execution_time": round(grade.seconds, 3),
-        "output": overall_output(grade),
-        "tests": tests,
-        "extra_data": extra,
-    }
+    return bounded(
+        {
+            "score": grade.score,
+            "execution_time": round(grade.seconds, 3),
+            "output": overall_output(grade),
+            "tests": tests,
+            "extra_data": extra,
+        }
+    )
+
+
+def bounded(document: dict[str, Any]) -> dict[str, Any]:
+    """document cut to MAX_RESULTS_CHARS of JSON (every text in it is capped already; this bounds their
+    sum): first the failures' long texts, then the captured output and the incidents, then the failures
+    beyond the first MAX_MESSAGES of each item are cut."""
+    if len(json.dumps(document, default=str)) <= MAX_RESULTS_CHARS:
+        return document
+    extra = document["extra_data"]
+    for item in extra.get("items", []):
+        for failure in item.get("failures", []):
+            failure["message"] = str(failure.get("message", ""))[:MAX_DETAIL_CHARS]
+            details = failure.get("details") or {}
+            for key, value in list(details.items()):
+                if isinstance(value, str) and len(value) > MAX_DETAIL_CHARS:
+                    details[key] = value[:MAX_DETAIL_CHARS] + " [... cut: results.json is at its size limit]"
+    cut = "[... cut: results.json is at its size limit]"
+    stubs = {"output": {"call": "", "text": cut, "dropped": 0}, "incidents": {"kind": "cut", "call": "", "detail": cut}}
+    for key, stub in stubs.items():
+        if len(json.dumps(document, default=str)) > MAX_RESULTS_CHARS and extra.get(key):
+            extra[key] = [*extra[key][:1], stub]
+    if len(json.dumps(document, default=str)) > MAX_RESULTS_CHARS:
+        for item in extra.get("items", []):
+            item["failures"] = item.get("failures", [])[:MAX_MESSAGES]
+    return document
 
 
 def write_json(document: Any, path: str | Path) -> Path:

@@ -60,6 +60,7 @@ class RubricLimits(Section, frozen=True):
     total_seconds: Seconds
     memory_mb: Annotated[int, _rule("a whole number of MiB >= 256", ge=256)]
     output_kb: Annotated[int, _rule("a whole number of KiB >= 1", ge=1)]
+    disk_mb: Annotated[int, _rule("a whole number of MiB >= 1", ge=1)] = 256
 
 
 ShareOrOne = Annotated[float, _rule("a share of a submission's code between 0 and 1", ge=0, le=1)]

@@ -81,6 +81,15 @@ def test_lying_in_the_worker_is_caught_in_a_docker_like_container():
     assert "2 passed" in summary and "skipped" not in summary, summary
 
 
+@needs_landlock
+def test_the_resource_bounds_hold_in_a_docker_like_container():
+    """test_sandbox_resources.py and test_grade_resources.py where namespaces are denied: the landlock tier."""
+    inner, summary = pytest_docker_like("tests/test_sandbox_resources.py", "tests/test_grade_resources.py")
+    assert inner.returncode == 0, inner.stdout[-4000:] + inner.stderr[-2000:]
+    passed = int(re.search(r"(\d+) passed", summary).group(1))
+    assert passed >= 14 and "skipped" not in summary and "failed" not in summary, summary
+
+
 @needs_seccomp
 def test_with_neither_tier_auto_announces_that_it_runs_without_a_sandbox():
     script = (

@@ -33,7 +33,34 @@ def test_values_round_trip_through_a_pipe(value):
     finally:
         os.close(read), os.close(write)
     np.testing.assert_equal(got, value)
-    assert type(got) is type(value) or isinstance(value, np.generic)
+    assert type(got) is type(value)
+
+
+def round_trip(value):
+    read, write = os.pipe()
+    try:
+        arrays = []
+        wire.write_frame(write, {"value": wire.pack(value, arrays, on_object=None)}, arrays)
+        header, got_arrays = wire.read_frame(read, deadline=None)
+        return wire.unpack(header["value"], got_arrays, on_handle=None)
+    finally:
+        os.close(read), os.close(write)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [np.float64(2.5), np.float32(-1.0), np.int64(3), np.bool_(True), np.array(4.0), np.array(7, dtype=np.int32)],
+    ids=["float64", "float32", "int64", "bool_", "0d-float64", "0d-int32"],
+)
+def test_numpy_scalars_and_0d_arrays_keep_their_type_and_shape(value):
+    """np.float64 is a float subclass: it must not cross as a JSON number, nor a 0-d array as a scalar."""
+    got = round_trip((value, [value]))[0]
+    assert type(got) is type(value) and np.shape(got) == () and got.dtype == value.dtype and got == value
+
+
+def test_a_scalar_tag_on_an_array_is_refused():
+    with pytest.raises(wire.ProtocolError, match="scalar sent as an array"):
+        wire.unpack({"$array": 0, "scalar": True}, [np.ones(3)], on_handle=None)
 
 
 def frame_bytes(header, *raw_arrays):
@@ -71,6 +98,28 @@ def test_malformed_frames_raise_protocol_errors(data, error):
             wire.read_frame(read, deadline=None)
     finally:
         os.close(read)
+
+
+def test_a_frame_whose_arrays_are_too_large_in_all_is_refused_before_they_are_read():
+    """Each array under the per-array cap, the same one four times over the frame's cap."""
+    read, write = os.pipe()
+    array = npy(np.ones(1000))
+    os.write(write, frame_bytes({"value": 1}, array, array, array, array)[: 60 << 10])
+    try:
+        with pytest.raises(wire.ProtocolError, match="larger than"):
+            wire.read_frame(read, deadline=None, max_bytes=3 * len(array))
+    finally:
+        os.close(read), os.close(write)
+
+
+def test_a_reply_header_past_its_cap_is_refused_before_it_is_read():
+    read, write = os.pipe()
+    os.write(write, frame_bytes({"output": "x" * 5000}))
+    try:
+        with pytest.raises(wire.ProtocolError, match="larger than"):
+            wire.read_frame(read, deadline=None, max_header=4096)
+    finally:
+        os.close(read), os.close(write)
 
 
 def test_reading_times_out_at_the_deadline():

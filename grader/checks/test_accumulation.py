@@ -3,11 +3,10 @@ gradient arrays in place (as SGD.zero_grad does) resets them. The layer is compa
 so a wrong backward costs its own item, not this one: a baseline whose gradients are not finite is
 not judged (grader/checks/judging.py), and a backward that writes no gradient earns nothing."""
 
-import numpy as np
 import pytest
 
 from grader.checks.compare import expect_close
-from grader.checks.judging import baseline, finite, not_earned
+from grader.checks.judging import baseline, finite, not_earned, output_shape
 from grader.checks.layers import own_gradients, own_layers
 from grader.checks.work import gradient_work
 from grader.lesson import Lesson
@@ -25,7 +24,7 @@ def test_gradients_accumulate_until_zeroed(case, api, box, rng, tol, ctx):
     backward = f"{case.layer}.backward"
     with baseline("accumulation", backward):
         (layer,), values = own_layers(case, api, rng, ctx.rubric.lesson)
-        dY = rng.standard_normal(np.shape(layer.forward(x)))
+        dY = rng.standard_normal(output_shape(layer.forward(x), x, case.id))
         layer.backward(dY)
         once = own_gradients(layer, values, None, case.id)
     finite(once, backward, "accumulation", case.id)

@@ -9,7 +9,7 @@ kind earns nothing (grader/checks/work.py)."""
 import pytest
 
 from grader.checks.compare import as_array, expect_close
-from grader.checks.judging import baseline, finite, not_earned
+from grader.checks.judging import baseline, finite, not_earned, output_shape
 from grader.checks.layers import gradient_name, own_gradients, own_layers, set_parameters
 from grader.checks.work import forward_work
 from grader.lesson import Lesson
@@ -32,7 +32,7 @@ def test_backward_uses_the_last_forward(case, api, rng, tol, ctx):
         if values:  # Conv2d, Linear: the output for the same input with other parameters
             set_parameters(other, {name: rng.standard_normal(value.shape) for name, value in values.items()})
             contrast = as_array(other.forward(x2), case.id, "the output of forward")
-    dY = rng.standard_normal(y2.shape)
+    dY = rng.standard_normal(output_shape(y2, x2, case.id))
     with baseline("cache", backward):
         expected = own_gradients(twin, values, twin.backward(dY), case.id)
     finite(expected, backward, "cache", case.id)

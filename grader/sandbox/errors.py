@@ -9,6 +9,7 @@ protocol   the worker sent something that is not a valid reply; it was killed
 stale      an object from a worker that has since been replaced
 not-run    not called: the same method timed out or killed its worker on an earlier case
 missing    a required name the submission does not define
+starved    a step of the grader's own failed in the worker: the submission had used up its resources
 """
 
 
@@ -69,6 +70,14 @@ class StaleObject(SandboxError):
 
 class MissingName(SandboxError):
     kind = "missing"
+
+
+class GraderStepFailed(SandboxError):
+    """A step of the grader's own (seeding, a probe, ...) failed in the worker outside the submission's
+    code for want of memory or file descriptors, which the submission had used up: the case fails
+    with that explanation (no credit for a case that could not run), not as a bug of a layer."""
+
+    kind = "starved"
 
 
 class SandboxUnavailable(Exception):

@@ -1,7 +1,8 @@
 """Which isolation tier a worker runs in, and the bubblewrap tier's policy.
 
     bubblewrap  namespaces: no network, a read-only root holding only the system, the interpreter,
-                numpy and the worker's code; the submission copy as the only writable place
+                numpy and the worker's code; the submission copy and its /tmp (a directory beside
+                it, on disk) as the only writable places, no writable tmpfs
     landlock    no namespaces needed (Docker's default seccomp profile, Gradescope): Landlock file
                 and TCP rules, a seccomp filter, an unprivileged user when the grader is root
                 (landlock_tier.py, confine.py)
@@ -88,8 +89,10 @@ def choose_mode(requested: str) -> str:
     return "none"
 
 
-def bubblewrap_command(runtime: Path, work: Path, numpy_paths: Iterable[tuple[str, Path]]) -> list[str]:
-    """bwrap arguments: the interpreter and system paths read-only, the submission copy writable."""
+def bubblewrap_command(runtime: Path, work: Path, numpy_paths: Iterable[tuple[str, Path]], tmp: Path) -> list[str]:
+    """bwrap arguments: the interpreter and system paths read-only, the submission copy and tmp (its
+    /tmp) the only writable places, both on the host's disk where the grader measures them (disk.py):
+    no writable tmpfs, whose pages would count against the host's memory beyond every limit."""
     args = [
         "bwrap",
         "--unshare-all",
@@ -113,7 +116,7 @@ def bubblewrap_command(runtime: Path, work: Path, numpy_paths: Iterable[tuple[st
     for key in ("purelib", "platlib"):  # hide whatever else is installed next to the interpreter
         hidden = os.path.realpath(sysconfig.get_paths(vars={"base": prefix, "platbase": prefix})[key])
         if os.path.isdir(hidden):
-            args += ["--tmpfs", hidden]
+            args += ["--tmpfs", hidden, "--remount-ro", hidden]  # empty and unwritable (no --size: bwrap < 0.5)
     args += ["--ro-bind", str(runtime / "_torcino_sandbox"), str(IN_SANDBOX / "runtime" / "_torcino_sandbox")]
     for name, path in numpy_paths:
         args += ["--ro-bind", str(path), str(IN_SANDBOX / "site" / name)]
@@ -125,7 +128,10 @@ def bubblewrap_command(runtime: Path, work: Path, numpy_paths: Iterable[tuple[st
         "/proc",
         "--dev",
         "/dev",
-        "--tmpfs",
+        "--remount-ro",
+        "/dev",  # its tmpfs (and /dev/shm) unwritable; the device nodes still work
+        "--bind",
+        str(tmp),
         "/tmp",
         "--remount-ro",
         "/",

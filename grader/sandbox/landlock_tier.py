@@ -95,16 +95,20 @@ DENIED = (  # EPERM: what a worker never needs
     "listen",
     "accept",
     "accept4",
+    "setsid",  # the worker's processes stay in its process group, which the grader kills whole
+    "setpgid",
 )
+SESSION = ("setsid", "setpgid")  # all the none tier's filter denies (session_filter)
 
 
 class TierUnavailable(Exception):
     """The landlock tier cannot run here; the message says why (one line)."""
 
 
-@lru_cache(maxsize=1)
-def seccomp_program() -> bytes:
-    """The worker's seccomp filter as raw BPF (bytes), compiled by libseccomp for this machine."""
+@lru_cache(maxsize=2)
+def seccomp_program(denied: tuple[str, ...] = DENIED, confine: bool = True) -> bytes:
+    """The worker's seccomp filter as raw BPF (bytes), compiled by libseccomp for this machine: the
+    denied calls, and with confine, no socket but AF_UNIX and no namespace."""
     try:
         import pyseccomp as seccomp
 
@@ -112,8 +116,10 @@ def seccomp_program() -> bytes:
     except (ImportError, OSError, RuntimeError) as error:
         raise TierUnavailable(f"libseccomp cannot be used ({error}); apt-get install libseccomp2") from None
     deny = seccomp.ERRNO(errno.EPERM)
-    for name in DENIED:
+    for name in denied:
         rules.add_rule(deny, name)
+    if not confine:
+        return _export(rules)
     for name in ("socket", "socketpair"):
         rules.add_rule(seccomp.ERRNO(errno.EAFNOSUPPORT), name, seccomp.Arg(0, seccomp.NE, AF_UNIX))
     for flag in CLONE_NEW.values():
@@ -121,6 +127,10 @@ def seccomp_program() -> bytes:
     rules.add_rule(
         seccomp.ERRNO(errno.ENOSYS), "clone3"
     )  # its flags are out of a filter's reach: libc falls back to clone
+    return _export(rules)
+
+
+def _export(rules: Any) -> bytes:
     with tempfile.TemporaryFile() as out:
         rules.export_bpf(out)
         out.seek(0)
@@ -162,6 +172,18 @@ def numpy_trees() -> list[Path]:
 
     package = Path(numpy.__file__).resolve().parent
     return [package] + ([package.parent / "numpy.libs"] if (package.parent / "numpy.libs").is_dir() else [])
+
+
+def session_filter(runtime: Path) -> str | None:
+    """For the none tier: a seccomp program (written in runtime) denying setsid and setpgid, so that
+    killing the worker's process group kills everything it started; None without libseccomp."""
+    try:
+        program = seccomp_program(SESSION, confine=False)
+    except TierUnavailable:
+        return None
+    path = Path(runtime) / "session.bpf"
+    path.write_bytes(program)
+    return str(path)
 
 
 class Launch:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import wire
+from .disk import DiskWatch
 from .isolation import IN_SANDBOX, bubblewrap_command
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 GRADER = Path(__file__).resolve().parent.parent
 WORKER_FILES = {
     name: Path(__file__).with_name(name)
-    for name in ("__init__.py", "wire.py", "loader.py", "worker.py", "confine.py", "import_guard.py")
+    for name in ("__init__.py", "wire.py", "loader.py", "worker.py", "worker_setup.py", "confine.py", "import_guard.py")
 }
 WORKER_FILES["lenet.py"] = GRADER / "lenet.py"  # the training loop, run next to the submission's classes
 WORKER_FILES["probes.py"] = GRADER / "probes.py"  # trusted stand-ins for the sequential and sgd checks
@@ -96,9 +97,21 @@ class OutputDrain(threading.Thread):
 class WorkerProcess:
     """One worker: the process, its request and reply pipes, and the drain of its raw output."""
 
-    def __init__(self, mode: str, runtime: Path, work: Path, limits: "Limits", launch: "Launch | None" = None) -> None:
-        """launch: the landlock tier's landlock_tier.Launch (mode "landlock" only)."""
-        self.mode = mode
+    def __init__(
+        self,
+        mode: str,
+        runtime: Path,
+        work: Path,
+        limits: "Limits",
+        launch: "Launch | None" = None,
+        session_filter: str | None = None,
+    ) -> None:
+        """launch: the landlock tier's landlock_tier.Launch (mode "landlock" only); session_filter: a
+        seccomp program that keeps the worker's processes in its process group (mode "none")."""
+        self.mode, self.work, self.limits = mode, work, limits
+        self.tmp = work.with_name(work.name + "-tmp")  # the bubblewrap tier's /tmp
+        self.tmp.mkdir()
+        self.stopped_because = ""
         request_read, self.request_write = os.pipe()
         self.reply_read, reply_write = os.pipe()
         output_read, output_write = os.pipe()
@@ -110,12 +123,13 @@ class WorkerProcess:
             "memory_bytes": limits.memory_bytes,
             "output_chars": limits.output_bytes,
             "file_bytes": limits.file_bytes,
+            "processes": limits.processes,
         }
         extra: dict[str, Any] = {}
         flags, env_extra = ["-I", "-S"], {}
         python = python_executable()
         if mode == "bubblewrap":
-            prefix = bubblewrap_command(runtime, work, numpy_paths())
+            prefix = bubblewrap_command(runtime, work, numpy_paths(), self.tmp)
             paths, home = [str(IN_SANDBOX / "runtime"), str(IN_SANDBOX / "site")], IN_SANDBOX / "submission"
         elif mode == "landlock":
             assert launch is not None, "the landlock tier starts workers with its Launch"
@@ -125,6 +139,9 @@ class WorkerProcess:
             extra, env_extra = launch.popen_arguments(), {**launch.env, "TMPDIR": str(work)}  # /tmp is not writable
         else:
             prefix, paths, home = [], [str(runtime), str(runtime / "site")], work
+            env_extra = {"TMPDIR": str(self.tmp)}
+            if session_filter is not None:
+                config["seccomp"] = session_filter
         command = [*prefix, python, *flags, "-c", BOOT.format(paths=paths), json.dumps(config)]
         extra["pass_fds"] = (request_read, reply_write, *extra.get("pass_fds", ()))
         self.started = time.monotonic()
@@ -144,6 +161,14 @@ class WorkerProcess:
                 os.close(fd)
         self.drain = OutputDrain(output_read, limits.output_bytes)
         self.drain.start()
+        self.disk = DiskWatch((work, self.tmp), limits.disk_bytes, self._over_disk)
+        self.disk.start()
+
+    def _over_disk(self, used: int) -> None:
+        self.stopped_because = (
+            f"killed: it wrote more than the limit of {self.limits.disk_bytes >> 20} MiB to disk ({used >> 20} MiB)"
+        )
+        self._kill_group()
 
     def request(
         self, header: dict[str, Any], arrays: list[np.ndarray], seconds: float
@@ -154,26 +179,42 @@ class WorkerProcess:
             wire.write_frame(self.request_write, header, arrays)
         except (BrokenPipeError, OSError) as error:
             raise wire.ChannelClosed(str(error)) from None
-        return wire.read_frame(self.reply_read, deadline=time.monotonic() + seconds)
+        return wire.read_frame(
+            self.reply_read,
+            deadline=time.monotonic() + seconds,
+            max_bytes=self.limits.reply_bytes,
+            max_header=wire.MAX_REPLY_HEADER_BYTES,
+        )
+
+    def _kill_group(self) -> None:
+        """SIGKILL to the worker's process group: every process it started, wherever it is in the tree.
+        In the landlock and none tiers a seccomp rule keeps them in it (setsid and setpgid are denied);
+        in the bubblewrap tier the group holds bwrap, whose death ends the sandbox's PID namespace."""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
 
     def kill(self) -> None:
-        """Kill the worker and everything it started; wait for it."""
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
+        """Kill the worker and everything it started (even when the worker itself has already ended);
+        wait for it; delete its copy of the submission."""
+        self._kill_group()
         self.process.wait()
+        self.disk.stop()
         for fd in (self.request_write, self.reply_read):
             with contextlib.suppress(OSError):
                 os.close(fd)
-        self.drain.join(timeout=5)
+        self.drain.join(timeout=1)
+        for tree in (self.work, self.tmp):
+            shutil.rmtree(tree, ignore_errors=True)
 
     def exit_description(self) -> str:
-        """How the worker ended, once it has: 'exit code 3', 'signal 9 (SIGKILL)'."""
+        """How the worker ended, once it has: 'exit code 3', 'signal 9 (SIGKILL)', or why the grader killed it."""
         try:
             code = self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self.kill()
             code = self.process.returncode
+        if self.stopped_because:
+            return self.stopped_because
         if self.mode == "bubblewrap" and code > 128:  # bwrap reports a child killed by a signal as 128 + signal
             code = -(code - 128)
         if code < 0:

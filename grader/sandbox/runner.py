@@ -32,6 +32,7 @@ from .errors import (
     BadReply,
     BudgetExceeded,
     CallTimeout,
+    GraderStepFailed,
     NotRun,
     OutOfMemory,
     SandboxError,
@@ -39,6 +40,7 @@ from .errors import (
     WorkerCrashed,
 )
 from .isolation import IN_SANDBOX, SandboxWarning, bubblewrap_problem, choose_mode  # noqa: F401 (re-exported)
+from .kept import MAX_MESSAGE_CHARS, MAX_TRACEBACK_CHARS, OutputLog, capped, load_report
 from .prepare import prepare
 from .process import WorkerProcess, build_runtime
 from .proxy import RemoteObject, SubmissionApi, from_wire, to_wire
@@ -51,13 +53,21 @@ ErrorT = TypeVar("ErrorT", bound=SandboxError)
 @dataclass(frozen=True)
 class Limits:
     """Per-call and per-submission limits. sandbox: "auto" (bubblewrap, else landlock, else none),
-    or a tier's name: "bubblewrap" or "landlock" (required: fail rather than fall back), "none"."""
+    or a tier's name: "bubblewrap" or "landlock" (required: fail rather than fall back), "none".
+
+    output_bytes is kept per call and kept_output_bytes per submission, both on the trusted side;
+    disk_bytes bounds everything the submission writes (its copy and its /tmp), file_bytes one file;
+    reply_bytes the arrays of one reply together; processes the worker's processes and threads."""
 
     call_seconds: float = 10.0
     total_seconds: float = 900.0
     memory_bytes: int = 2 << 30
     output_bytes: int = 64 << 10
+    kept_output_bytes: int = 256 << 10
     file_bytes: int = 64 << 20
+    disk_bytes: int = 256 << 20
+    reply_bytes: int = 64 << 20
+    processes: int = 256
     sandbox: str = "auto"
 
 
@@ -78,7 +88,8 @@ class Sandbox:
         self.generation = 0
         self.definitions_only = False
         self.incidents: list[dict[str, Any]] = []
-        self.output: list[dict[str, Any]] = []
+        self.log = OutputLog(limits.output_bytes, limits.kept_output_bytes)
+        self.output = self.log.calls  # what the submission printed, per call, as kept here
         self.load_notes: list[dict[str, Any]] = []
         self.load_report: dict[str, Any] = {"found": {}, "missing": list(self.names), "notes": []}
         self.elapsed = 0.0
@@ -101,6 +112,7 @@ class Sandbox:
         self.runtime = build_runtime(self.tmp / "runtime")
         if self.mode == "landlock":
             self.launch = landlock_tier.Launch(self.runtime)
+        self.session_filter = landlock_tier.session_filter(self.runtime) if self.mode == "none" else None
         self.api = SubmissionApi(self)
         self._spawn()
 
@@ -125,7 +137,7 @@ class Sandbox:
         shutil.copytree(self.prepared.root, work, symlinks=False)
         if self.mode == "landlock":
             landlock_tier.hand_over(self.tmp, self.runtime, work)
-        self.worker = WorkerProcess(self.mode, self.runtime, work, self.limits, self.launch)
+        self.worker = WorkerProcess(self.mode, self.runtime, work, self.limits, self.launch, self.session_filter)
         root = str(IN_SANDBOX / "submission") if self.mode == "bubblewrap" else str(work)
         try:
             report = self._request(
@@ -161,7 +173,8 @@ class Sandbox:
                 "missing": list(self.names),
                 "notes": [{"kind": "load-failed", "file": "", "line": None, "message": str(error)}],
             }
-        self.load_report = {**report, "notes": self.load_notes + report["notes"]}
+        kept = load_report(report, self.names)
+        self.load_report = {**kept, "notes": self.load_notes + kept["notes"]}
 
     def _ensure_worker(self) -> None:
         if self.worker is None:
@@ -206,23 +219,27 @@ class Sandbox:
             raise self._incident(BadReply(f"the worker sent an invalid reply ({error}); stopped", label)) from None
         finally:
             self.elapsed += time.monotonic() - started
-        return self._value(reply, reply_arrays, label)
+        return self._value(op, reply, reply_arrays, label)
 
-    def _value(self, reply: Any, arrays: list[np.ndarray], label: str) -> Any:
+    def _value(self, op: str, reply: Any, arrays: list[np.ndarray], label: str) -> Any:
         if not isinstance(reply, dict):
             raise self._incident(BadReply("the worker sent an invalid reply", label))
-        output, dropped = str(reply.get("output", "")), reply.get("dropped", 0)
-        if output or dropped:
-            self.output.append({"call": label, "text": output, "dropped": dropped if isinstance(dropped, int) else 0})
+        self.log.keep(label, reply.get("output", ""), reply.get("dropped", 0))
         if "error" in reply:
             error = reply["error"] if isinstance(reply["error"], dict) else {}
-            kind = OutOfMemory if error.get("memory") else SubmissionRaised
+            if error.get("starved") is True and op in wire.GRADER_STEPS:
+                detail = f"this step of the grader's own failed in the worker ({capped(error.get('type'), 200)}: "
+                detail += (
+                    f"{capped(error.get('message'), MAX_MESSAGE_CHARS)}): the submission had used up its resources"
+                )
+                raise self._incident(GraderStepFailed(detail, label))
+            kind = OutOfMemory if error.get("memory") is True else SubmissionRaised
             raise kind(
-                str(error.get("type", "Error")),
-                str(error.get("message", "")),
-                str(error.get("traceback", "")),
+                capped(error.get("type", "Error"), 200),
+                capped(error.get("message", ""), MAX_MESSAGE_CHARS),
+                capped(error.get("traceback", ""), MAX_TRACEBACK_CHARS, keep_end=True),
                 label,
-                str(error.get("where", ""))[:200],
+                capped(error.get("where", ""), 200),
             )
         try:
             return from_wire(reply.get("value"), arrays, self)

@@ -3,7 +3,8 @@
 A frame is: a 4-byte big-endian length, a UTF-8 JSON header of that length, then the .npy bytes
 of every array the header refers to (their sizes are listed in header["arrays"]).
 Values inside a header are JSON with tags:
-    {"$array": i}                      the i-th array of the frame (numpy scalars travel as 0-d arrays)
+    {"$array": i}                      the i-th array of the frame (a 0-d array stays a 0-d array)
+    {"$array": i, "scalar": true}      a numpy scalar (np.float64, np.int32, ...), sent as a 0-d array
     {"$handle": id, "type": name}      an object that stays in the worker
     {"$tuple": [...]}, {"$dict": [[key, value], ...]}
 Arrays are read with allow_pickle=False: nothing that crosses the wire is ever unpickled.
@@ -24,7 +25,10 @@ import numpy as np
 LENGTH = struct.Struct(">I")
 MAX_HEADER_BYTES = 8 << 20
 MAX_ARRAY_BYTES = 256 << 20
+MAX_FRAME_BYTES = 64 << 20  # all the arrays of one reply together (read_frame's max_bytes)
+MAX_REPLY_HEADER_BYTES = 2 << 20  # a reply's JSON: values, captured output, error text
 IOV_MAX = 512
+GRADER_STEPS = ("seed", "probe", "shell", "keep", "fetch", "same", "signature")  # the grader's own operations
 
 
 class ProtocolError(Exception):
@@ -41,11 +45,15 @@ class ReadTimeout(ProtocolError):
 
 def pack(value: Any, arrays: list[np.ndarray], on_object: Callable[[Any], Any]) -> Any:
     """value -> JSON-able tree; arrays collects the arrays; on_object(obj) tags anything else."""
+    if isinstance(value, (np.ndarray, np.generic)):  # before float: np.float64 is a float subclass
+        arrays.append(np.asarray(value))
+        return (
+            {"$array": len(arrays) - 1, "scalar": True}
+            if isinstance(value, np.generic)
+            else {"$array": len(arrays) - 1}
+        )
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
-    if isinstance(value, (np.ndarray, np.generic)):
-        arrays.append(np.asarray(value))
-        return {"$array": len(arrays) - 1}
     if isinstance(value, tuple):
         return {"$tuple": [pack(item, arrays, on_object) for item in value]}
     if isinstance(value, list):
@@ -63,7 +71,11 @@ def unpack(tree: Any, arrays: Sequence[np.ndarray], on_handle: Callable[[dict[st
         return tree
     if "$array" in tree:
         array = arrays[tree["$array"]]
-        return array[()] if array.ndim == 0 else array
+        if tree.get("scalar") is True:
+            if array.ndim != 0:
+                raise ProtocolError(f"a scalar sent as an array of shape {array.shape}")
+            return array[()]
+        return array
     if "$tuple" in tree:
         return tuple(unpack(item, arrays, on_handle) for item in tree["$tuple"])
     if "$dict" in tree:
@@ -125,18 +137,26 @@ def write_frame(fd: int, header: dict[str, Any], arrays: Iterable[np.ndarray] = 
             pieces[0] = pieces[0][written:]
 
 
-def read_frame(fd: int, deadline: float | None = None) -> tuple[dict[str, Any], list[np.ndarray]]:
-    """(header, arrays) from fd; deadline is a time.monotonic() value or None to wait forever."""
+def read_frame(
+    fd: int, deadline: float | None = None, max_bytes: int | None = None, max_header: int = MAX_HEADER_BYTES
+) -> tuple[dict[str, Any], list[np.ndarray]]:
+    """(header, arrays) from fd; deadline is a time.monotonic() value or None to wait forever.
+    max_bytes caps the arrays of the frame together (each is capped at MAX_ARRAY_BYTES anyway), max_header
+    its JSON: both are checked before anything larger than the length field is read."""
     (length,) = LENGTH.unpack(_read_exact(fd, LENGTH.size, deadline))
-    if length > MAX_HEADER_BYTES:
-        raise ProtocolError(f"header of {length} bytes is larger than {MAX_HEADER_BYTES}")
+    if length > max_header:
+        raise ProtocolError(
+            f"its text (values, output, errors) of {length} bytes is larger than {max_header >> 20} MiB"
+        )
     try:
         header = json.loads(bytes(_read_exact(fd, length, deadline)))
         sizes = header.pop("arrays")
-        if not all(isinstance(s, int) and 0 <= s <= MAX_ARRAY_BYTES for s in sizes):
+        if not all(type(s) is int and 0 <= s <= MAX_ARRAY_BYTES for s in sizes):
             raise ValueError("bad array sizes")
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
         raise ProtocolError(f"malformed header: {error}") from None
+    if max_bytes is not None and sum(sizes) > max_bytes:
+        raise ProtocolError(f"a reply of {sum(sizes) >> 20} MiB of arrays is larger than {max_bytes >> 20} MiB")
     return header, [from_npy(_read_exact(fd, size, deadline)) for size in sizes]
 
 

@@ -37,12 +37,9 @@ A reply is {"value": ..., "output": text, "dropped": n} or {"error": {...}, "out
 """
 
 import inspect
-import io
 import json
 import os
 import random
-import resource
-import signal
 import sys
 import traceback
 import types
@@ -53,6 +50,7 @@ import numpy as np
 
 from . import import_guard, wire
 from .loader import load_submission
+from .worker_setup import CappedStream, release, reserve_descriptors, set_limits, starved
 
 if TYPE_CHECKING:  # in the sandbox they sit next to this file (process.WORKER_FILES); here, in grader/
     from grader import lenet, probes
@@ -61,31 +59,6 @@ else:
 
 MAX_MESSAGE_CHARS = 2000
 MAX_TRACEBACK_CHARS = 6000
-
-
-class CappedStream(io.TextIOBase):
-    """A text stream that keeps the first `cap` characters written since the last take()."""
-
-    def __init__(self, cap: int) -> None:
-        self.cap, self.size, self.dropped = cap, 0, 0
-        self.kept: list[str] = []
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, text: str) -> int:
-        text = str(text)
-        room = self.cap - self.size
-        if room > 0:
-            self.kept.append(text[:room])
-            self.size += min(room, len(text))
-        self.dropped += max(0, len(text) - max(room, 0))
-        return len(text)
-
-    def take(self) -> tuple[str, int]:
-        text, dropped = "".join(self.kept), self.dropped
-        self.kept, self.size, self.dropped = [], 0, 0
-        return text, dropped
 
 
 class Kept:
@@ -266,17 +239,10 @@ def describe_error(error: BaseException, root: str) -> dict[str, Any]:
     }
 
 
-def set_limits(config: dict[str, Any]) -> None:
-    """Address space, file size and core dumps; hard limits, so submitted code cannot raise them."""
-    memory = config["memory_bytes"]
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (config["file_bytes"], config["file_bytes"]))
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized write fails with EFBIG instead
-
-
-def serve(worker: Worker, request_fd: int, reply_fd: int, output: CappedStream) -> None:
-    """Answer requests until the grader closes the channel."""
+def serve(worker: Worker, request_fd: int, reply_fd: int, output: CappedStream, reserve: list[int]) -> None:
+    """Answer requests until the grader closes the channel. A grader's own step that fails for want of a
+    resource outside the submission's code runs again with the reserve of descriptors released; when it
+    fails again, its error is marked "starved"."""
     while True:
         try:
             header, arrays = wire.read_frame(request_fd)
@@ -287,11 +253,20 @@ def serve(worker: Worker, request_fd: int, reply_fd: int, output: CappedStream) 
         try:
             op = getattr(worker, f"op_{header['op']}")
             arguments = worker.from_wire(header["arguments"], arrays)
-            reply["value"] = worker.to_wire(op(**arguments), out_arrays)
+            try:
+                value = op(**arguments)
+            except (MemoryError, OSError) as error:
+                if header["op"] not in wire.GRADER_STEPS or not reserve or not starved(error, worker.root):
+                    raise
+                release(reserve)  # the submission used up the descriptors: the reserve is for this step
+                value = op(**arguments)
+            reply["value"] = worker.to_wire(value, out_arrays)
         except BaseException as error:
             if isinstance(error, KeyboardInterrupt):
                 raise
             reply, out_arrays = {"error": describe_error(error, worker.root)}, []
+            if header.get("op") in wire.GRADER_STEPS and starved(error, worker.root):
+                reply["error"]["starved"] = True
         sys.stdout.flush()
         reply["output"], reply["dropped"] = output.take()
         try:
@@ -312,6 +287,11 @@ def main() -> None:
         from . import confine
 
         confine.apply(config["confine"])
+    elif "seccomp" in config:  # the none tier: setsid and setpgid denied (landlock_tier.session_filter)
+        from . import confine
+
+        confine.load_seccomp(config["seccomp"])
+    reserve = reserve_descriptors()
     output = CappedStream(config["output_chars"])
     sys.stdout = sys.stderr = output
-    serve(Worker(os.getcwd()), config["request_fd"], config["reply_fd"], output)
+    serve(Worker(os.getcwd()), config["request_fd"], config["reply_fd"], output, reserve)
