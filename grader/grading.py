@@ -11,6 +11,7 @@ import contextlib
 import io
 import os
 import secrets
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -28,7 +29,8 @@ from grader.lenet_run import LenetRun
 from grader.oracle import FixtureError, Oracle, default_oracle
 from grader.policy import apply_policy, check_before_running, deduplicate, runtime_findings
 from grader.rubric import Rubric
-from grader.sandbox.prepare import SubmissionError, fingerprint
+from grader.sandbox.isolation import choose_mode
+from grader.sandbox.prepare import SubmissionError, fingerprint, prepare
 from grader.sandbox.runner import Limits, Sandbox
 from grader.scoring import ItemResult, failed_everything, score
 
@@ -161,10 +163,7 @@ def grade(
         seed = oracle.seed
     seed = secrets.randbelow(2**31) if seed is None else int(seed)
     mnist = load_mnist(data)
-    sources, static = check_before_running(submission, rubric.policy)  # reads the code, runs nothing
     limits = limits_from(rubric, sandbox)
-    box = Sandbox(submission, limits)
-    lenet = LenetRun(submission, rubric, mnist, limits) if train_lenet else None
     grade_facts: dict[str, Any] = dict(
         submission=str(submission),
         rubric=rubric.name,
@@ -173,33 +172,40 @@ def grade(
         mode=oracle.mode,
         max_score=rubric.total,
     )
-    try:
-        try:
-            box.start()
+    with tempfile.TemporaryDirectory(prefix="torcino-grade-") as scratch:
+        try:  # once per grade: the policy reads this copy, and each worker starts on a copy of it
+            prepared = prepare(submission, Path(scratch) / "pristine")
         except SubmissionError as error:
             items = failed_everything(rubric, f"the submission could not be loaded: {error}")
             return Grade(
                 score=0.0,
                 items=items,
-                sandbox=getattr(box, "mode", sandbox),
+                sandbox=choose_mode(limits.sandbox),
                 submission_sha256=safe_fingerprint(submission),
                 seconds=time.perf_counter() - started,
                 error=str(error),
                 **grade_facts,
             )
-        if lenet is not None:
-            lenet.calibrate(oracle.reference)
-            lenet.start(background=concurrent_lenet)
-        ctx = GradingContext(box=box, oracle=oracle, rubric=rubric, seed=seed, lenet=lenet)
-        items, diagnostics = score(run_checks(ctx), rubric)
-        diagnostics.update(ctx.diagnostics)
-        if lenet is not None:
-            lenet.finish()
-            if oracle.reference is not None:
-                lenet.time_reference(oracle.reference)
-            diagnostics["lenet"] = lenet.summary()
-    finally:
-        box.close()
+        sources, static = check_before_running(prepared.root, rubric.policy)  # reads the code, runs nothing
+        box = Sandbox(submission, limits, prepared=prepared)
+        lenet = LenetRun(submission, rubric, mnist, limits, prepared=prepared) if train_lenet else None
+        try:
+            if lenet is not None:
+                lenet.calibrate(oracle.reference)
+                lenet.start(background=concurrent_lenet)  # its worker starts while the checks' one does
+            box.start()
+            ctx = GradingContext(box=box, oracle=oracle, rubric=rubric, seed=seed, lenet=lenet)
+            items, diagnostics = score(run_checks(ctx), rubric)
+            diagnostics.update(ctx.diagnostics)
+            if lenet is not None:
+                lenet.finish()
+                if oracle.reference is not None:
+                    lenet.time_reference(oracle.reference)
+                diagnostics["lenet"] = lenet.summary()
+        finally:
+            box.close()
+            if lenet is not None:
+                lenet.finish()  # never leave its sandbox running on a scratch folder about to go
     findings = deduplicate(static + runtime_findings(box.load_report.get("imports"), rubric.policy, sources))
     items, total, policy = apply_policy(items, findings, rubric.policy)
     return Grade(
@@ -207,9 +213,9 @@ def grade(
         items=items,
         sandbox=box.mode,
         policy=policy,
-        submission_sha256=box.prepared.sha256,
+        submission_sha256=prepared.sha256,
         seconds=time.perf_counter() - started,
-        load={**box.load_report, "prepare_notes": box.prepared.notes, "kind": box.prepared.kind},
+        load={**box.load_report, "prepare_notes": prepared.notes, "kind": prepared.kind},
         diagnostics=diagnostics,
         incidents=box.incidents,
         output=box.output,

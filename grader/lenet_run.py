@@ -28,6 +28,7 @@ from grader.lenet import Protocol, accuracy, batch_order, checkpoint_due, layer_
 from grader.lenet_budget import budget_seconds, reference_seconds, workload_seconds
 from grader.rubric import Rubric
 from grader.sandbox.errors import CallTimeout, SandboxError, SubmissionRaised
+from grader.sandbox.prepare import Prepared
 from grader.sandbox.runner import Limits, Sandbox
 
 EVALUATION_CHUNK = 250  # test images per request when evaluating
@@ -54,8 +55,10 @@ class LenetRun:
         rubric: Rubric,
         data: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
         limits: Limits = Limits(),
+        prepared: Prepared | None = None,
     ) -> None:
         self.submission, self.settings = submission, rubric.lenet
+        self.prepared = prepared  # the grade's prepared copy, shared with the checks' sandbox
         self.X_train, self.X_test = preprocess(data[0], data[2])
         self.y_train, self.y_test = data[1], data[3]
         self.limits = limits
@@ -114,7 +117,7 @@ class LenetRun:
     def _run(self) -> None:
         self.started = time.perf_counter()  # the budget counts from here, across attempts
         try:
-            with Sandbox(self.submission, self.limits) as box:
+            with Sandbox(self.submission, self.limits, prepared=self.prepared) as box:
                 for attempt in range(self.settings.attempts):
                     self._attempt(box, self.settings.seed + attempt)
                     if self.passed or self.too_slow or self._would_overrun(0.0):
