@@ -23,6 +23,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from threadpoolctl import threadpool_limits  # noqa: E402
+
 import reference  # noqa: E402
 from grader.data import load_mnist  # noqa: E402
 from grader.grading import grade  # noqa: E402
@@ -51,8 +53,8 @@ def timed_grade(path, rubric):
     return time.perf_counter() - started, result
 
 
-def verdict(value, target):
-    return f"target <= {target:g}: {'within target' if value <= target else 'OVER target'}"
+def verdict(value, target, unit):
+    return f"target <= {target:g}{unit}: {'within target' if value <= target else 'OVER target'}"
 
 
 def main():
@@ -70,7 +72,8 @@ def main():
         grade_seconds = best(lambda: results.append(grade(submission, rubric, seed=1)), args.repeats)
         public = []
         public_seconds = best(lambda: public.append(grade(submission, rubric, mode="public")), args.repeats)
-    lenet_seconds = best(lambda: train_lenet(reference, data, protocol), args.repeats)
+    with threadpool_limits(limits=1):  # single-threaded BLAS, like the sandbox's worker
+        lenet_seconds = best(lambda: train_lenet(reference, data, protocol), args.repeats)
     last = results[-1]
     ratio = grade_seconds / lenet_seconds
     print(f"grade (reference, sandbox {last.sandbox}): {grade_seconds:.2f} s, score {last.score:g}/{last.max_score:g}")
@@ -79,7 +82,7 @@ def main():
         f"grade in public mode (fixtures replayed): {public_seconds:.2f} s, score {public[-1].score:g}; "
         f"public / instructor = {public_seconds / grade_seconds:.2f}x"
     )
-    summary = [f"grade / LeNet alone = {ratio:.2f}x ({verdict(ratio, RATIO_TARGET)}x)"]
+    summary = [f"grade / LeNet alone = {ratio:.2f}x ({verdict(ratio, RATIO_TARGET, 'x')})"]
     if not args.skip_styles:
         styles = {}
         for path in sorted(STYLES.glob("*.py")):
@@ -88,7 +91,7 @@ def main():
                 print(f"  style {path.stem}: {styles[path.stem][0]:.1f} s, score {styles[path.stem][1].score:g}")
         slowest = max(styles, key=lambda name: styles[name][0])
         seconds, result = styles[slowest]
-        summary.append(f"slowest correct style {slowest}: {seconds:.1f} s ({verdict(seconds, STYLE_TARGET)} s)")
+        summary.append(f"slowest correct style {slowest}: {seconds:.1f} s ({verdict(seconds, STYLE_TARGET, ' s')})")
         seconds, result = timed_grade(NAIVE, rubric)
         lost = [
             f"{item.id} ({item.score:g}/{item.max_score:g})" for item in result.items if item.score < item.max_score
@@ -100,7 +103,7 @@ def main():
             f"budget {lenet.get('budget_seconds', 0):.0f} s"
         )
         summary.append(
-            f"naive per-window loops: {seconds:.1f} s ({verdict(seconds, STYLE_TARGET)} s), "
+            f"naive per-window loops: {seconds:.1f} s ({verdict(seconds, STYLE_TARGET, ' s')}), "
             f"loses {', '.join(lost) or 'nothing'}"
         )
     print("summary: " + " | ".join(summary))

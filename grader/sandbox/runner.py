@@ -209,8 +209,9 @@ class Sandbox:
         except wire.ProtocolError as error:
             self._retire()
             raise self._incident(BadReply(f"the worker sent an invalid reply ({error}); stopped", label)) from None
-        finally:
-            self.elapsed += time.monotonic() - started
+        finally:  # the worker's own start is not the submission's time
+            self.elapsed += time.monotonic() - started - worker.start_seconds
+            worker.start_seconds = 0.0
         return self._value(reply, reply_arrays, label)
 
     def _value(self, reply: Any, arrays: list[np.ndarray], label: str) -> Any:

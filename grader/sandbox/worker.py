@@ -273,8 +273,13 @@ def set_limits(config: dict[str, Any]) -> None:
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized write fails with EFBIG instead
 
 
+READY = {"ready": True}  # the first frame a worker sends, before any request
+
+
 def serve(worker: Worker, request_fd: int, reply_fd: int, output: CappedStream) -> None:
-    """Answer requests until the grader closes the channel."""
+    """Say that the worker is up (its interpreter and numpy loaded: no call's time is spent on that),
+    then answer requests until the grader closes the channel."""
+    wire.write_frame(reply_fd, READY, [])
     while True:
         try:
             header, arrays = wire.read_frame(request_fd)
