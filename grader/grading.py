@@ -126,6 +126,14 @@ def run_checks(ctx: GradingContext) -> list[dict[str, Any]]:
     return plugin.report.get("tests", [])
 
 
+def cores() -> int:
+    """The number of cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
 def safe_fingerprint(submission: str | Path) -> str:
     """The submission's SHA-256, or "" when it cannot be read at all."""
     try:
@@ -142,7 +150,7 @@ def grade(
     sandbox: str = "auto",
     mode: str = "instructor",
     oracle: Oracle | None = None,
-    concurrent_lenet: bool = True,
+    concurrent_lenet: bool | None = None,
     train_lenet: bool = True,
 ) -> Grade:
     """Grade a submission (a path) against a rubric (rubric.Rubric); returns a Grade.
@@ -151,8 +159,9 @@ def grade(
     sandbox: "auto", "bubblewrap" or "none"; mode: where expected values come from, "instructor"
     (the reference, any seed) or "public" (the fixtures of the student kit, their seed only);
     oracle: an oracle object instead (grader.oracle; recording fixtures); concurrent_lenet: train
-    the LeNet while the checks run (one grade uses both cores), or before them (batch grading runs
-    one grade per core instead); train_lenet=False: leave the LeNet out (the item is "not run", 0
+    the LeNet while the checks run (one grade uses two cores), or before them (batch grading runs
+    one grade per core instead); None: while they run where this process has two cores or more;
+    train_lenet=False: leave the LeNet out (the item is "not run", 0
     points: for checking the other items on many seeds). Raises SandboxUnavailable, data.DataError and oracle.FixtureError
     (the grader cannot grade); a submission that cannot be loaded is graded 0 with the reason.
     """
@@ -196,7 +205,8 @@ def grade(
         try:
             if lenet is not None:
                 lenet.calibrate(oracle.reference)
-                lenet.start(background=concurrent_lenet)  # its worker starts while the checks' one does
+                background = cores() >= 2 if concurrent_lenet is None else concurrent_lenet
+                lenet.start(background=background)  # its worker starts while the checks' one does
             box.start()
             ctx = GradingContext(box=box, oracle=oracle, rubric=rubric, seed=seed, lenet=lenet)
             items, diagnostics = score(run_checks(ctx), rubric)
