@@ -96,12 +96,9 @@ def main():
         lost = [
             f"{item.id} ({item.score:g}/{item.max_score:g})" for item in result.items if item.score < item.max_score
         ]
-        lenet = result.diagnostics.get("lenet", {})
-        print(
-            f"  naive per-window loops: {seconds:.1f} s, score {result.score:g}/{result.max_score:g}; LeNet "
-            f"{'too slow: stopped' if lenet.get('too_slow') else 'ran'} after {sum(map(len, (a['losses'] for a in lenet.get('attempts', []))))} batches, "
-            f"budget {lenet.get('budget_seconds', 0):.0f} s"
-        )
+        lenet = next(item for item in result.items if item.id == "lenet")
+        why = lenet.failures[0]["message"] if lenet.failures else "passed"
+        print(f"  naive per-window loops: {seconds:.1f} s, score {result.score:g}/{result.max_score:g}; LeNet: {why}")
         summary.append(
             f"naive per-window loops: {seconds:.1f} s ({verdict(seconds, STYLE_TARGET, ' s')}), "
             f"loses {', '.join(lost) or 'nothing'}"
