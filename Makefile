@@ -24,9 +24,9 @@ batch: $(INSTALLED)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make batch SUBMISSIONS=dir [OUT=dir] [JOBS=n]"; exit 2; }
 	$(PY) -m grader batch $(SUBMISSIONS) --out $(OUT) $(if $(JOBS),--jobs $(JOBS))
 
-## test: the whole test suite
+## test: the whole test suite, on every core (pytest-xdist; see tests/conftest.py)
 test: $(INSTALLED)
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadgroup
 
 ## lint: ruff (lint and format) and mypy, as configured in pyproject.toml
 lint: $(INSTALLED)

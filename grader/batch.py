@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypedDict
 
 import grader
 from grader import history
+from grader.batch_order import slow_first
 from grader.changes import Change, changes_csv, compare
 from grader.class_folder import BatchError, Entry, Skipped, discover
 from grader.gradebook import BatchRow, PolicyCell, gradebook_csv
@@ -278,7 +279,7 @@ def run_batch(
         bar = ProgressBar(len(todo), "grading", stream=stream)
         pool = executor or _local_pool(jobs)
         try:
-            futures = {pool.submit(grade_task, entry, settings): entry for entry in todo}
+            futures = {pool.submit(grade_task, entry, settings): entry for entry in slow_first(todo)}
             for done, future in enumerate(_as_completed(pool, futures), start=1):
                 try:
                     outcome = future.result()

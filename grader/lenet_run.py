@@ -42,6 +42,7 @@ from grader.lenet_budget import ATTEMPTS_MULTIPLE, SAFETY_MULTIPLE, budget_secon
 from grader.lenet_evaluation import checked_parameters, instructor_secret, relabelling, trusted_logits
 from grader.rubric import Rubric
 from grader.sandbox.errors import CallTimeout, SandboxError, SubmissionRaised
+from grader.sandbox.prepare import Prepared
 from grader.sandbox.runner import Limits, Sandbox
 
 EVALUATION_CHUNK = 250  # test images per request when evaluating in the worker (public mode)
@@ -104,8 +105,10 @@ class LenetRun:
         limits: Limits = Limits(),
         reference: ModuleType | None = None,
         grade_seed: int = 0,
+        prepared: Prepared | None = None,
     ) -> None:
         self.submission, self.settings = submission, rubric.lenet
+        self.prepared = prepared  # the grade's prepared copy, shared with the checks' sandbox
         self.X_train, self.X_test = preprocess(data[0], data[2])
         self.y_train, self.y_test = data[1], data[3]
         self.limits = limits
@@ -170,7 +173,7 @@ class LenetRun:
     def _run(self) -> None:
         self.started = time.perf_counter()
         try:
-            with Sandbox(self.submission, self.limits) as box:
+            with Sandbox(self.submission, self.limits, prepared=self.prepared) as box:
                 try:
                     self._attempts(box)
                 except CallTimeout as error:  # a batch too slow for even one call: say which layer is slow

@@ -230,16 +230,12 @@ def deduplicate(findings: list[Finding]) -> list[Finding]:
     return list(kept.values())
 
 
-def check_before_running(submission: str | Path, settings: Policy) -> tuple[list["SourceFile"], list[Finding]]:
-    """(sources, findings) of a submission read as it is (grader.sources); ([], []) when it cannot be
-    read, which grading reports on its own."""
-    from grader.sandbox.prepare import SubmissionError
-    from grader.sources import read_sources
+def check_before_running(root: str | Path, settings: Policy) -> tuple[list["SourceFile"], list[Finding]]:
+    """(sources, findings) of a prepared submission's folder (grader.sandbox.prepare), read as it is
+    (grader.sources): runs nothing."""
+    from grader.sources import sources_under
 
-    try:
-        sources = read_sources(submission)
-    except (SubmissionError, OSError):
-        return [], []
+    sources = sources_under(root)
     return sources, static_findings(sources, settings)
 
 

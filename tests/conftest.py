@@ -1,8 +1,15 @@
-"""Shared fixtures; `report` lets a test print figures in the summary at the end of the run."""
+"""Shared fixtures; `report` lets a test print figures in the summary at the end of the run.
+
+`make test` runs the suite on both cores (pytest-xdist, `-n 2 --dist loadgroup`). Each xdist worker
+builds module fixtures for itself, so the tests that use one of EXPENSIVE_FIXTURES (a graded class,
+a student kit and its fresh venv, a Gradescope autograder set up, a wheel) go to one worker together,
+by module (xdist_group): the fixture is built once. Every test writes under its own tmp_path.
+"""
 
 import pytest
 
-FIGURES = pytest.StashKey[list]()
+FIGURES = pytest.StashKey["Figures"]()
+EXPENSIVE_FIXTURES = {"graded_class", "kit", "runner_python", "autograder", "wheel"}
 
 
 @pytest.fixture
@@ -16,19 +23,38 @@ def chromium():
         yield context
 
 
+class Figures:
+    """The lines that tests reported (as ("figure", line) user properties, which pytest-xdist sends
+    from its workers with each test's report), for the summary at the end of the run."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def pytest_runtest_logreport(self, report):
+        if report.when == "call":
+            self.lines.extend(value for key, value in report.user_properties if key == "figure")
+
+
 def pytest_configure(config):
-    config.stash[FIGURES] = []
+    config.stash[FIGURES] = Figures()
+    config.pluginmanager.register(config.stash[FIGURES], "torcino-figures")
 
 
 @pytest.fixture
 def report(request):
     """report(line): show line under 'figures' at the end of the test run."""
-    return request.config.stash[FIGURES].append
+    return lambda line: request.node.user_properties.append(("figure", line))
 
 
 def pytest_terminal_summary(terminalreporter, config):
-    lines = config.stash.get(FIGURES, [])
+    lines = config.stash[FIGURES].lines if FIGURES in config.stash else []
     if lines:
         terminalreporter.section("figures")
         for line in lines:
             terminalreporter.write_line(line)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if EXPENSIVE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))

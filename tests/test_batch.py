@@ -223,3 +223,32 @@ def test_the_class_overview_renders_in_chromium(graded_class, chromium):
     for student in expected:
         assert f"{student}/report.html" in page.dom
     assert 'data-sortable="ready"' in page.dom
+
+
+class RecordingPool:
+    """An executor that grades nothing: it records the order of the submissions it is given."""
+
+    def __init__(self):
+        self.order = []
+
+    def submit(self, function, entry, settings):
+        from concurrent.futures import Future
+
+        self.order.append(entry.student)
+        future = Future()
+        future.set_exception(RuntimeError("not graded here"))
+        return future
+
+
+def test_expected_slow_submissions_are_graded_first(tmp_path):
+    from grader.batch import Settings, run_batch
+
+    STYLES = ROOT / "tests" / "styles"
+    (tmp_path / "class").mkdir()
+    for student, style in (("anna", "strided_einsum"), ("bert", "per_window_loops"), ("cleo", "loop_per_sample")):
+        (tmp_path / "class" / f"{student}.py").write_text((STYLES / f"{style}.py").read_text())
+    (tmp_path / "class" / "dora.py").write_text("")
+    pool = RecordingPool()
+    run_batch(tmp_path / "class", tmp_path / "out", Settings(), executor=pool, similarity=False)
+    assert pool.order[0] == "bert"  # the per-window loops, nested four deep
+    assert pool.order[1:] == ["anna", "cleo", "dora"]  # the others in the class folder's order

@@ -242,3 +242,23 @@ def test_pytest_plugins_and_options_of_the_environment_do_not_reach_the_checks(t
     result = grade_path(build("file", tmp_path), seed=2, train_lenet=False)
     assert not not_full(result)
     assert os.environ["PYTEST_PLUGINS"] == "sabotage"  # restored
+
+
+def test_a_grade_prepares_the_submission_once(tmp_path, monkeypatch):
+    """The policy, the checks' sandbox and the LeNet's sandbox share one prepared copy."""
+    import sys
+
+    from grader.sandbox import prepare as preparing
+
+    original, calls = preparing.prepare, []
+
+    def counted(submission, destination):
+        calls.append(str(submission))
+        return original(submission, destination)
+
+    for module in list(sys.modules.values()):  # every module that imported prepare by name
+        if getattr(module, "prepare", None) is original:
+            monkeypatch.setattr(module, "prepare", counted)
+    result = grade_path(build("zip-package", tmp_path), seed=2)
+    assert result.score == result.max_score and result.diagnostics["lenet"]["attempts"]
+    assert len(calls) == 1

@@ -219,3 +219,15 @@ def test_values_that_cannot_cross_safely_are_refused(tmp_path):
         with pytest.raises(SubmissionRaised, match="pickle"):
             box.api.ReLU().forward(np.ones(2))
         assert box.incidents == []
+
+
+def test_the_workers_start_is_not_counted_against_the_first_call(tmp_path, monkeypatch):
+    """A loaded machine can take seconds to start Python and numpy: a per-call limit of 1 s must
+    still load a correct submission (the time counts from the worker's ready signal)."""
+    from grader.sandbox import process
+
+    slow_boot = "import time; time.sleep(1.5); " + process.BOOT
+    monkeypatch.setattr(process, "BOOT", slow_boot)
+    with Sandbox(build("file", tmp_path), Limits(call_seconds=1.0, sandbox="none")) as box:
+        assert box.load_report["missing"] == [] and not box.incidents
+        assert box.api.ReLU().forward(np.ones(3, dtype=np.float32)).tolist() == [1.0, 1.0, 1.0]

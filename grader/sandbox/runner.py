@@ -41,7 +41,7 @@ from .errors import (
 )
 from .isolation import IN_SANDBOX, SandboxWarning, bubblewrap_problem, choose_mode  # noqa: F401 (re-exported)
 from .kept import MAX_MESSAGE_CHARS, MAX_TRACEBACK_CHARS, OutputLog, capped, load_report
-from .prepare import prepare
+from .prepare import Prepared, prepare
 from .process import WorkerProcess, build_runtime
 from .proxy import RemoteObject, SubmissionApi, from_wire, to_wire
 
@@ -80,9 +80,16 @@ class Sandbox:
     """
 
     def __init__(
-        self, submission: str | Path, limits: Limits = Limits(), names: Iterable[str] = REQUIRED_NAMES
+        self,
+        submission: str | Path,
+        limits: Limits = Limits(),
+        names: Iterable[str] = REQUIRED_NAMES,
+        prepared: Prepared | None = None,
     ) -> None:
+        """prepared: the submission already prepared (prepare.prepare) by the caller, who keeps it
+        until close(); each worker still gets a fresh copy of it. None: start() prepares its own."""
         self.submission, self.limits, self.names = submission, limits, tuple(names)
+        self.given = prepared
         self.worker: WorkerProcess | None = None
         self.methods: set[tuple[str, str]] = set()  # (class name, attribute) pairs known to be methods, for the proxies
         self.generation = 0
@@ -108,7 +115,7 @@ class Sandbox:
         """Prepare the submission and load it in a first worker (SubmissionError, SandboxUnavailable)."""
         self.mode = choose_mode(self.limits.sandbox)
         self.tmp = Path(tempfile.mkdtemp(prefix="torcino-sandbox-"))
-        self.prepared = prepare(self.submission, self.tmp / "pristine")
+        self.prepared = self.given or prepare(self.submission, self.tmp / "pristine")
         self.runtime = build_runtime(self.tmp / "runtime")
         if self.mode == "landlock":
             self.launch = landlock_tier.Launch(self.runtime)
@@ -217,8 +224,9 @@ class Sandbox:
         except wire.ProtocolError as error:
             self._retire()
             raise self._incident(BadReply(f"the worker sent an invalid reply ({error}); stopped", label)) from None
-        finally:
-            self.elapsed += time.monotonic() - started
+        finally:  # the worker's own start is not the submission's time
+            self.elapsed += time.monotonic() - started - worker.start_seconds
+            worker.start_seconds = 0.0
         return self._value(op, reply, reply_arrays, label)
 
     def _value(self, op: str, reply: Any, arrays: list[np.ndarray], label: str) -> Any:

@@ -239,10 +239,15 @@ def describe_error(error: BaseException, root: str) -> dict[str, Any]:
     }
 
 
+READY = {"ready": True}  # the first frame a worker sends, before any request
+
+
 def serve(worker: Worker, request_fd: int, reply_fd: int, output: CappedStream, reserve: list[int]) -> None:
-    """Answer requests until the grader closes the channel. A grader's own step that fails for want of a
-    resource outside the submission's code runs again with the reserve of descriptors released; when it
-    fails again, its error is marked "starved"."""
+    """Say that the worker is up (its interpreter and numpy loaded: no call's time is spent on that),
+    then answer requests until the grader closes the channel. A grader's own step that fails for want
+    of a resource outside the submission's code runs again with the reserve of descriptors released;
+    when it fails again, its error is marked "starved"."""
+    wire.write_frame(reply_fd, READY, [])
     while True:
         try:
             header, arrays = wire.read_frame(request_fd)
