@@ -25,7 +25,8 @@ import grader
 from grader.checks.context import ContextPlugin, GradingContext
 from grader.data import load_mnist
 from grader.lenet_run import LenetRun
-from grader.oracle import FixtureError, Oracle, default_oracle
+from grader.misconceptions.items import diagnose_items, predictor_for, record_all
+from grader.oracle import FixtureError, Oracle, Recording, default_oracle
 from grader.policy import apply_policy, check_before_running, deduplicate, runtime_findings
 from grader.rubric import Rubric
 from grader.sandbox.prepare import SubmissionError, fingerprint
@@ -191,7 +192,12 @@ def grade(
             lenet.calibrate(oracle.reference)
             lenet.start(background=concurrent_lenet)
         ctx = GradingContext(box=box, oracle=oracle, rubric=rubric, seed=seed, lenet=lenet)
-        items, diagnostics = score(run_checks(ctx), rubric)
+        tests = run_checks(ctx)
+        items, diagnostics = score(tests, rubric)
+        predictor = predictor_for(oracle)
+        if isinstance(oracle, Recording):
+            record_all(ctx.observations, predictor)
+        diagnose_items(items, tests, ctx.observations, predictor, rubric)
         diagnostics.update(ctx.diagnostics)
         if lenet is not None:
             lenet.finish()

@@ -9,6 +9,8 @@ from grader.blame import blame_note
 from grader.checks.compare import CheckFailure
 from grader.checks.context import GradingContext
 from grader.failures import FailureDetails
+from grader.misconceptions.engine import exception_text
+from grader.misconceptions.model import Observation
 from grader.sandbox.errors import SandboxError, SubmissionRaised
 
 if TYPE_CHECKING:
@@ -46,6 +48,25 @@ def rng(ctx: GradingContext, request: pytest.FixtureRequest) -> np.random.Genera
     return ctx.rng(request.node.nodeid)
 
 
+OBSERVATION = pytest.StashKey[Observation]()
+
+
+@pytest.fixture
+def observe(ctx: GradingContext, request: pytest.FixtureRequest) -> Any:
+    """observe(kind, cls, spec, **inputs) -> Observation: what this check is about to do to the
+    submission (grader.misconceptions.experiments' kind, the class on trial, the case, copies of the
+    inputs); record its outputs with Observation.record. The last one of a check is its case's."""
+
+    def start(kind: str, cls: str, spec: Any, **inputs: Any) -> Observation:
+        copies = {name: np.array(value, copy=True) for name, value in inputs.items()}
+        observation = Observation(kind, cls, spec, copies)
+        ctx.observations[request.node.nodeid] = observation
+        request.node.stash[OBSERVATION] = observation
+        return observation
+
+    return start
+
+
 def failure_record(error: BaseException, item: str | None = None) -> tuple[str, FailureDetails]:
     """(message, details) for any exception a check of item can end with; an exception raised in
     another item's class names that class and item."""
@@ -76,6 +97,9 @@ def pytest_json_runtest_metadata(item: pytest.Item, call: pytest.CallInfo[None])
         metadata["skipped"] = str(call.excinfo.value.msg)
     elif call.excinfo is not None:
         metadata["message"], metadata["details"] = failure_record(call.excinfo.value, metadata["item"])
+        error, observation = call.excinfo.value, item.stash.get(OBSERVATION, None)
+        if observation is not None and isinstance(error, SubmissionRaised):
+            observation.raised = exception_text(error.type_name, error.message)
     return metadata
 
 

@@ -16,16 +16,20 @@ CASES = CONV2D_CASES[:2] + MAXPOOL2D_CASES[:3] + LINEAR_CASES[:2] + RELU_CASES[:
 
 @pytest.mark.item("cache")
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
-def test_backward_uses_the_last_forward(case, api, rng, tol):
+def test_backward_uses_the_last_forward(case, api, rng, tol, observe):
     x1, x2 = case.input(rng), case.input(rng)
+    seen = observe("cache", case.layer, case, x1=x1, x2=x2)
     with baseline("cache"):
         (layer, fresh_twin), values = own_layers(case, api, rng, count=2)
         y2 = fresh_twin.forward(x2)
         dY = rng.standard_normal(y2.shape)
+        seen.inputs.update({name: value.copy() for name, value in values.items()}, dY=dY.copy())
         fresh = own_gradients(fresh_twin, values, fresh_twin.backward(dY), case.id)
     layer.forward(x1)
     layer.forward(x2)
     got = own_gradients(layer, values, layer.backward(dY), case.id)
+    for name, value in got.items():
+        seen.record(GRADIENT_NAMES[name], value)
     for name, value in fresh.items():
         expect_close(
             got[name],

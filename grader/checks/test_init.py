@@ -5,9 +5,12 @@ sigma / sqrt(2n), the mean one of sigma / sqrt(n); five of them leave a correct 
 chance below one in a million of failing.
 """
 
+import ast
+
 import numpy as np
 import pytest
 
+from grader.cases import LayerCase
 from grader.checks.compare import as_array, expect
 
 item = pytest.mark.item("init")
@@ -21,12 +24,14 @@ LAYERS = {  # construction -> (weight shape, fan_in)
 
 @item
 @pytest.mark.parametrize("construction", list(LAYERS))
-def test_he_normal_initialisation(construction, api, ctx):
+def test_he_normal_initialisation(construction, api, ctx, observe):
     build, shape, fan_in = LAYERS[construction]
+    cls, _, args = construction.partition("(")
+    seen = observe("init", cls, LayerCase(cls, ast.literal_eval(f"({args[:-1]},)"), ()), seed=ctx.seed)
     api.seed(ctx.seed)
     layer = build(api)
-    weight = as_array(layer.weight, construction, "weight")
-    bias = as_array(layer.bias, construction, "bias")
+    weight = as_array(seen.record("weight", layer.weight), construction, "weight")
+    bias = as_array(seen.record("bias", layer.bias), construction, "bias")
     expect(weight.shape == shape, f"weight has shape {weight.shape}, expected {shape} (out, in, ...)", construction)
     expect(bias.shape == shape[:1], f"bias has shape {bias.shape}, expected {shape[:1]}", construction)
     expect(not bias.any(), "biases must start at zero", construction)

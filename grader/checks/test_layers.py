@@ -26,21 +26,27 @@ def cases(part: str) -> list["ParameterSet"]:
 
 
 @pytest.mark.parametrize("case", cases("forward"))
-def test_forward(case, api, ref, rng, tol):
-    student, reference, _ = twins(case, api, ref, rng)
+def test_forward(case, api, ref, rng, tol, observe):
+    seen = observe("layer.forward", case.layer, case)
+    student, reference, parameters = twins(case, api, ref, rng)
     x = case.input(rng)
-    expect_close(student.forward(x), reference.forward(x), tol.relative, case.id, "the output of forward")
+    seen.inputs.update({k: v.copy() for k, v in parameters.items()}, x=x.copy())
+    expect_close(seen.record("y", student.forward(x)), reference.forward(x), tol.relative, case.id, "the output of forward")
 
 
 @pytest.mark.parametrize("case", cases("backward"))
-def test_backward(case, api, ref, rng, tol):
+def test_backward(case, api, ref, rng, tol, observe):
+    seen = observe("layer.backward", case.layer, case)
     student, reference, parameters = twins(case, api, ref, rng)
     names = parameter_names(reference)
     x = case.input(rng)
     dY = rng.standard_normal(np.shape(reference.forward(x)))
-    student.forward(x)
+    seen.inputs.update({k: v.copy() for k, v in parameters.items()}, x=x.copy(), dY=dY.copy())
+    seen.record("y", student.forward(x))
     expected = gradients(reference, names, reference.backward(dY))
     got = gradients(student, names, student.backward(dY))
+    for name in ["x", *names]:
+        seen.record(GRADIENT_NAMES[name], got[name])
     rows, disagreement = finite_differences(case, student, x, dY, parameters, names, got, rng, tol)
     try:
         for name in ["x", *names]:

@@ -20,13 +20,14 @@ def epsilon_allowance(dLogits: np.ndarray, targets: np.ndarray) -> float:
 @pytest.mark.parametrize(
     "case", [pytest.param(case, marks=pytest.mark.item(item_of(case, "loss")), id=case.id) for case in LOSS_CASES]
 )
-def test_value_and_gradient(case, api, ref, rng, tol):
+def test_value_and_gradient(case, api, ref, rng, tol, observe):
     logits, targets = case.inputs(rng)
+    seen = observe("loss", "SoftmaxCrossEntropyLoss", case, logits=logits, targets=targets)
     name = f"SoftmaxCrossEntropyLoss on {case.id}"
     loss_fn, reference = api.SoftmaxCrossEntropyLoss(), ref.SoftmaxCrossEntropyLoss()
-    value = as_array(loss_fn(logits, targets), name, "the loss")
+    value = as_array(seen.record("value", loss_fn(logits, targets)), name, "the loss")
     expect(value.size == 1, f"the loss should be one number (the batch mean), got shape {value.shape}", name)
     expected, expected_grad = np.asarray(reference(logits, targets)), np.asarray(reference.backward())
     allowance = epsilon_allowance(expected_grad, targets) / max(abs(float(expected)), 1e-12)
     expect_close(value.reshape(()), expected, tol.relative + allowance, name, "the loss value")
-    expect_close(loss_fn.backward(), expected_grad, tol.relative, name, "dLogits from backward")
+    expect_close(seen.record("dLogits", loss_fn.backward()), expected_grad, tol.relative, name, "dLogits from backward")

@@ -1,0 +1,184 @@
+"""Diagnoses (grader.misconceptions): a failing item names the student's misconception when, and
+only when, one entry of the catalogue explains every failing case.
+
+Every bug of the bank with a catalogue entry gets exactly that entry, in both modes; correct styles
+never look like a misconception; a bug the catalogue does not cover gets no name."""
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import grader.grading
+import reference
+from grader.misconceptions import BY_ID, CATALOGUE
+from grader.misconceptions.catalogue import ALL, markdown
+from grader.misconceptions.engine import LivePredictor, diagnose
+from grader.misconceptions.items import diagnose_items
+from grader.misconceptions.model import Observation
+from grader.report import render_html, render_markdown
+from grader.results import to_results
+from tests.helpers.bug_bank import BUGS, BY_NAME, Bug
+from tests.helpers.grading_support import grade_path, items_of
+from tests.helpers.submission_formats import build
+
+ROOT = Path(__file__).resolve().parent.parent
+COVERED = [bug for bug in BUGS if bug.misconceptions]
+STYLES = sorted((ROOT / "tests" / "styles").glob("*.py"))
+
+
+def named(result):
+    """{item id: [misconception ids]} of a grade."""
+    return {item.id: [d["id"] for d in item.diagnoses] for item in result.items if item.diagnoses}
+
+
+def test_the_catalogue_has_forty_misconceptions_each_with_a_rule_and_a_variant():
+    assert len(ALL) >= 40
+    assert set(CATALOGUE) >= {"Conv2d", "MaxPool2d", "Linear", "ReLU", "Flatten", "SoftmaxCrossEntropyLoss", "SGD"}
+    for misconception in ALL:
+        assert re.fullmatch(r"[a-z0-9_]+\.[a-z0-9_]+", misconception.id), misconception.id
+        assert misconception.title and misconception.relation and misconception.kinds
+        assert 'Slide "' in misconception.rule or "lesson" in misconception.rule or "Every" in misconception.rule
+        variant = misconception.variant(reference)
+        classes = variant if isinstance(variant, dict) else {misconception.cls: variant}
+        assert set(classes) == set(misconception.classes)
+        assert all(issubclass(cls, getattr(reference, name)) for name, cls in classes.items())
+
+
+def test_every_bug_of_the_bank_names_entries_of_the_catalogue():
+    assert len(COVERED) >= 45
+    for bug in COVERED:
+        assert set(bug.misconceptions) <= set(BY_ID), bug.name
+
+
+def observation_of(kind, cls, spec, **inputs):
+    return Observation(kind, cls, spec, {k: np.asarray(v) for k, v in inputs.items()})
+
+
+def test_a_case_two_misconceptions_explain_equally_gets_no_name():
+    """On a batch of one, 'dLogits not divided by N' and the correct loss agree; with the sum loss
+    and the unscaled dLogits also agreeing on dLogits, only the value tells them apart."""
+    from grader.cases import LOSS_CASES
+
+    predictor = LivePredictor(reference)
+    logits, targets = LOSS_CASES[0].inputs(np.random.default_rng(0))
+    seen = observation_of("loss", "SoftmaxCrossEntropyLoss", LOSS_CASES[0], logits=logits, targets=targets)
+    expected = reference.SoftmaxCrossEntropyLoss()
+    seen.record("value", expected(logits, targets))
+    seen.record("dLogits", expected.backward() * len(logits))
+    assert [d["id"] for d in diagnose([("t", seen)], [], predictor, 1e-4)] == ["loss.dlogits_not_divided_by_n"]
+    del seen.got["value"]  # without the value, the sum loss explains it as well: no name
+    assert diagnose([("t", seen)], [], predictor, 1e-4) == []
+    seen.got["dLogits"] = seen.got["dLogits"] * 1.01  # close to N times, not within the tolerance: no name
+    seen.record("value", expected(logits, targets))
+    assert diagnose([("t", seen)], [], predictor, 1e-4) == []
+
+
+def test_a_case_without_an_observation_or_that_the_reference_explains_gets_no_name():
+    from grader.cases import RELU_CASES
+
+    predictor = LivePredictor(reference)
+    x, dY = RELU_CASES[1].input(np.random.default_rng(1)), np.ones((6, 7))
+    seen = observation_of("forward_backward", "ReLU", RELU_CASES[1], x=x, dY=dY)
+    seen.record("y", np.maximum(x, 0))
+    seen.record("dX", dY * (x > 0))  # what the reference returns: the failure is not in these values
+    assert diagnose([("t", seen)], [], predictor, 1e-4) == []
+    assert diagnose([("t", None)], [], predictor, 1e-4) == []
+    seen.got["dX"] = dY  # dY passed through
+    assert [d["id"] for d in diagnose([("t", seen)], [], predictor, 1e-4)] == ["relu.backward_ignores_mask"]
+
+
+def test_two_bugs_in_two_classes_are_each_named_in_their_own_item_in_the_report(tmp_path):
+    bugs = [BY_NAME["dlogits_not_divided_by_n"], BY_NAME["pool_grad_to_whole_window"]]
+    both = Bug("two", (), tuple(patch for bug in bugs for patch in bug.patches), "both")
+    result = grade_path(build("file", tmp_path, both.sources()), seed=5, train_lenet=False)
+    assert named(result) == {
+        "loss": ["loss.dlogits_not_divided_by_n"],
+        "maxpool2d.backward": ["maxpool2d.gradient_to_whole_window"],
+    }
+    results = json.loads(json.dumps(to_results(result), default=str))
+    loss = next(test for test in results["tests"] if test["name"] == "loss")
+    (diagnosis,) = loss["extra_data"]["diagnoses"]
+    assert set(diagnosis) == {"id", "title", "message", "evidence"}
+    assert diagnosis["title"] == "the gradient is not divided by the batch size N"
+    assert "Implementation: Backward Pass" in diagnosis["message"] and "failing case" in diagnosis["evidence"]
+    assert loss["output"].startswith("Likely cause: the gradient is not divided by the batch size N.")
+    assert all("extra_data" not in test for test in results["tests"] if test["status"] == "passed")
+    page = render_html(results)
+    section = page[page.index('id="item-loss"') :]
+    assert section.index("Likely cause: the gradient is not divided") < section.index('class="case"')
+    assert "Likely cause: the gradient is not divided by the batch size N" in render_markdown(results)
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ("return dY @ self.weight\n", "return 2 * dY @ self.weight\n"),  # dX doubled: no such misconception
+        ("dLogits /= N\n", "dLogits /= N + 1\n"),  # divides by N + 1
+    ],
+    ids=["linear-dx-doubled", "dlogits-over-n-plus-one"],
+)
+def test_a_bug_outside_the_catalogue_gets_no_name(tmp_path, old, new):
+    module = "layers" if "weight" in old else "loss"
+    bug = Bug("outside", (), ((module, old, new),), "outside the catalogue")
+    result = grade_path(build("file", tmp_path, bug.sources()), seed=6, train_lenet=False)
+    assert result.score < result.max_score and named(result) == {}
+
+
+def test_a_passing_item_is_never_diagnosed(tmp_path):
+    """Even when its observations look like a misconception (forced here), a passed item gets none."""
+    result = grade_path(build("file", tmp_path), seed=7, train_lenet=False)
+    assert all(item.status == "passed" for item in result.items if item.id != "lenet")
+    assert named(result) == {}
+
+
+def explain_every_case(monkeypatch):
+    """Make the grade diagnose every observed case as if it had failed; returns what was named."""
+    found = []
+
+    def everything(items, tests, observations, predictor, rubric):
+        for test_id, observation in observations.items():
+            for diagnosis in diagnose([(test_id, observation)], [], predictor, rubric.tolerances.relative):
+                found.append((test_id, diagnosis["id"]))
+        diagnose_items(items, tests, observations, predictor, rubric)
+
+    monkeypatch.setattr(grader.grading, "diagnose_items", everything)
+    return found
+
+
+def test_the_reference_looks_like_no_misconception_on_any_case(tmp_path, monkeypatch):
+    found = explain_every_case(monkeypatch)
+    grade_path(build("file", tmp_path), seed=2, train_lenet=False)
+    assert found == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("style", STYLES, ids=lambda path: path.stem)
+def test_a_correct_style_looks_like_no_misconception_on_any_case_over_ten_seeds(style, monkeypatch):
+    found = explain_every_case(monkeypatch)
+    for seed in range(1, 11):
+        result = grade_path(style, seed=seed, train_lenet=False)
+        assert named(result) == {}
+    assert found == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["instructor", "public"])
+@pytest.mark.parametrize("bug", BUGS, ids=str)
+def test_a_bug_of_the_bank_is_named_by_its_misconception_and_nothing_else(tmp_path, bug, mode):
+    result = grade_path(build("file", tmp_path, bug.sources()), seed=4, mode=mode, train_lenet=False)
+    names = named(result)
+    assert {m for ids in names.values() for m in ids} <= set(bug.misconceptions), (bug.name, names)
+    if bug.misconceptions:
+        assert set(names.get(bug.items[0], [])) & set(bug.misconceptions), (bug.name, names)
+        assert items_of(result)[bug.items[0]].status == "failed"
+
+
+def test_the_readme_lists_the_catalogue_as_the_code_declares_it():
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("<!-- diagnoses: generated by grader.misconceptions.catalogue.markdown() -->")
+    end = readme.index("<!-- end of diagnoses -->")
+    listed = readme[start:end].split("\n", 1)[1].strip()
+    assert listed == markdown(), "README's catalogue is stale: paste grader.misconceptions.catalogue.markdown()"
