@@ -20,8 +20,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-import reference  # noqa: E402
 import grader.grading  # noqa: E402
+import reference  # noqa: E402
 from grader.data import load_mnist  # noqa: E402
 from grader.lenet import Protocol, train_lenet  # noqa: E402
 from grader.rubric import load_rubric  # noqa: E402
@@ -80,12 +80,16 @@ def main() -> None:
             wrong += len(mistaken)
             verdict = "ok" if hit else ("none" if not bug.misconceptions else "MISSED")
             print(f"{bug.name:32s} {verdict:6s} {names}" + (f"  WRONG {mistaken}" if mistaken else ""), flush=True)
-        print(f"\n{args.mode} mode: {correct} of {covered} bugs with a catalogue entry named on their primary item "
-              f"({100 * correct / max(covered, 1):.0f}%); {correct} of {len(bugs)} of the bank "
-              f"({100 * correct / max(len(bugs), 1):.0f}%)")
+        print(
+            f"\n{args.mode} mode: {correct} of {covered} bugs with a catalogue entry named on their primary item "
+            f"({100 * correct / max(covered, 1):.0f}%); {correct} of {len(bugs)} of the bank "
+            f"({100 * correct / max(len(bugs), 1):.0f}%)"
+        )
         print(f"wrong diagnoses: {wrong} (target 0)")
-        print(f"diagnosis time: {sum(diagnosis_seconds):.2f} s of {grading_seconds:.1f} s of grading "
-              f"({100 * sum(diagnosis_seconds) / max(grading_seconds, 1e-9):.1f}%)")
+        print(
+            f"diagnosis time: {sum(diagnosis_seconds):.2f} s of {grading_seconds:.1f} s of grading "
+            f"({100 * sum(diagnosis_seconds) / max(grading_seconds, 1e-9):.1f}%)"
+        )
         if args.no_cost:
             return
         patches = tuple(patch for name in COST_BUGS for patch in BY_NAME[name].patches)
@@ -100,9 +104,11 @@ def main() -> None:
     train_lenet(reference, load_mnist(), protocol)
     lenet_seconds = time.perf_counter() - started
     ratio = grade_seconds / lenet_seconds
-    print(f"full grade of {len(COST_BUGS)} bugs ({', '.join(COST_BUGS)}): {grade_seconds:.2f} s, "
-          f"score {result.score:g}, named {sorted(m for found in named(result).values() for m in found)}, "
-          f"diagnosis {sum(diagnosis_seconds):.2f} s")
+    print(
+        f"full grade of {len(COST_BUGS)} bugs ({', '.join(COST_BUGS)}): {grade_seconds:.2f} s, "
+        f"score {result.score:g}, named {sorted(m for found in named(result).values() for m in found)}, "
+        f"diagnosis {sum(diagnosis_seconds):.2f} s"
+    )
     print(f"LeNet protocol alone (reference, in process): {lenet_seconds:.2f} s")
     print(f"grade / LeNet alone: {ratio:.2f}x (target <= {TARGET:g}x): {'OK' if ratio <= TARGET else 'OVER'}")
 

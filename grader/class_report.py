@@ -211,9 +211,7 @@ def misconception_table(graded: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for student in graded:
         for misconception in dict.fromkeys(student["diagnoses"]):
             named.setdefault(misconception, []).append(student)
-    rows = [
-        {"id": m, "title": BY_ID[m].title if m in BY_ID else m, "students": who} for m, who in named.items()
-    ]
+    rows = [{"id": m, "title": BY_ID[m].title if m in BY_ID else m, "students": who} for m, who in named.items()]
     return sorted(rows, key=lambda row: (-len(row["students"]), row["id"]))
 
 

@@ -105,14 +105,19 @@ def read_predictions(path: Path) -> "RecordedPredictions":
 
 
 def encode_predictions(predictions: "RecordedPredictions", arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    """The predictions as JSON, their arrays added to arrays; an array several candidates predict
+    alike (most agree with the reference on most outputs) is stored once."""
     encoded: dict[str, Any] = {}
+    stored: dict[bytes, str] = {}
     for test_id, (digest, candidates) in sorted(predictions.items()):
         entry: dict[str, Any] = {}
         for name, prediction in sorted(candidates.items()):
             outputs = []
             for key, value in prediction.outputs.items():
-                member = f"a{len(arrays)}"
-                arrays[member] = np.asarray(value)
+                value = np.asarray(value)
+                content = f"{value.dtype.str}{value.shape}".encode() + np.ascontiguousarray(value).tobytes()
+                member = stored.setdefault(content, f"a{len(arrays)}")
+                arrays.setdefault(member, value)
                 outputs.append([key, member])
             entry[name] = {"raised": prediction.raised, "outputs": outputs}
         encoded[test_id] = {"digest": digest, "candidates": entry}

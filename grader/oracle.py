@@ -26,12 +26,12 @@ import numpy as np
 from grader.fixture_file import (
     Event,
     FixtureError,
+    RecordedPredictions,
     _Method,
     _Missing,
     _Object,
     decode_event,
     kwargs_list,
-    RecordedPredictions,
     read_fixtures,
     read_predictions,
     write_fixtures,

@@ -17,7 +17,9 @@ def test_forward_and_backward(case, api, rng, tol, observe):
     seen = observe("forward_backward", "Flatten", case, x=x, dY=dY)
     y = seen.record("y", flatten.forward(x))
     expect_close(y, x.reshape(len(x), -1), tol.relative, case.id, "the output of forward")
-    expect_close(seen.record("dX", flatten.backward(dY)), dY.reshape(x.shape), tol.relative, case.id, "dX from backward")
+    expect_close(
+        seen.record("dX", flatten.backward(dY)), dY.reshape(x.shape), tol.relative, case.id, "dX from backward"
+    )
 
 
 @item
@@ -31,4 +33,6 @@ def test_a_new_shape_on_every_call(api, rng, tol, observe):
     flatten.forward(x1)
     y = seen.record("y", flatten.forward(x))
     expect_close(y, x.reshape(5, -1), tol.relative, case, "the output of the second forward")
-    expect_close(seen.record("dX", flatten.backward(dY)), dY.reshape(x.shape), tol.relative, case, "dX after the second forward")
+    expect_close(
+        seen.record("dX", flatten.backward(dY)), dY.reshape(x.shape), tol.relative, case, "dX after the second forward"
+    )

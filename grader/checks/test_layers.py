@@ -31,7 +31,9 @@ def test_forward(case, api, ref, rng, tol, observe):
     student, reference, parameters = twins(case, api, ref, rng)
     x = case.input(rng)
     seen.inputs.update({k: v.copy() for k, v in parameters.items()}, x=x.copy())
-    expect_close(seen.record("y", student.forward(x)), reference.forward(x), tol.relative, case.id, "the output of forward")
+    expect_close(
+        seen.record("y", student.forward(x)), reference.forward(x), tol.relative, case.id, "the output of forward"
+    )
 
 
 @pytest.mark.parametrize("case", cases("backward"))

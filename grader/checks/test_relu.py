@@ -16,8 +16,12 @@ def test_forward_and_backward(case, api, ref, rng, tol, observe):
     x = case.input(rng)
     dY = rng.standard_normal(x.shape)
     seen = observe("forward_backward", "ReLU", case, x=x, dY=dY)
-    expect_close(seen.record("y", student.forward(x)), reference.forward(x), tol.relative, case.id, "the output of forward")
-    expect_close(seen.record("dX", student.backward(dY)), reference.backward(dY), tol.relative, case.id, "dX from backward")
+    expect_close(
+        seen.record("y", student.forward(x)), reference.forward(x), tol.relative, case.id, "the output of forward"
+    )
+    expect_close(
+        seen.record("dX", student.backward(dY)), reference.backward(dY), tol.relative, case.id, "dX from backward"
+    )
 
 
 @item

@@ -33,5 +33,6 @@ def markdown() -> str:
     """The catalogue as the README's "Diagnoses" list (one line per misconception, by class)."""
     lines = []
     for cls, entries in CATALOGUE.items():
-        lines.append(f"- **{cls}**: " + "; ".join(f"`{m.id}` {m.title}" for m in entries) + ".")
+        lines.append(f"- **{cls}**")
+        lines.extend(f"  - `{m.id}`: {m.title}" for m in entries)
     return "\n".join(lines)

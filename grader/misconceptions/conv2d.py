@@ -260,4 +260,3 @@ MISCONCEPTIONS = (
         stale_cache,
     ),
 )
-

@@ -70,7 +70,7 @@ def run_experiment(api: Any, observation: Observation) -> Prediction:
     try:
         with np.errstate(all="ignore"):
             EXPERIMENTS[observation.kind](api, observation.spec, observation.inputs, outputs)
-    except Exception as error:  # a known-bug implementation may raise: that is its prediction
+    except Exception as error:  # noqa: BLE001  a known-bug implementation may raise: that is its prediction
         return Prediction(outputs, exception_text(type(error).__name__, str(error)))
     finally:
         np.random.set_state(state)
@@ -95,7 +95,9 @@ class LivePredictor:
     def predict(self, test_id: str, observation: Observation) -> Predictions:
         predictions = {REFERENCE: run_experiment(self.reference, observation)}
         for misconception in candidates(observation.cls, observation.kind):
-            predictions[misconception.id] = run_experiment(variant_namespace(self.reference, misconception), observation)
+            predictions[misconception.id] = run_experiment(
+                variant_namespace(self.reference, misconception), observation
+            )
         if self.record:
             self.recorded[test_id] = (digest(observation), predictions)
         return predictions
@@ -181,16 +183,22 @@ def diagnose(
     if not failing or any(observation is None for _, observation in failing):
         return []
     errors: dict[str, float] | None = None
+    nulls: list[Prediction] = []
     for test_id, observation in failing:
         assert observation is not None
         predictions = predictor.predict(test_id, observation)
         null = predictions.get(REFERENCE)
         if null is None:
             return []
+        nulls.append(null)
         matched = {}
         for name, prediction in predictions.items():
             error = distance(observation, prediction, tolerance)
-            if name != REFERENCE and error is not None and differs(observation.kind, prediction, null, observation.got, tolerance):
+            if (
+                name != REFERENCE
+                and error is not None
+                and differs(observation.kind, prediction, null, observation.got, tolerance)
+            ):
                 matched[name] = error
         errors = matched if errors is None else {m: max(e, matched[m]) for m, e in errors.items() if m in matched}
         if not errors:
@@ -207,10 +215,29 @@ def diagnose(
     if not ranked or (len(ranked) > 1 and max(ranked[0][1], EXACT) * CLEARLY_BETTER >= ranked[1][1]):
         return []
     best = BY_ID[ranked[0][0]]
-    return [diagnosis(best, failing, ranked[0][1])]
+    return [diagnosis(best, failing, ranked[0][1], scale_note(failing, nulls, tolerance))]
 
 
-def diagnosis(misconception: Misconception, failing: list[tuple[str, Observation | None]], error: float) -> Diagnosis:
+def scale_note(failing: list[tuple[str, Observation | None]], nulls: list[Prediction], tolerance: float) -> str:
+    """ " your dLogits are exactly 5.0x the reference's" when, on the first failing case, an output
+    is a multiple of the reference's (a factor of N, of kH*kW, a sign...); "" otherwise."""
+    observation, null = failing[0][1], nulls[0]
+    for name, value in (observation.got if observation else {}).items():
+        expected = null.outputs.get(name)
+        if expected is None or expected.shape != value.shape or not np.isfinite(value).all():
+            continue
+        norm = float(np.sum(expected.astype(np.float64) ** 2))
+        if norm == 0.0:
+            continue
+        factor = float(np.sum(value * expected)) / norm
+        if abs(factor - 1.0) > tolerance and relative_error(value, factor * expected) <= tolerance:
+            return f" (on {observation.spec_label()}: your {name} is exactly {factor:.4g}x the reference's)"
+    return ""
+
+
+def diagnosis(
+    misconception: Misconception, failing: list[tuple[str, Observation | None]], error: float, note: str = ""
+) -> Diagnosis:
     """The diagnosis record, with its evidence line."""
     count = len(failing)
     outputs = sorted({name for _, observation in failing if observation for name in observation.got})
@@ -219,6 +246,6 @@ def diagnosis(misconception: Misconception, failing: list[tuple[str, Observation
     cases = "the failing case" if count == 1 else f"all {count} failing cases"
     evidence = (
         f"On {cases}, your {what}{' and the exception raised' if raised else ''} match what this mistake gives: "
-        f"{misconception.relation} (largest relative difference {error:.1g})."
+        f"{misconception.relation}{note} (largest relative difference {error:.1g})."
     )
     return {"id": misconception.id, "title": misconception.title, "message": misconception.rule, "evidence": evidence}

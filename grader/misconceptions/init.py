@@ -82,6 +82,7 @@ MISCONCEPTIONS = (
     ),
     Misconception(
         "he_normal.uniform",
+        "he_normal",
         "he_normal draws with np.random.rand (uniform on [0, 1)) instead of np.random.randn",
         RULE + "np.random.randn(*shape) * std: normal, centred on 0.",
         "your weights are all positive, with the mean and spread of rand() * sqrt(2 / fan_in)",

@@ -21,7 +21,9 @@ def predictor_for(oracle: "Oracle") -> Predictor | None:
         return RecordedPredictor(recorded or {})
     if oracle.reference is None:
         return None
-    return LivePredictor(oracle.reference, record=recorded is not None, recorded=recorded if recorded is not None else {})
+    return LivePredictor(
+        oracle.reference, record=recorded is not None, recorded=recorded if recorded is not None else {}
+    )
 
 
 def cases_by_item(tests: list[dict[str, Any]], rubric: "Rubric") -> dict[str, tuple[list[str], list[str]]]:

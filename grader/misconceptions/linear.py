@@ -125,7 +125,7 @@ MISCONCEPTIONS = (
         SIGNATURES + "# PyTorch: weight shape = (out_features, in_features); y = x @ W.T, dX = dY @ W, "
         "grad_weight = dY.T @ x.",
         "your values are those of a Linear whose weight is used as (in, out)",
-        KINDS + ("init",),
+        (*KINDS, "init"),
         weight_in_out,
     ),
     _m(

@@ -11,7 +11,7 @@ from grader.misconceptions.variants import fold_assigning, module_of, swap, vari
 KINDS = ("layer.forward", "layer.backward", "cache", "accumulation")  # every experiment on the layer
 INTUITION = 'Slide "MaxPool Backprop: Intuition": '
 FORMULA = 'Slide "MaxPool Backprop: Formula": '
-LAB = "Lab \"Update MaxPool2d Forward and Implement Backward\": "
+LAB = 'Slide "Lab Time: Update MaxPool2d Forward and Implement Backward": '
 
 
 def min_pooling(ref: ModuleType) -> type:

@@ -57,6 +57,10 @@ class Observation:
     got: dict[str, np.ndarray] = field(default_factory=dict)
     raised: str = ""
 
+    def spec_label(self) -> str:
+        """The case's name for a sentence ("logits(5, 4) = 1 N(0,1), float64"), or "the first failing case"."""
+        return str(getattr(self.spec, "id", "")) or "the first failing case"
+
     def record(self, name: str, value: Any) -> Any:
         """Keep a copy of value (when it is numeric) as output name; returns value unchanged."""
         if isinstance(value, (np.ndarray, np.generic, int, float)) and not isinstance(value, bool):

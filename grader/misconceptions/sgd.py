@@ -22,7 +22,7 @@ def step(update: Any) -> Any:
 
 
 def _rebind(self: Any, param: Any, grad: Any) -> None:
-    param = param - self.lr * grad  # noqa: F841  (the mistake: the model's array is not changed)
+    param = param - self.lr * grad
 
 
 def _fixed_lr(self: Any, param: Any, grad: Any) -> None:
@@ -36,7 +36,7 @@ def _ascent(self: Any, param: Any, grad: Any) -> None:
 def zero_grad_rebinds(ref: ModuleType) -> type:
     def zero_grad(self: Any) -> None:
         for _, grad in self.model.parameters():
-            grad = grad * 0  # noqa: F841  (the mistake: the model's array is not changed)
+            grad = grad * 0
 
     return variant(ref.SGD, zero_grad=zero_grad)
 

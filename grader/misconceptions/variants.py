@@ -42,10 +42,12 @@ def weight_as(layer: Any, weight: np.ndarray) -> Iterator[None]:
         layer.weight = saved
 
 
-def variant(base: type, name: str | None = None, **methods: Callable[..., Any]) -> type:
+def variant(base: type, **methods: Callable[..., Any]) -> type:
     """A subclass of base with these methods, named like base (so Python's messages name it the same)."""
-    cls = type(name or base.__name__, (base,), methods)
-    cls.__qualname__ = name or base.__qualname__
+    for method, function in methods.items():
+        function.__qualname__ = f"{base.__qualname__}.{method}"  # TypeErrors name the method so
+    cls = type(base.__name__, (base,), methods)
+    cls.__qualname__ = base.__qualname__
     return cls
 
 

@@ -58,7 +58,7 @@ BUGS = [
     # ---------------------------------------------------------------- functional: init, col2im
     Bug(
         name="col2im_assigns",
-        misconceptions=('conv2d.col2im_assigns', 'maxpool2d.col2im_assigns'),
+        misconceptions=("conv2d.col2im_assigns", "maxpool2d.col2im_assigns"),
         items=("conv2d.backward", "maxpool2d.backward"),
         patches=(
             (
@@ -71,14 +71,14 @@ BUGS = [
     ),
     Bug(
         name="he_std_one_over_fan_in",
-        misconceptions=('he_normal.lecun_std',),
+        misconceptions=("he_normal.lecun_std",),
         items=("init",),
         patches=(("functional", "std = np.sqrt(2.0 / fan_in)", "std = np.sqrt(1.0 / fan_in)"),),
         why="He init with LeCun's std sqrt(1/fan_in) instead of sqrt(2/fan_in)",
     ),
     Bug(
         name="he_rand_not_randn",
-        misconceptions=('he_normal.uniform',),
+        misconceptions=("he_normal.uniform",),
         items=("init", "lenet"),
         patches=(("functional", "np.random.randn(*shape) * std", "np.random.rand(*shape) * std"),),
         why="np.random.rand (uniform on [0, 1)) instead of np.random.randn: weights all positive, mean != 0",
@@ -86,21 +86,21 @@ BUGS = [
     # ---------------------------------------------------------------- Conv2d
     Bug(
         name="conv_fan_in_without_kernel",
-        misconceptions=('conv2d.fan_in_channels_only',),
+        misconceptions=("conv2d.fan_in_channels_only",),
         items=("init", "lenet"),
         patches=(("layers", "fan_in=in_channels * kH * kW)", "fan_in=in_channels)"),),
         why="Conv2d's fan_in counts the input channels only, not in_channels*kH*kW",
     ),
     Bug(
         name="conv_no_bias",
-        misconceptions=('conv2d.no_bias',),
+        misconceptions=("conv2d.no_bias",),
         items=("conv2d.forward",),
         patches=(("layers", "out = weight_rows @ cols + self.bias[:, None]", "out = weight_rows @ cols"),),
         why="Conv2d forward forgets to add the bias (invisible with the zero initial bias)",
     ),
     Bug(
         name="conv_weight_channels_last",
-        misconceptions=('conv2d.weight_flattened_channels_last',),
+        misconceptions=("conv2d.weight_flattened_channels_last",),
         items=("conv2d.forward", "conv2d.backward"),
         patches=(
             (
@@ -113,21 +113,21 @@ BUGS = [
     ),
     Bug(
         name="conv_stride_ignored",
-        misconceptions=('conv2d.stride_ignored',),
+        misconceptions=("conv2d.stride_ignored",),
         items=("conv2d.forward", "conv2d.backward"),
         patches=(("layers", "self.stride = pair(stride)", "self.stride = (1, 1)"),),
         why="Conv2d always slides its kernel with stride 1, whatever stride it was given",
     ),
     Bug(
         name="conv_padding_ignored",
-        misconceptions=('conv2d.padding_ignored',),
+        misconceptions=("conv2d.padding_ignored",),
         items=("conv2d.forward", "conv2d.backward"),
         patches=(("layers", "x_pad = pad(x, self.padding)\n", "x_pad = x\n"),),
         why="Conv2d stores padding but never pads the input",
     ),
     Bug(
         name="conv_dx_not_cropped",
-        misconceptions=('conv2d.dx_not_cropped',),
+        misconceptions=("conv2d.dx_not_cropped",),
         items=("conv2d.backward",),
         patches=(
             (
@@ -141,7 +141,7 @@ BUGS = [
     ),
     Bug(
         name="conv_dx_reshape_not_transpose",
-        misconceptions=('conv2d.dx_reshape_not_transpose',),
+        misconceptions=("conv2d.dx_reshape_not_transpose",),
         items=("conv2d.backward",),
         patches=(
             (
@@ -154,21 +154,21 @@ BUGS = [
     ),
     Bug(
         name="conv_dx_flipped_kernel",
-        misconceptions=('conv2d.dx_flipped_kernel',),
+        misconceptions=("conv2d.dx_flipped_kernel",),
         items=("conv2d.backward",),
         patches=(("layers", "dcols = weight_rows.T @ dY_rows", "dcols = weight_rows[:, ::-1].T @ dY_rows"),),
         why="flips the kernel for dX ('the backward of a convolution is a convolution with the flipped kernel'), although col2im already does the adjoint",
     ),
     Bug(
         name="conv_grad_bias_axis0",
-        misconceptions=('conv2d.grad_bias_batch_only',),
+        misconceptions=("conv2d.grad_bias_batch_only",),
         items=("conv2d.backward", "lenet"),
         patches=(("layers", "self.grad_bias += dY_rows.sum(axis=(0, 2))", "self.grad_bias += dY_rows.sum(axis=0)"),),
         why="Conv2d grad_bias sums dY over the batch only, not over the positions: (out, L) does not fit (out,)",
     ),
     Bug(
         name="conv_grad_weight_mean",
-        misconceptions=('conv2d.grad_weight_mean',),
+        misconceptions=("conv2d.grad_weight_mean",),
         items=("conv2d.backward",),
         patches=(
             (
@@ -181,7 +181,7 @@ BUGS = [
     ),
     Bug(
         name="conv_grads_assigned",
-        misconceptions=('conv2d.grads_assigned',),
+        misconceptions=("conv2d.grads_assigned",),
         items=("accumulation",),
         patches=(
             (
@@ -196,14 +196,14 @@ BUGS = [
     # ---------------------------------------------------------------- MaxPool2d
     Bug(
         name="pool_min",
-        misconceptions=('maxpool2d.min_pooling',),
+        misconceptions=("maxpool2d.min_pooling",),
         items=("maxpool2d.forward", "maxpool2d.backward"),
         patches=(("layers", "out = windows.max(axis=2, keepdims=True)", "out = windows.min(axis=2, keepdims=True)"),),
         why="MaxPool2d takes each window's min instead of its max",
     ),
     Bug(
         name="pool_stride_ignored",
-        misconceptions=('maxpool2d.stride_ignored',),
+        misconceptions=("maxpool2d.stride_ignored",),
         items=("maxpool2d.forward", "maxpool2d.backward"),
         patches=(
             (
@@ -216,7 +216,7 @@ BUGS = [
     ),
     Bug(
         name="pool_stride_none_unhandled",
-        misconceptions=('maxpool2d.stride_none_unhandled',),
+        misconceptions=("maxpool2d.stride_none_unhandled",),
         items=("maxpool2d.forward", "maxpool2d.backward", "api"),
         patches=(
             (
@@ -229,7 +229,7 @@ BUGS = [
     ),
     Bug(
         name="pool_grad_to_whole_window",
-        misconceptions=('maxpool2d.gradient_to_whole_window',),
+        misconceptions=("maxpool2d.gradient_to_whole_window",),
         items=("maxpool2d.backward",),
         patches=(
             (
@@ -242,7 +242,7 @@ BUGS = [
     ),
     Bug(
         name="pool_dx_not_cropped",
-        misconceptions=('maxpool2d.dx_not_cropped',),
+        misconceptions=("maxpool2d.dx_not_cropped",),
         items=("maxpool2d.backward",),
         patches=(
             (
@@ -258,14 +258,14 @@ BUGS = [
     # ---------------------------------------------------------------- Linear
     Bug(
         name="linear_missing_transpose",
-        misconceptions=('linear.missing_transpose',),
+        misconceptions=("linear.missing_transpose",),
         items=("linear.forward", "linear.backward", "lenet"),
         patches=(("layers", "y = x @ self.weight.T", "y = x @ self.weight"),),
         why="Linear forward computes x @ W instead of x @ W.T: runs only when in == out, and is wrong there",
     ),
     Bug(
         name="linear_weight_in_out",
-        misconceptions=('linear.weight_in_out',),
+        misconceptions=("linear.weight_in_out",),
         items=("init", "linear.forward", "linear.backward"),
         patches=(
             (
@@ -281,7 +281,7 @@ BUGS = [
     ),
     Bug(
         name="linear_fan_out",
-        misconceptions=('linear.fan_out',),
+        misconceptions=("linear.fan_out",),
         items=("init",),
         patches=(
             (
@@ -294,7 +294,7 @@ BUGS = [
     ),
     Bug(
         name="linear_bias_init_ones",
-        misconceptions=('linear.bias_init_ones',),
+        misconceptions=("linear.bias_init_ones",),
         items=("init",),
         patches=(
             (
@@ -307,28 +307,28 @@ BUGS = [
     ),
     Bug(
         name="linear_grad_weight_transposed",
-        misconceptions=('linear.grad_weight_transposed',),
+        misconceptions=("linear.grad_weight_transposed",),
         items=("linear.backward", "lenet"),
         patches=(("layers", "self.grad_weight += dY.T @ self.x", "self.grad_weight += self.x.T @ dY"),),
         why="Linear grad_weight computed as x.T @ dY, shaped (in, out): fits only when in == out, and is transposed there",
     ),
     Bug(
         name="linear_dx_transposed_weight",
-        misconceptions=('linear.dx_transposed_weight',),
+        misconceptions=("linear.dx_transposed_weight",),
         items=("linear.backward", "lenet"),
         patches=(("layers", "return dY @ self.weight\n", "return dY @ self.weight.T\n"),),
         why="Linear backward returns dY @ W.T (copying the forward) instead of dY @ W",
     ),
     Bug(
         name="linear_grad_bias_mean",
-        misconceptions=('linear.grad_bias_mean',),
+        misconceptions=("linear.grad_bias_mean",),
         items=("linear.backward",),
         patches=(("layers", "self.grad_bias += dY.sum(axis=0)", "self.grad_bias += dY.mean(axis=0)"),),
         why="Linear grad_bias averages dY over the batch instead of summing it",
     ),
     Bug(
         name="linear_stale_cache",
-        misconceptions=('linear.stale_cache',),
+        misconceptions=("linear.stale_cache",),
         items=("cache", "lenet"),
         patches=(
             (
@@ -341,7 +341,7 @@ BUGS = [
     ),
     Bug(
         name="linear_grads_assigned",
-        misconceptions=('linear.grads_assigned',),
+        misconceptions=("linear.grads_assigned",),
         items=("accumulation",),
         patches=(
             ("layers", "self.grad_weight += dY.T @ self.x", "self.grad_weight = dY.T @ self.x"),
@@ -352,7 +352,7 @@ BUGS = [
     # ---------------------------------------------------------------- ReLU
     Bug(
         name="relu_in_place",
-        misconceptions=('relu.in_place',),
+        misconceptions=("relu.in_place",),
         items=("relu",),
         patches=(
             (
@@ -365,14 +365,14 @@ BUGS = [
     ),
     Bug(
         name="relu_grad_one_at_zero",
-        misconceptions=('relu.grad_one_at_zero',),
+        misconceptions=("relu.grad_one_at_zero",),
         items=("relu",),
         patches=(("layers", "self.mask = x > 0", "self.mask = x >= 0"),),
         why="ReLU caches the mask x >= 0, so ReLU'(0) = 1",
     ),
     Bug(
         name="relu_backward_ignores_mask",
-        misconceptions=('relu.backward_ignores_mask',),
+        misconceptions=("relu.backward_ignores_mask",),
         items=("relu", "lenet"),
         patches=(("layers", "return dY * self.mask", "return dY"),),
         why="ReLU backward passes dY through unchanged, also where the input was negative",
@@ -380,28 +380,28 @@ BUGS = [
     # ---------------------------------------------------------------- Flatten
     Bug(
         name="flatten_collapses_batch",
-        misconceptions=('flatten.collapses_batch',),
+        misconceptions=("flatten.collapses_batch",),
         items=("flatten", "lenet"),
         patches=(("layers", "return x.reshape(x.shape[0], -1)", "return x.reshape(-1)"),),
         why="Flatten flattens the batch axis too: (N*C*H*W,) instead of (N, C*H*W)",
     ),
     Bug(
         name="flatten_batch_of_one",
-        misconceptions=('flatten.batch_of_one',),
+        misconceptions=("flatten.batch_of_one",),
         items=("flatten", "lenet"),
         patches=(("layers", "return x.reshape(x.shape[0], -1)", "return x.reshape(1, -1)"),),
         why="Flatten returns one row (1, N*C*H*W), correct only for batch size 1",
     ),
     Bug(
         name="flatten_fortran_order",
-        misconceptions=('flatten.fortran_order',),
+        misconceptions=("flatten.fortran_order",),
         items=("flatten",),
         patches=(("layers", "return x.reshape(x.shape[0], -1)", 'return x.reshape(x.shape[0], -1, order="F")'),),
         why="Flatten forward reshapes in Fortran order while backward restores in C order",
     ),
     Bug(
         name="flatten_shape_first_call_only",
-        misconceptions=('flatten.shape_first_call_only',),
+        misconceptions=("flatten.shape_first_call_only",),
         items=("flatten",),
         patches=(
             (
@@ -467,14 +467,14 @@ BUGS = [
     # ---------------------------------------------------------------- SoftmaxCrossEntropyLoss
     Bug(
         name="softmax_no_max_shift",
-        misconceptions=('loss.no_max_shift',),
+        misconceptions=("loss.no_max_shift",),
         items=("loss",),
         patches=(("loss", "shifted = logits - logits.max(axis=1, keepdims=True)", "shifted = logits"),),
         why="softmax without subtracting the row max: exp overflows for logits around 1e3",
     ),
     Bug(
         name="loss_sum_not_mean",
-        misconceptions=('loss.sum_not_mean',),
+        misconceptions=("loss.sum_not_mean",),
         items=("loss", "lenet"),
         patches=(
             (
@@ -488,21 +488,21 @@ BUGS = [
     ),
     Bug(
         name="dlogits_not_divided_by_n",
-        misconceptions=('loss.dlogits_not_divided_by_n',),
+        misconceptions=("loss.dlogits_not_divided_by_n",),
         items=("loss", "lenet"),
         patches=(("loss", "        dLogits /= N\n", ""),),
         why="the loss value is a mean, but backward forgets to divide dLogits by N",
     ),
     Bug(
         name="dlogits_without_one_hot",
-        misconceptions=('loss.dlogits_without_one_hot',),
+        misconceptions=("loss.dlogits_without_one_hot",),
         items=("loss", "lenet"),
         patches=(("loss", "        dLogits[np.arange(N), self.targets] -= 1\n", ""),),
         why="backward returns probs / N, forgetting to subtract the one-hot targets",
     ),
     Bug(
         name="loss_one_hot_targets",
-        misconceptions=('loss.one_hot_targets',),
+        misconceptions=("loss.one_hot_targets",),
         items=("loss", "lenet"),
         patches=(
             (
@@ -517,28 +517,28 @@ BUGS = [
     # ---------------------------------------------------------------- SGD
     Bug(
         name="sgd_rebinds_param",
-        misconceptions=('sgd.rebinds_param',),
+        misconceptions=("sgd.rebinds_param",),
         items=("sgd", "lenet"),
         patches=(("optim", "param -= self.lr * grad", "param = param - self.lr * grad"),),
         why="SGD.step rebinds the loop variable (param = param - lr * grad): the model's arrays never change",
     ),
     Bug(
         name="sgd_ignores_lr",
-        misconceptions=('sgd.ignores_lr',),
+        misconceptions=("sgd.ignores_lr",),
         items=("sgd",),
         patches=(("optim", "param -= self.lr * grad", "param -= 0.01 * grad"),),
         why="SGD.step hard-codes the slides' learning rate 0.01 instead of using self.lr",
     ),
     Bug(
         name="sgd_gradient_ascent",
-        misconceptions=('sgd.gradient_ascent',),
+        misconceptions=("sgd.gradient_ascent",),
         items=("sgd", "lenet"),
         patches=(("optim", "param -= self.lr * grad", "param += self.lr * grad"),),
         why="SGD.step adds lr * grad: gradient ascent",
     ),
     Bug(
         name="zero_grad_rebinds",
-        misconceptions=('sgd.zero_grad_rebinds',),
+        misconceptions=("sgd.zero_grad_rebinds",),
         items=("sgd", "lenet"),
         patches=(
             (
@@ -553,7 +553,7 @@ BUGS = [
     # ---------------------------------------------------------------- API
     Bug(
         name="backward_requires_x",
-        misconceptions=('linear.backward_requires_x',),
+        misconceptions=("linear.backward_requires_x",),
         items=("api", "linear.backward", "lenet"),
         patches=(
             (
@@ -569,14 +569,14 @@ BUGS = [
     ),
     Bug(
         name="maxpool_stride_required",
-        misconceptions=('maxpool2d.stride_required',),
+        misconceptions=("maxpool2d.stride_required",),
         items=("api", "maxpool2d.forward", "maxpool2d.backward"),
         patches=(("layers", "stride: int | tuple[int, int] | None = None,", "stride: int | tuple[int, int],"),),
         why="MaxPool2d's stride has no default: MaxPool2d(2) raises TypeError",
     ),
     Bug(
         name="linear_without_bias_parameter",
-        misconceptions=('linear.without_bias_parameter',),
+        misconceptions=("linear.without_bias_parameter",),
         items=("api", "linear.forward", "linear.backward"),
         patches=(
             (
@@ -599,7 +599,7 @@ BUGS = [
     ),
     Bug(
         name="sgd_learning_rate_keyword",
-        misconceptions=('sgd.learning_rate_keyword',),
+        misconceptions=("sgd.learning_rate_keyword",),
         items=("api", "sgd", "lenet"),
         patches=(
             (
