@@ -4,8 +4,11 @@ only when, one entry of the catalogue explains every failing case.
 Every bug of the bank with a catalogue entry gets exactly that entry, in both modes; correct styles
 never look like a misconception; a bug the catalogue does not cover gets no name."""
 
+import csv
+import io
 import json
 import re
+from html import unescape
 from pathlib import Path
 
 import numpy as np
@@ -13,19 +16,23 @@ import pytest
 
 import grader.grading
 import reference
+from grader.batch import diagnosis_ids
+from grader.class_report import render_index
+from grader.fixture_file import read_predictions
+from grader.gradebook import BatchRow, gradebook_csv
 from grader.misconceptions import BY_ID, CATALOGUE
 from grader.misconceptions.catalogue import ALL, markdown
 from grader.misconceptions.engine import LivePredictor, diagnose
 from grader.misconceptions.items import diagnose_items
 from grader.misconceptions.model import Observation
-from grader.fixture_file import read_predictions
 from grader.oracle import FIXTURES
 from grader.report import render_html, render_markdown
 from grader.results import to_results
+from grader.rubric import load_rubric
+from scripts.make_fixtures import record
 from tests.helpers.bug_bank import BUGS, BY_NAME, Bug
 from tests.helpers.grading_support import grade_path, items_of
 from tests.helpers.submission_formats import build
-from scripts.make_fixtures import record
 
 ROOT = Path(__file__).resolve().parent.parent
 COVERED = [bug for bug in BUGS if bug.misconceptions]
@@ -209,3 +216,38 @@ def test_the_student_kit_diagnoses_from_the_fixtures_without_the_variants(tmp_pa
     bug = BY_NAME["dlogits_not_divided_by_n"]
     result = grade_path(build("file", tmp_path, bug.sources()), mode="public", train_lenet=False)
     assert named(result) == {"loss": ["loss.dlogits_not_divided_by_n"]}
+
+
+def test_the_class_overview_and_the_gradebook_list_each_students_misconceptions():
+    rubric = load_rubric("lesson8")
+    results = {"tests": [{"extra_data": {"diagnoses": [{"id": "loss.dlogits_not_divided_by_n"}]}}, {"name": "x"}]}
+    assert diagnosis_ids(results) == ("loss.dlogits_not_divided_by_n",) and diagnosis_ids(None) == ()
+    common = {"status": "graded", "max_score": rubric.total, "score": 80.0}
+    rows = [
+        BatchRow("ann", report="ann/report.html", diagnoses=("loss.dlogits_not_divided_by_n",), **common),
+        BatchRow(
+            "<b>bo</b>",
+            report="bo/report.html",
+            diagnoses=("maxpool2d.gradient_to_whole_window", "loss.dlogits_not_divided_by_n"),
+            **common,
+        ),
+        BatchRow("cy", report="cy/report.html", **common),
+        BatchRow.from_dict({"student": "dee", "status": "graded", "diagnoses": ["relu.in_place", 3]}),
+    ]
+    page = render_index(rows, [], rubric)
+    table = page[page.index('id="misconceptions-heading"') : page.index('id="items-heading"')]
+    cells = [
+        [unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        for row in table.split("<tr>")[2:]
+    ]
+    assert cells[0][0] == "the gradient is not divided by the batch size N loss.dlogits_not_divided_by_n"
+    assert cells[0][1:] == ["2", "<b>bo</b>, ann"]  # most frequent first; the name escaped in the page
+    assert '<a href="ann/report.html">ann</a>' in table and "<b>bo</b>" not in table
+    assert [row[1:] for row in cells[1:]] == [["1", "<b>bo</b>"], ["1", "dee"]]  # then by id
+    csv_rows = list(csv.DictReader(io.StringIO(gradebook_csv(rows, rubric))))
+    assert [row["diagnoses"] for row in csv_rows] == [
+        "maxpool2d.gradient_to_whole_window loss.dlogits_not_divided_by_n",
+        "loss.dlogits_not_divided_by_n",
+        "",
+        "relu.in_place",
+    ]

@@ -38,13 +38,16 @@ class Predictor(Protocol):
 
 
 def digest(observation: Observation) -> str:
-    """A fingerprint of what a case asked (kind, class, case, inputs): a recording answers only the same question."""
-    hasher = hashlib.sha256(f"{observation.kind}|{observation.cls}|{observation.spec!r}".encode())
+    """A fingerprint of what a case asked, "<kind, class, case>:<inputs>": a recording answers only
+    the same question (or, for a submission that raised before the check drew its inputs, the
+    same case)."""
+    case = hashlib.sha256(f"{observation.kind}|{observation.cls}|{observation.spec!r}".encode())
+    inputs = hashlib.sha256()
     for name in sorted(observation.inputs):
         value = np.asarray(observation.inputs[name])
-        hasher.update(f"|{name}:{value.dtype.str}:{value.shape}".encode())
-        hasher.update(np.ascontiguousarray(value).tobytes())
-    return hasher.hexdigest()
+        inputs.update(f"|{name}:{value.dtype.str}:{value.shape}".encode())
+        inputs.update(np.ascontiguousarray(value).tobytes())
+    return f"{case.hexdigest()}:{inputs.hexdigest()}"
 
 
 class _Namespace:
@@ -111,7 +114,9 @@ class RecordedPredictor:
 
     def predict(self, test_id: str, observation: Observation) -> Predictions:
         fingerprint, predictions = self.recorded.get(test_id, ("", {}))
-        return dict(predictions) if fingerprint == digest(observation) else {}
+        asked = digest(observation)
+        same_case = not observation.inputs and fingerprint.split(":")[0] == asked.split(":")[0]
+        return dict(predictions) if fingerprint == asked or same_case else {}
 
 
 def statistics_distance(value: np.ndarray, predicted: np.ndarray) -> float:
