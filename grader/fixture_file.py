@@ -24,7 +24,8 @@ from grader.misconceptions.model import Prediction
 
 FORMAT = 1
 Event = dict[str, Any]
-RecordedPredictions = dict[str, tuple[str, dict[str, Prediction]]]  # test id -> (case digest, {candidate: prediction})
+# test id -> [(case digest, {candidate: prediction})], one entry per case the test observed
+RecordedPredictions = dict[str, list[tuple[str, dict[str, Prediction]]]]
 
 
 class FixtureError(Exception):
@@ -93,14 +94,17 @@ def read_predictions(path: Path) -> "RecordedPredictions":
     """The misconceptions' predictions recorded in a fixture file (none in an older one); FixtureError."""
     index, arrays = read_index(path)
     return {
-        test_id: (
-            entry["digest"],
-            {
-                name: Prediction({key: arrays[member] for key, member in candidate["outputs"]}, candidate["raised"])
-                for name, candidate in entry["candidates"].items()
-            },
-        )
-        for test_id, entry in index.get("predictions", {}).items()
+        test_id: [
+            (
+                entry["digest"],
+                {
+                    name: Prediction({key: arrays[member] for key, member in candidate["outputs"]}, candidate["raised"])
+                    for name, candidate in entry["candidates"].items()
+                },
+            )
+            for entry in entries
+        ]
+        for test_id, entries in index.get("predictions", {}).items()
     }
 
 
@@ -109,19 +113,26 @@ def encode_predictions(predictions: "RecordedPredictions", arrays: dict[str, np.
     alike (most agree with the reference on most outputs) is stored once."""
     encoded: dict[str, Any] = {}
     stored: dict[bytes, str] = {}
-    for test_id, (digest, candidates) in sorted(predictions.items()):
-        entry: dict[str, Any] = {}
-        for name, prediction in sorted(candidates.items()):
-            outputs = []
-            for key, value in prediction.outputs.items():
-                value = np.asarray(value)
-                content = f"{value.dtype.str}{value.shape}".encode() + np.ascontiguousarray(value).tobytes()
-                member = stored.setdefault(content, f"a{len(arrays)}")
-                arrays.setdefault(member, value)
-                outputs.append([key, member])
-            entry[name] = {"raised": prediction.raised, "outputs": outputs}
-        encoded[test_id] = {"digest": digest, "candidates": entry}
+    for test_id, observed in sorted(predictions.items()):
+        encoded[test_id] = [_encode_entry(digest, candidates, arrays, stored) for digest, candidates in observed]
     return encoded
+
+
+def _encode_entry(
+    digest: str, candidates: dict[str, Prediction], arrays: dict[str, np.ndarray], stored: dict[bytes, str]
+) -> dict[str, Any]:
+    """One observed case's predictions as JSON (arrays stored once, in arrays)."""
+    entry: dict[str, Any] = {}
+    for name, prediction in sorted(candidates.items()):
+        outputs = []
+        for key, value in prediction.outputs.items():
+            value = np.asarray(value)
+            content = f"{value.dtype.str}{value.shape}".encode() + np.ascontiguousarray(value).tobytes()
+            member = stored.setdefault(content, f"a{len(arrays)}")
+            arrays.setdefault(member, value)
+            outputs.append([key, member])
+        entry[name] = {"raised": prediction.raised, "outputs": outputs}
+    return {"digest": digest, "candidates": entry}
 
 
 def read_index(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

@@ -196,7 +196,7 @@ def grade(
         items, diagnostics = score(tests, rubric)
         predictor = predictor_for(oracle)
         if isinstance(oracle, Recording):
-            record_all(ctx.observations, predictor)
+            record_all(ctx.observation_log, predictor)
         diagnose_items(items, tests, ctx.observations, predictor, rubric)
         diagnostics.update(ctx.diagnostics)
         if lenet is not None:

@@ -199,15 +199,15 @@ def test_the_committed_fixtures_hold_what_the_variants_predict_on_the_public_inp
     fresh = read_predictions(record(train_lenet=False).save(tmp_path / "fresh.npz"))
     committed = read_predictions(FIXTURES)
     assert sorted(committed) == sorted(fresh), "cases added or removed: run `make fixtures`"
-    for test_id, (digest, predictions) in fresh.items():
-        assert committed[test_id][0] == digest, f"{test_id}: other inputs: run `make fixtures`"
-        kept = committed[test_id][1]
-        assert sorted(kept) == sorted(predictions), f"{test_id}: other candidates: run `make fixtures`"
-        for name, prediction in predictions.items():
-            assert kept[name].raised == prediction.raised, (test_id, name)
-            assert sorted(kept[name].outputs) == sorted(prediction.outputs), (test_id, name)
-            for key, value in prediction.outputs.items():
-                assert np.array_equal(kept[name].outputs[key], value, equal_nan=True), (test_id, name, key)
+    for test_id, observed in fresh.items():
+        assert [d for d, _ in committed[test_id]] == [d for d, _ in observed], f"{test_id}: run `make fixtures`"
+        for (_, kept), (_, predictions) in zip(committed[test_id], observed, strict=True):
+            assert sorted(kept) == sorted(predictions), f"{test_id}: other candidates: run `make fixtures`"
+            for name, prediction in predictions.items():
+                assert kept[name].raised == prediction.raised, (test_id, name)
+                assert sorted(kept[name].outputs) == sorted(prediction.outputs), (test_id, name)
+                for key, value in prediction.outputs.items():
+                    assert np.array_equal(kept[name].outputs[key], value, equal_nan=True), (test_id, name, key)
 
 
 def test_the_student_kit_diagnoses_from_the_fixtures_without_the_variants(tmp_path, monkeypatch):

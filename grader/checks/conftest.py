@@ -61,6 +61,7 @@ def observe(ctx: GradingContext, request: pytest.FixtureRequest) -> Any:
         copies = {name: np.array(value, copy=True) for name, value in inputs.items()}
         observation = Observation(kind, cls, spec, copies)
         ctx.observations[request.node.nodeid] = observation
+        ctx.observation_log.append((request.node.nodeid, observation))
         request.node.stash[OBSERVATION] = observation
         return observation
 

@@ -30,7 +30,8 @@ class GradingContext:
     seed: int
     lenet: "LenetRun | None" = None
     diagnostics: dict[str, Any] = field(default_factory=dict)
-    observations: dict[str, "Observation"] = field(default_factory=dict)
+    observations: dict[str, "Observation"] = field(default_factory=dict)  # the last of each check
+    observation_log: list[tuple[str, "Observation"]] = field(default_factory=list)  # all, in order
 
     def rng(self, name: str) -> np.random.Generator:
         """A generator for one test, from the run's seed and the test's name: order-independent."""

@@ -5,10 +5,12 @@ that record their calls and compute known affine maps (grader/probes.py), and pa
 of instances of the submission's own layer classes made without running their code, holding known
 arrays (so it finds them whether it looks for attributes or for its classes)."""
 
+import numpy as np
 import pytest
 
 from grader.checks.compare import expect, expect_close
 from grader.checks.probing import PARAMETER_LAYERS, expected_backward, expected_forward, parameter_layers, probe_layers
+from grader.misconceptions.experiments import call_codes
 
 item = pytest.mark.item("sequential")
 MODELS = {"Sequential(first, second, third)": 3, "Sequential(first)": 1}  # name -> how many probe layers
@@ -20,19 +22,23 @@ PARAMETER_MODELS = {
 
 @item
 @pytest.mark.parametrize("name", list(MODELS))
-def test_forward_in_order_and_backward_in_reverse(name, api, box, rng, tol):
+def test_forward_in_order_and_backward_in_reverse(name, api, box, rng, tol, observe):
     count = MODELS[name]
+    x, dY = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    seen = observe("sequential.order", "Sequential", None, x=x, dY=dY, count=count)
     log, layers = probe_layers(box, count)
     model = api.Sequential(*layers)
-    x = rng.standard_normal((4, 3))
-    expect_close(model(x), expected_forward(x, count), tol.relative, name, "the output of model(x)")
+    y = seen.record("y", model(x))
+    expect_close(y, expected_forward(x, count), tol.relative, name, "the output of model(x)")
     order = [f"{layer}.forward" for layer in ("first", "second", "third")[:count]]
     calls = log.entries()
+    seen.record("forward_calls", call_codes(calls))
     expect(calls == order, f"model(x) called {calls}, expected {order}: each layer's forward once, in order", name)
-    dY = rng.standard_normal((4, 3))
-    expect_close(model.backward(dY), expected_backward(dY, count), tol.relative, name, "dX from model.backward")
-    backward = [call.replace("forward", "backward") for call in reversed(order)]
+    dX = seen.record("dX", model.backward(dY))
     calls = log.entries()[len(order) :]
+    seen.record("backward_calls", call_codes(calls))
+    expect_close(dX, expected_backward(dY, count), tol.relative, name, "dX from model.backward")
+    backward = [call.replace("forward", "backward") for call in reversed(order)]
     expect(
         calls == backward,
         f"model.backward(dY) called {calls}, expected {backward}: each layer's backward "
@@ -43,7 +49,8 @@ def test_forward_in_order_and_backward_in_reverse(name, api, box, rng, tol):
 
 @item
 @pytest.mark.parametrize("name", list(PARAMETER_MODELS))
-def test_parameters_are_the_layers_own_arrays(name, api, box):
+def test_parameters_are_the_layers_own_arrays(name, api, box, observe):
+    seen = observe("sequential.parameters", "Sequential", None, count=PARAMETER_MODELS[name])
     layers = parameter_layers(box, PARAMETER_MODELS[name])
     model = api.Sequential(*[layer for layer, _ in layers])
     expected = [
@@ -54,7 +61,7 @@ def test_parameters_are_the_layers_own_arrays(name, api, box):
     ]
     returned = box.call_kept(model, "parameters")
     pairs = box.fetch(returned)
-    count = len(pairs) if isinstance(pairs, (list, tuple)) else -1
+    count = seen.record("count", len(pairs) if isinstance(pairs, (list, tuple)) else -1)
     expect(
         count == len(expected),
         f"parameters() returned {count} pairs, expected {len(expected)}: one "
@@ -65,11 +72,14 @@ def test_parameters_are_the_layers_own_arrays(name, api, box):
         (box.getitem_kept(box.getitem_kept(returned, i), 0), box.getitem_kept(box.getitem_kept(returned, i), 1))
         for i in range(count)
     ]
-    for param, grad, label in expected:
-        match = [i for i, (p, _) in enumerate(kept) if box.same(p, param)]
-        expect(match, f"parameters() does not return {label} itself (a copy cannot be updated in place)", name)
+    found = [next((i for i, (p, _) in enumerate(kept) if box.same(p, param)), -1) for param, _, _ in expected]
+    own = [i >= 0 and box.same(kept[i][1], grad) for i, (_, grad, _) in zip(found, expected, strict=True)]
+    seen.record("found", np.array(found))
+    seen.record("own_gradient", np.array(own))
+    for (_, _, label), index, same in zip(expected, found, own, strict=True):
+        expect(index >= 0, f"parameters() does not return {label} itself (a copy cannot be updated in place)", name)
         expect(
-            box.same(kept[match[0]][1], grad),
+            same,
             f"parameters() pairs {label} with something other than its own gradient array",
             name,
         )

@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from grader.misconceptions import activations, conv2d, init, linear, loss, maxpool2d, sgd
+from grader.misconceptions import activations, conv2d, init, linear, loss, maxpool2d, sequential, sgd
 from grader.misconceptions.model import Misconception
 
 ALL: tuple[Misconception, ...] = (
@@ -12,10 +12,11 @@ ALL: tuple[Misconception, ...] = (
     + linear.MISCONCEPTIONS
     + activations.MISCONCEPTIONS
     + loss.MISCONCEPTIONS
+    + sequential.MISCONCEPTIONS
     + sgd.MISCONCEPTIONS
     + init.MISCONCEPTIONS
 )
-CLASSES = ("Conv2d", "MaxPool2d", "Linear", "ReLU", "Flatten", "SoftmaxCrossEntropyLoss", "SGD", "he_normal")
+CLASSES = ("Conv2d", "MaxPool2d", "Linear", "ReLU", "Flatten", "Sequential", "SoftmaxCrossEntropyLoss", "SGD", "he_normal")
 
 CATALOGUE: Mapping[str, tuple[Misconception, ...]] = MappingProxyType(
     {cls: tuple(m for m in ALL if m.cls == cls) for cls in CLASSES}

@@ -93,7 +93,7 @@ class LivePredictor:
 
     reference: ModuleType
     record: bool = False
-    recorded: dict[str, tuple[str, Predictions]] = field(default_factory=dict)
+    recorded: dict[str, list[tuple[str, Predictions]]] = field(default_factory=dict)
 
     def predict(self, test_id: str, observation: Observation) -> Predictions:
         predictions = {REFERENCE: run_experiment(self.reference, observation)}
@@ -102,7 +102,9 @@ class LivePredictor:
                 variant_namespace(self.reference, misconception), observation
             )
         if self.record:
-            self.recorded[test_id] = (digest(observation), predictions)
+            entries, fingerprint = self.recorded.setdefault(test_id, []), digest(observation)
+            if all(fingerprint != known for known, _ in entries):
+                entries.append((fingerprint, predictions))
         return predictions
 
 
@@ -110,13 +112,18 @@ class LivePredictor:
 class RecordedPredictor:
     """Predictions recorded by `make fixtures` (public mode): answered only for the same case and inputs."""
 
-    recorded: Mapping[str, tuple[str, Predictions]]
+    recorded: Mapping[str, list[tuple[str, Predictions]]]
 
     def predict(self, test_id: str, observation: Observation) -> Predictions:
-        fingerprint, predictions = self.recorded.get(test_id, ("", {}))
         asked = digest(observation)
-        same_case = not observation.inputs and fingerprint.split(":")[0] == asked.split(":")[0]
-        return dict(predictions) if fingerprint == asked or same_case else {}
+        entries = self.recorded.get(test_id, [])
+        for fingerprint, predictions in entries:
+            if fingerprint == asked:
+                return dict(predictions)
+        for fingerprint, predictions in entries if not observation.inputs else []:
+            if fingerprint.split(":")[0] == asked.split(":")[0]:
+                return dict(predictions)
+        return {}
 
 
 def statistics_distance(value: np.ndarray, predicted: np.ndarray) -> float:
@@ -185,7 +192,7 @@ def diagnose(
 ) -> list[Diagnosis]:
     """The diagnosis of one failing item from its failing and passing cases ((test id, observation));
     [] when no single misconception explains it (see the module's docstring)."""
-    if not failing or any(observation is None for _, observation in failing):
+    if not failing or any(observation is None or unwritten(observation) for _, observation in failing):
         return []
     errors: dict[str, float] | None = None
     nulls: list[Prediction] = []
@@ -224,10 +231,12 @@ def diagnose(
 
 
 def scale_note(failing: list[tuple[str, Observation | None]], nulls: list[Prediction], tolerance: float) -> str:
-    """ " your dLogits are exactly 5.0x the reference's" when, on the first failing case, an output
-    is a multiple of the reference's (a factor of N, of kH*kW, a sign...); "" otherwise."""
+    """' (on <case>: your dLogits is exactly 5x the reference's)' when, on the first failing case,
+    an output is a multiple of the reference's (a factor of N, of kH*kW, a sign...); "" otherwise."""
     observation, null = failing[0][1], nulls[0]
-    for name, value in (observation.got if observation else {}).items():
+    if observation is None:
+        return ""
+    for name, value in observation.got.items():
         expected = null.outputs.get(name)
         if expected is None or expected.shape != value.shape or not np.isfinite(value).all():
             continue
@@ -238,6 +247,11 @@ def scale_note(failing: list[tuple[str, Observation | None]], nulls: list[Predic
         if abs(factor - 1.0) > tolerance and relative_error(value, factor * expected) <= tolerance:
             return f" (on {observation.spec_label()}: your {name} is exactly {factor:.4g}x the reference's)"
     return ""
+
+
+def unwritten(observation: Observation) -> bool:
+    """The case ran into code the student has not written yet: nothing to diagnose."""
+    return observation.raised.startswith("NotImplementedError")
 
 
 def diagnosis(

@@ -143,6 +143,51 @@ def init(api: Any, spec: Any, inputs: dict[str, Any], out: Outputs) -> None:
     out["weight"], out["bias"] = np.array(layer.weight), np.array(layer.bias)
 
 
+CALLS = {f"{layer}.{method}": 3 * step + index for step, method in enumerate(("forward", "backward"))
+         for index, layer in enumerate(("first", "second", "third"))}  # fmt: skip
+
+
+def call_codes(calls: Any) -> np.ndarray:
+    """A probe log's calls (["first.forward", ...]) as numbers, to compare like any output (-1: unknown)."""
+    return np.array([CALLS.get(str(call), -1) for call in calls] if isinstance(calls, list) else [-2])
+
+
+def sequential_order(api: Any, spec: Any, inputs: dict[str, Any], out: Outputs) -> None:
+    """model(x) and model.backward(dY) of a Sequential of count probe layers, and the calls each made."""
+    from grader.checks.probing import AFFINE
+    from grader.probes import AffineLayer, CallLog
+
+    log = CallLog()
+    model = api.Sequential(*[AffineLayer(*layer, log) for layer in AFFINE[: int(inputs["count"])]])
+    out["y"] = np.array(model(inputs["x"].copy()))
+    out["forward_calls"] = call_codes(log.entries())
+    out["dX"] = np.array(model.backward(inputs["dY"].copy()))
+    out["backward_calls"] = call_codes(log.entries()[len(out["forward_calls"]) :])
+
+
+def sequential_parameters(api: Any, spec: Any, inputs: dict[str, Any], out: Outputs) -> None:
+    """parameters() of a Sequential of count empty layers holding known arrays: how many pairs, and
+    for each layer array (in layer order) the index of the pair that returns it itself (-1: none)
+    and whether that pair holds its own gradient (the sequential check's parameters case)."""
+    from grader.checks.probing import PARAMETER_LAYERS
+
+    layers, expected = [], []
+    for position, (name, shapes) in enumerate(PARAMETER_LAYERS[: int(inputs["count"])]):
+        layer = object.__new__(getattr(api, name))
+        for key, shape in shapes.items():
+            value = None if shape is None else np.full(shape, float(position + 1))
+            setattr(layer, key, value)
+            setattr(layer, f"grad_{key}", None if shape is None else np.zeros(shape))
+            if shape is not None:
+                expected.append((value, getattr(layer, f"grad_{key}")))
+        layers.append(layer)
+    pairs = list(api.Sequential(*layers).parameters())
+    out["count"] = np.array(len(pairs))
+    found = [next((i for i, pair in enumerate(pairs) if pair[0] is param), -1) for param, _ in expected]
+    out["found"] = np.array(found)
+    out["own_gradient"] = np.array([i >= 0 and pairs[i][1] is grad for i, (_, grad) in zip(found, expected, strict=False)])
+
+
 EXPERIMENTS: dict[str, Callable[[Any, Any, dict[str, Any], Outputs], None]] = {
     "layer.forward": layer_forward,
     "layer.backward": layer_backward,
@@ -154,6 +199,8 @@ EXPERIMENTS: dict[str, Callable[[Any, Any, dict[str, Any], Outputs], None]] = {
     "accumulation": accumulation,
     "loss": loss,
     "init": init,
+    "sequential.order": sequential_order,
+    "sequential.parameters": sequential_parameters,
     "sgd.step": sgd_step,
     "sgd.zero_grad": sgd_zero_grad,
 }

@@ -65,8 +65,9 @@ def diagnose_items(
         )
 
 
-def record_all(observations: dict[str, Observation], predictor: Predictor | None) -> None:
-    """Predict every observed case (while recording the fixtures: the kit needs them all)."""
+def record_all(observations: list[tuple[str, Observation]], predictor: Predictor | None) -> None:
+    """Predict every observed case, each step of a check included (while recording the fixtures: the
+    kit needs them all)."""
     if predictor is not None:
-        for test_id, observation in observations.items():
+        for test_id, observation in observations:
             predictor.predict(test_id, observation)
