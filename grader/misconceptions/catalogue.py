@@ -16,7 +16,17 @@ ALL: tuple[Misconception, ...] = (
     + sgd.MISCONCEPTIONS
     + init.MISCONCEPTIONS
 )
-CLASSES = ("Conv2d", "MaxPool2d", "Linear", "ReLU", "Flatten", "Sequential", "SoftmaxCrossEntropyLoss", "SGD", "he_normal")
+CLASSES = (
+    "Conv2d",
+    "MaxPool2d",
+    "Linear",
+    "ReLU",
+    "Flatten",
+    "Sequential",
+    "SoftmaxCrossEntropyLoss",
+    "SGD",
+    "he_normal",
+)
 
 CATALOGUE: Mapping[str, tuple[Misconception, ...]] = MappingProxyType(
     {cls: tuple(m for m in ALL if m.cls == cls) for cls in CLASSES}

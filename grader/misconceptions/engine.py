@@ -5,7 +5,7 @@ predicts what its known-bug implementation returns on the same inputs, and so do
 (the null hypothesis). A failing item gets a diagnosis only when one candidate:
   - explains every failing case: its prediction matches the submission (same outputs within the
     item's tolerance, the same exception where one was raised) and differs from the reference's;
-  - agrees with every passing case of the item it predicts;
+  - agrees with every passing case it predicts (its item's and the other items');
   - and matches clearly better than any other candidate that does the same (otherwise: none).
 A wrong diagnosis is worse than none. Items that passed are never diagnosed.
 

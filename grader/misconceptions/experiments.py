@@ -185,7 +185,9 @@ def sequential_parameters(api: Any, spec: Any, inputs: dict[str, Any], out: Outp
     out["count"] = np.array(len(pairs))
     found = [next((i for i, pair in enumerate(pairs) if pair[0] is param), -1) for param, _ in expected]
     out["found"] = np.array(found)
-    out["own_gradient"] = np.array([i >= 0 and pairs[i][1] is grad for i, (_, grad) in zip(found, expected, strict=False)])
+    out["own_gradient"] = np.array(
+        [i >= 0 and pairs[i][1] is grad for i, (_, grad) in zip(found, expected, strict=False)]
+    )
 
 
 EXPERIMENTS: dict[str, Callable[[Any, Any, dict[str, Any], Outputs], None]] = {

@@ -49,17 +49,21 @@ def diagnose_items(
     predictor: Predictor | None,
     rubric: "Rubric",
 ) -> None:
-    """Put its diagnoses on every failing item (grader.misconceptions.engine.diagnose)."""
+    """Put its diagnoses on every failing item (grader.misconceptions.engine.diagnose). A candidate
+    must agree with every passing case it predicts, its item's first, then any other item's (a
+    mistake that would have failed a check that passed is not the student's)."""
     if predictor is None:
         return
     by_item = cases_by_item(tests, rubric)
+    passed = [test for _, passing in by_item.values() for test in passing]
     for item in items:
         failing, passing = by_item.get(item.id, ([], []))
         if item.status == "passed" or not failing:
             continue
+        others = [test for test in passed if test not in passing]
         item.diagnoses = diagnose(
             [(test, observations.get(test)) for test in failing],
-            [(test, observations.get(test)) for test in passing],
+            [(test, observations.get(test)) for test in passing + others],
             predictor,
             rubric.tolerances.relative,
         )
