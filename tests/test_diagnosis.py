@@ -157,12 +157,14 @@ def test_a_passing_item_is_never_diagnosed():
 
 
 def explain_every_case(monkeypatch):
-    """Make the grade diagnose every observed case as if it had failed; returns what was named."""
+    """Make the grade diagnose every observed case as if it alone had failed (the others passing);
+    returns what was named."""
     found = []
 
     def everything(items, tests, observations, predictor, rubric):
         for test_id, observation in observations.items():
-            for diagnosis in diagnose([(test_id, observation)], [], predictor, rubric.tolerances.relative):
+            others = [(other, seen) for other, seen in observations.items() if other != test_id]
+            for diagnosis in diagnose([(test_id, observation)], others, predictor, rubric.tolerances.relative):
                 found.append((test_id, diagnosis["id"]))
         diagnose_items(items, tests, observations, predictor, rubric)
 

@@ -153,22 +153,31 @@ def distance(got: Observation, predicted: Prediction, tolerance: float) -> float
     """The largest relative error between what the submission returned and a prediction, over the
     outputs the submission returned; None when they do not match (another exception, a missing
     or differently shaped output, non-finite values elsewhere, an error above tolerance)."""
-    if got.raised != predicted.raised:
-        return None
-    if not got.got and not got.raised:
+    error = mismatch(got, predicted, tolerance)
+    return error if error is not None and error <= tolerance else None
+
+
+def mismatch(got: Observation, predicted: Prediction, tolerance: float) -> float | None:
+    """distance() before its tolerance: None only for a structural mismatch. Initial weights count
+    their statistics' gap in units of the check's margin, times tolerance (so a match is <= tolerance)."""
+    if got.raised != predicted.raised or (not got.got and not got.raised):
         return None
     worst = 0.0
     for name, value in got.got.items():
         expected = predicted.outputs.get(name)
         if expected is None or value.shape != expected.shape:
             return None
-        if not np.array_equal(np.isfinite(value), np.isfinite(expected)):
+        if not same_non_finite(value, expected):
             return None
-        gap = _gap(got.kind, name, value, expected)
-        if gap > (1.0 if got.kind == "init" and name == "weight" else tolerance):
-            return None
-        worst = max(worst, gap * (tolerance if got.kind == "init" and name == "weight" else 1.0))
+        statistical = got.kind == "init" and name == "weight"
+        worst = max(worst, _gap(got.kind, name, value, expected) * (tolerance if statistical else 1.0))
     return worst
+
+
+def same_non_finite(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether a and b are non-finite at the same places, with the same nan, inf or -inf there."""
+    bad = ~np.isfinite(a)
+    return bool(np.array_equal(bad, ~np.isfinite(b)) and np.array_equal(a[bad], b[bad], equal_nan=True))
 
 
 def differs(kind: str, a: Prediction, b: Prediction, names: Any, tolerance: float) -> bool:
@@ -181,7 +190,7 @@ def differs(kind: str, a: Prediction, b: Prediction, names: Any, tolerance: floa
             if (x is None) != (y is None):
                 return True
             continue
-        if x.shape != y.shape or not np.array_equal(np.isfinite(x), np.isfinite(y)):
+        if x.shape != y.shape or not same_non_finite(x, y):
             return True
         if _gap(kind, name, x, y) > (INIT_APART if kind == "init" and name == "weight" else tolerance):
             return True
@@ -207,6 +216,8 @@ def diagnose(
         if null is None or (observation.kind != "init" and distance(observation, null, tolerance) is not None):
             return []  # no prediction, or exactly the reference's values: the failure is not in what was observed
         nulls.append(null)
+        # random initial weights match by their statistics: the candidate must also be nearer than the reference
+        nearest = mismatch(observation, null, tolerance) if observation.kind == "init" else None
         matched = {}
         for name, prediction in predictions.items():
             error = distance(observation, prediction, tolerance)
@@ -214,6 +225,7 @@ def diagnose(
                 name != REFERENCE
                 and error is not None
                 and differs(observation.kind, prediction, null, observation.got, tolerance)
+                and (nearest is None or error < nearest)
             ):
                 matched[name] = error
         errors = matched if errors is None else {m: max(e, matched[m]) for m, e in errors.items() if m in matched}

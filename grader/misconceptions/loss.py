@@ -17,10 +17,9 @@ KINDS = ("loss",)
 def unshifted(ref: ModuleType) -> type:
     def forward(self: Any, logits: np.ndarray, targets: np.ndarray) -> Any:
         with np.errstate(all="ignore"):
-            exp = np.exp(logits)
-            self.probs = exp / exp.sum(axis=1, keepdims=True)
-            self.targets = targets
-            return -np.log(self.probs[np.arange(len(logits)), targets]).mean()
+            log_probs = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))  # the slide's, unshifted
+            self.probs, self.targets = np.exp(log_probs), targets
+            return -log_probs[np.arange(len(logits)), targets].mean()
 
     return variant(ref.SoftmaxCrossEntropyLoss, forward=forward)
 
