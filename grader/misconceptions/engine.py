@@ -233,7 +233,7 @@ def diagnose(
             return []
     assert errors is not None
     for test_id, observation in passing:
-        if observation is None or not errors:
+        if observation is None or not any(applies(BY_ID[name], observation) for name in errors):
             continue
         predictions = predictor.predict(test_id, observation)
         for name in list(errors):
@@ -263,6 +263,11 @@ def scale_note(failing: list[tuple[str, Observation | None]], nulls: list[Predic
         if abs(factor - 1.0) > tolerance and relative_error(value, factor * expected) <= tolerance:
             return f" (on {observation.spec_label()}: your {name} is exactly {factor:.4g}x the reference's)"
     return ""
+
+
+def applies(misconception: Misconception, observation: Observation) -> bool:
+    """Whether a misconception predicts this observation's experiment."""
+    return observation.cls in misconception.classes and observation.kind in misconception.kinds
 
 
 def unwritten(observation: Observation) -> bool:

@@ -415,12 +415,14 @@ BUGS = [
     # ---------------------------------------------------------------- Sequential
     Bug(
         name="sequential_backward_in_order",
+        misconceptions=("sequential.backward_in_order",),
         items=("sequential", "lenet"),
         patches=(("model", "for layer in reversed(self.layers):", "for layer in self.layers:"),),
         why="Sequential.backward walks the layers in forward order instead of reversed",
     ),
     Bug(
         name="parameters_copies",
+        misconceptions=("sequential.parameters_copies",),
         items=("sequential", "lenet"),
         patches=(
             (
@@ -438,6 +440,7 @@ BUGS = [
     ),
     Bug(
         name="parameters_without_biases",
+        misconceptions=("sequential.parameters_without_biases",),
         items=("sequential",),
         patches=(
             (
@@ -451,6 +454,7 @@ BUGS = [
     ),
     Bug(
         name="parameters_bias_none",
+        misconceptions=("sequential.parameters_bias_none",),
         items=("sequential",),
         patches=(
             (
