@@ -80,6 +80,13 @@ MISCONCEPTIONS = (
         scaled(lambda value, logits: value * len(logits), lambda grad, loss: grad * len(grad)),
     ),
     _m(
+        "value_sum_not_mean",
+        "the loss value is the sum over the batch instead of the mean (dLogits are right)",
+        'Slide "Implementation: Backward Pass (NumPy)": Loss: L = 1/N sum L_sample, the batch mean.',
+        "your loss is N times the expected one (N = the batch size), your dLogits are right",
+        scaled(lambda value, logits: value * len(logits), lambda grad, loss: grad),
+    ),
+    _m(
         "dlogits_not_divided_by_n",
         "the gradient is not divided by the batch size N",
         BACKWARD + "dLogits = (probs - targets) / N, because the loss is the batch mean.",
