@@ -204,6 +204,14 @@ def test_a_correct_style_looks_like_no_misconception_on_any_case_over_ten_seeds(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("style", STYLES, ids=lambda path: path.stem)
+def test_a_correct_style_looks_like_no_misconception_in_public_mode(style, monkeypatch):
+    found = explain_every_case(monkeypatch)
+    assert named(grade_path(style, mode="public", train_lenet=False)) == {}
+    assert found == []
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["instructor", "public"])
 @pytest.mark.parametrize("bug", BUGS, ids=str)
 def test_a_bug_of_the_bank_is_named_by_its_misconception_and_nothing_else(tmp_path, bug, mode):
