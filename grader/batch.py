@@ -108,6 +108,7 @@ def grade_task(entry: Entry, settings: Settings, out_dir: str | None = None) -> 
         error=error or "",
         key=batch_key(sha256, rubric),
         policy=policy_cells(results),
+        diagnoses=diagnosis_ids(results),
     )
     if results:
         results["extra_data"]["batch"] = row.to_dict()
@@ -124,6 +125,12 @@ def policy_cells(results: dict[str, Any] | None) -> tuple[PolicyCell, ...]:
     """The import policy's findings of a graded submission, short: PolicyCells."""
     findings = ((results or {}).get("extra_data", {}).get("policy") or {}).get("findings", [])
     return tuple(PolicyCell(f["name"], f["where"], f["rule"]) for f in findings)
+
+
+def diagnosis_ids(results: dict[str, Any] | None) -> tuple[str, ...]:
+    """The ids of the misconceptions named on a graded submission's failing items, in item order."""
+    tests = (results or {}).get("tests", [])
+    return tuple(d["id"] for test in tests for d in test.get("extra_data", {}).get("diagnoses", []))
 
 
 def failed_outcome(entry: Entry, rubric: "Rubric", error: str) -> Outcome:

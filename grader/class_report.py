@@ -170,6 +170,7 @@ def view(
                 "items": dict(row.items),
                 "order": len(students),
                 "policy": [asdict(cell) for cell in row.policy],
+                "diagnoses": list(row.diagnoses),
             }
         )
     graded = [s for s in students if s["status"] == "graded"]
@@ -193,6 +194,7 @@ def view(
         "stats": class_statistics(scores),
         "bins": bins,
         "chart": histogram_svg(bins, rubric.total) if graded else None,
+        "misconceptions": misconception_table(graded),
         "items": item_analysis(graded, rubric),
         "slowest": sorted(students, key=lambda s: (-s["duration"], s["order"]))[:SLOWEST],
         "failed": [s for s in students if s["status"] != "graded"],
@@ -216,6 +218,19 @@ def changes_view(changes: "list[Change] | None", students: list[dict[str, Any]])
         "more": max(0, len(moved) - CHANGES),
         "new": sum(c.before is None for c in changes),
     }
+
+
+def misconception_table(graded: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """[{"id", "title", "students"}]: each misconception named in a graded report, with who (the
+    students' view entries), most frequent first."""
+    from grader.misconceptions import BY_ID
+
+    named: dict[str, list[dict[str, Any]]] = {}
+    for student in graded:
+        for misconception in dict.fromkeys(student["diagnoses"]):
+            named.setdefault(misconception, []).append(student)
+    rows = [{"id": m, "title": BY_ID[m].title if m in BY_ID else m, "students": who} for m, who in named.items()]
+    return sorted(rows, key=lambda row: (-len(row["students"]), row["id"]))
 
 
 def similarity_view(similarity: dict[str, Any] | None, students: list[dict[str, Any]]) -> dict[str, Any]:

@@ -229,6 +229,8 @@ def print_table(grade: "Grade", stream: TextIO) -> None:
         why = ""
         if not passed and item.failures:
             why = f"{item.passed}/{item.total} cases; {item.failures[0]['message'].splitlines()[0][:110]}"
+            if item.diagnoses:
+                why = f"{item.passed}/{item.total} cases; likely cause: {item.diagnoses[0]['title']}"
         table.add_row(
             Text("ok" if passed else "FAIL", style="green" if passed else "bold red"),
             item.id,

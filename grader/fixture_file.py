@@ -20,8 +20,12 @@ from typing import Any
 
 import numpy as np
 
+from grader.misconceptions.model import Prediction
+
 FORMAT = 1
 Event = dict[str, Any]
+# test id -> [(case digest, {candidate: prediction})], one entry per case the test observed
+RecordedPredictions = dict[str, list[tuple[str, dict[str, Prediction]]]]
 
 
 class FixtureError(Exception):
@@ -52,11 +56,19 @@ def kwargs_list(kwargs: dict[str, Any]) -> list[list[Any]]:
     return [[key, value] for key, value in sorted(kwargs.items())]
 
 
-def write_fixtures(path: str | Path, seed: int, tests: dict[str, list[Event]]) -> Path:
-    """Write the fixtures: every array as a .npy member, the events as JSON in __index__."""
+def write_fixtures(
+    path: str | Path, seed: int, tests: dict[str, list[Event]], predictions: "RecordedPredictions | None" = None
+) -> Path:
+    """Write the fixtures: every array as a .npy member, the events as JSON in __index__, and the
+    misconceptions' recorded predictions (grader.misconceptions.engine) under "predictions"."""
     arrays: dict[str, np.ndarray] = {}
     encoded = {test_id: [encode_event(event, arrays) for event in events] for test_id, events in sorted(tests.items())}
-    index = {"format": FORMAT, "seed": seed, "tests": encoded}
+    index = {
+        "format": FORMAT,
+        "seed": seed,
+        "tests": encoded,
+        "predictions": encode_predictions(predictions or {}, arrays),
+    }
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     members = {"__index__": np.array(json.dumps(index, sort_keys=True)), **arrays}
@@ -74,6 +86,57 @@ def write_fixtures(path: str | Path, seed: int, tests: dict[str, list[Event]]) -
 
 def read_fixtures(path: Path) -> tuple[int, dict[str, list[Event]], dict[str, np.ndarray]]:
     """(seed, the encoded events of each test, the arrays) of a fixture file; FixtureError."""
+    index, arrays = read_index(path)
+    return index["seed"], index["tests"], arrays
+
+
+def read_predictions(path: Path) -> "RecordedPredictions":
+    """The misconceptions' predictions recorded in a fixture file (none in an older one); FixtureError."""
+    index, arrays = read_index(path)
+    return {
+        test_id: [
+            (
+                entry["digest"],
+                {
+                    name: Prediction({key: arrays[member] for key, member in candidate["outputs"]}, candidate["raised"])
+                    for name, candidate in entry["candidates"].items()
+                },
+            )
+            for entry in entries
+        ]
+        for test_id, entries in index.get("predictions", {}).items()
+    }
+
+
+def encode_predictions(predictions: "RecordedPredictions", arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    """The predictions as JSON, their arrays added to arrays; an array several candidates predict
+    alike (most agree with the reference on most outputs) is stored once."""
+    encoded: dict[str, Any] = {}
+    stored: dict[bytes, str] = {}
+    for test_id, observed in sorted(predictions.items()):
+        encoded[test_id] = [_encode_entry(digest, candidates, arrays, stored) for digest, candidates in observed]
+    return encoded
+
+
+def _encode_entry(
+    digest: str, candidates: dict[str, Prediction], arrays: dict[str, np.ndarray], stored: dict[bytes, str]
+) -> dict[str, Any]:
+    """One observed case's predictions as JSON (arrays stored once, in arrays)."""
+    entry: dict[str, Any] = {}
+    for name, prediction in sorted(candidates.items()):
+        outputs = []
+        for key, value in prediction.outputs.items():
+            value = np.asarray(value)
+            content = f"{value.dtype.str}{value.shape}".encode() + np.ascontiguousarray(value).tobytes()
+            member = stored.setdefault(content, f"a{len(arrays)}")
+            arrays.setdefault(member, value)
+            outputs.append([key, member])
+        entry[name] = {"raised": prediction.raised, "outputs": outputs}
+    return {"digest": digest, "candidates": entry}
+
+
+def read_index(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """(the JSON index, the arrays) of a fixture file; FixtureError."""
     try:
         with np.load(path, allow_pickle=False) as data:
             index = json.loads(str(data["__index__"]))
@@ -82,7 +145,7 @@ def read_fixtures(path: Path) -> tuple[int, dict[str, list[Event]], dict[str, np
         raise FixtureError(f"{path}: cannot read the public fixtures ({error}); run `make fixtures`") from None
     if index.get("format") != FORMAT:
         raise FixtureError(f"{path}: fixture format {index.get('format')}, expected {FORMAT}; run `make fixtures`")
-    return index["seed"], index["tests"], arrays
+    return index, arrays
 
 
 def encode_event(event: Event, arrays: dict[str, np.ndarray]) -> dict[str, Any]:

@@ -48,9 +48,10 @@ class BatchRow:
     error: str = ""
     key: str = ""
     policy: tuple[PolicyCell, ...] = ()
+    diagnoses: tuple[str, ...] = ()  # the ids of the misconceptions named in its report (grader.misconceptions)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self) | {"policy": [asdict(cell) for cell in self.policy]}
+        return asdict(self) | {"policy": [asdict(cell) for cell in self.policy], "diagnoses": list(self.diagnoses)}
 
     @classmethod
     def from_dict(cls, data: Any) -> "BatchRow":
@@ -73,6 +74,7 @@ class BatchRow:
             error=_text(data.get("error")),
             key=_text(data.get("key")),
             policy=tuple(PolicyCell(_text(f.get("name")), _text(f.get("where")), _text(f.get("rule"))) for f in policy),
+            diagnoses=tuple(_text(d) for d in data.get("diagnoses") or [] if isinstance(d, str)),
         )
 
 
@@ -114,6 +116,7 @@ def gradebook_csv(rows: list[BatchRow], rubric: "Rubric") -> str:
             "sandbox",
             "sha256",
             "policy",
+            "diagnoses",
         ]
     )
     for row in sorted(rows, key=lambda r: r.student):
@@ -131,6 +134,7 @@ def gradebook_csv(rows: list[BatchRow], rubric: "Rubric") -> str:
                 row.sandbox,
                 row.sha256,
                 csv_cell("; ".join(f"{cell.name} ({cell.where}): {cell.rule}" for cell in row.policy)),
+                csv_cell(" ".join(row.diagnoses)),
             ]
         )
     return buffer.getvalue()

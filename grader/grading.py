@@ -26,7 +26,8 @@ import grader
 from grader.checks.context import ContextPlugin, GradingContext
 from grader.data import lenet_data
 from grader.lenet_run import LenetRun
-from grader.oracle import FixtureError, Oracle, default_oracle
+from grader.misconceptions.items import diagnose_items, predictor_for, record_all
+from grader.oracle import FixtureError, Oracle, Recording, default_oracle
 from grader.policy import PolicyOutcome, apply_policy, check_before_running, deduplicate, runtime_findings
 from grader.rubric import Rubric
 from grader.sandbox.isolation import choose_mode
@@ -229,7 +230,12 @@ def grade(
                 lenet.start(background=background)  # its worker starts while the checks' one does
             box.start()
             ctx = GradingContext(box=box, oracle=oracle, rubric=rubric, seed=seed, lenet=lenet)
-            items, diagnostics = score(run_checks(ctx), rubric)
+            tests = run_checks(ctx)
+            items, diagnostics = score(tests, rubric)
+            predictor = predictor_for(oracle)
+            if isinstance(oracle, Recording):
+                record_all(ctx.observation_log, predictor)
+            diagnose_items(items, tests, ctx.observations, predictor, rubric)
             diagnostics.update(ctx.diagnostics)
             if lenet is not None:
                 lenet.finish()

@@ -11,8 +11,8 @@ takes its lesson from its rubric, so a test can grade a lesson of its own.
 The item ids are spelled out literally below ("maxpool2d.backward"), so that grep finds them.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any, Literal
 
@@ -26,6 +26,7 @@ from grader.cases import (
     LayerCase,
     LossCase,
 )
+from grader.misconceptions.catalogue import CATALOGUE
 
 Kind = Literal["layer with parameters", "layer", "container", "loss", "optimizer"]
 Build = Callable[[Any, Any], Any]  # (api, box: runner.Sandbox) -> an object of the submission's class
@@ -69,7 +70,7 @@ class LessonClass:
     run; init: the constructions the init check samples; constructions and calls: how the api check
     builds it and which positional arguments the lesson passes each method; module: the reference's
     (and the template's) module that defines it; misconceptions: the known mistakes of this class
-    (grader/misconceptions/ fills them in; empty for now).
+    (grader/misconceptions/<class>.py declares them; Lesson.with_misconceptions attaches them).
     """
 
     name: str
@@ -124,6 +125,12 @@ class Lesson:
 
     def by_name(self, name: str) -> LessonClass | None:
         return next((cls for cls in self.classes if cls.name == name), None)
+
+    def with_misconceptions(self, catalogue: Mapping[str, tuple[Any, ...]]) -> "Lesson":
+        """This lesson with each class's misconceptions taken from catalogue ({class name: entries},
+        grader.misconceptions.CATALOGUE, one module per class there)."""
+        classes = tuple(replace(cls, misconceptions=tuple(catalogue.get(cls.name, ()))) for cls in self.classes)
+        return replace(self, classes=classes)
 
     def compared_layers(self) -> dict[str, tuple[LayerCase, ...]]:
         """{item prefix: cases} of the layers checks/test_layers.py compares with the reference: those
@@ -243,4 +250,4 @@ LESSON = Lesson(
             calls=(("zero_grad", ()), ("step", ())),
         ),
     )
-)
+).with_misconceptions(CATALOGUE)

@@ -26,12 +26,14 @@ import numpy as np
 from grader.fixture_file import (
     Event,
     FixtureError,
+    RecordedPredictions,
     _Method,
     _Missing,
     _Object,
     decode_event,
     kwargs_list,
     read_fixtures,
+    read_predictions,
     write_fixtures,
 )
 from grader.oracle_replay import ReplayNamespace, Script
@@ -85,6 +87,7 @@ class Recording:
             module = reference
         self.reference, self.seed = module, seed
         self.tests: dict[str, list[Event]] = {}
+        self.predictions: RecordedPredictions = {}  # the misconceptions' predictions (grader.misconceptions)
 
     def session(self, test_id: str) -> "_RecordingNamespace":
         # The reference draws initial weights from numpy's global generator (the checks read them
@@ -95,7 +98,7 @@ class Recording:
 
     def save(self, path: str | Path = FIXTURES) -> Path:
         """Write the fixture file (grader.fixture_file)."""
-        return write_fixtures(path, self.seed, self.tests)
+        return write_fixtures(path, self.seed, self.tests, self.predictions)
 
 
 class Replay:
@@ -107,6 +110,7 @@ class Replay:
     def __init__(self, path: str | Path = FIXTURES) -> None:
         self.path = Path(path)
         self.seed, self.tests, self.arrays = read_fixtures(self.path)
+        self.predictions: RecordedPredictions = read_predictions(self.path)
 
     def events(self, test_id: str) -> list[Event]:
         """The recorded events of one test, decoded (arrays, handles, methods)."""

@@ -104,6 +104,7 @@ def view(
                 "shown": shown,
                 "passed_cases": item.get("passed"),
                 "not_judged": item.get("not_judged", []),
+                "diagnoses": item.get("diagnoses", []) if shown else [],
                 "total_cases": item.get("total"),
                 "hint": item.get("hint", ""),
                 "failures": item.get("failures", []) if shown else [],

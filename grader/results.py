@@ -1,7 +1,8 @@
 """results.json in Gradescope's format, written atomically by the trusted side.
 
 Top level: score, execution_time, output, tests (one per rubric item: name, number, score,
-max_score, status, output, visibility, tags with the item id first) and extra_data (max_score,
+max_score, status, output, visibility, tags with the item id first, and on a failing item whose
+mistake was recognised extra_data.diagnoses: [{id, title, message, evidence}]) and extra_data (max_score,
 rubric, seed, grader version, submission SHA-256, sandbox mode, and the structured details the
 HTML report is rendered from).
 """
@@ -31,7 +32,8 @@ def item_output(item: "ItemResult") -> str:
     ]
     if item.status == "passed":
         return "\n".join([f"All {item.total} case(s) passed.", *judged])
-    lines = [f"{item.passed} of {item.total} case(s) passed."]
+    lines = [f"Likely cause: {d['title']}. {d['evidence']} {d['message']}" for d in item.diagnoses]
+    lines.append(f"{item.passed} of {item.total} case(s) passed.")
     for failure in item.failures[:MAX_MESSAGES]:
         lines.append(f"- {failure['message']}")
     if len(item.failures) > MAX_MESSAGES:
@@ -115,6 +117,7 @@ def to_results(grade: "Grade") -> dict[str, Any]:
             "output": item_output(item),
             "visibility": item.visibility,
             "tags": [item.id],
+            **({"extra_data": {"diagnoses": item.diagnoses}} if item.diagnoses else {}),
         }
         for item in grade.items
     ]
@@ -127,6 +130,7 @@ def to_results(grade: "Grade") -> dict[str, Any]:
             "hint": item.hint,
             "failures": item.failures,
             "not_judged": item.not_judged,
+            "diagnoses": item.diagnoses,
         }
         for item in grade.items
     ]

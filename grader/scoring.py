@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from grader.checks.marks import BEYOND_LESSON
 from grader.failures import Failure, NotJudged
+from grader.misconceptions.model import Diagnosis
 from grader.rubric import Rubric
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ class ItemResult:
     failures: list[Failure] = field(default_factory=list)
     not_judged: list[NotJudged] = field(default_factory=list)  # skipped, counted neither way
     penalty: str = ""  # set when the policy's consequence took the item's points (grader.policy)
+    diagnoses: list[Diagnosis] = field(default_factory=list)  # the misconception named (grader.misconceptions)
 
     @property
     def status(self) -> str:

@@ -42,10 +42,12 @@ def test_results_json_follows_gradescopes_format(graded):
     assert {"score", "execution_time", "output", "tests", "extra_data"} <= set(results)
     assert results["score"] == sum(test["score"] for test in results["tests"]) == 99  # 1 of relu's 4 cases
     for number, test in enumerate(results["tests"], start=1):
-        assert set(test) == GRADESCOPE_TEST_KEYS and test["number"] == str(number)
+        assert set(test) - {"extra_data"} == GRADESCOPE_TEST_KEYS and test["number"] == str(number)
+        assert ("extra_data" in test) == (test["status"] == "failed")  # a diagnosed item's diagnoses
         assert test["status"] in ("passed", "failed") and test["visibility"] == "visible"
     relu = next(test for test in results["tests"] if test["tags"][0] == "relu")
     assert relu["status"] == "failed" and "ReLU'(0) must be 0" in relu["output"] and "Hint:" in relu["output"]
+    assert [d["id"] for d in relu["extra_data"]["diagnoses"]] == ["relu.grad_one_at_zero"]
     extra = results["extra_data"]
     assert extra["max_score"] == 100 and extra["rubric"] == "lesson8" and extra["seed"] == 7
     assert extra["grader_version"] and len(extra["submission_sha256"]) == 64

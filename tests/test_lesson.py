@@ -13,6 +13,7 @@ import reference
 from grader.checks.context import GradingContext
 from grader.grading import grade, run_checks
 from grader.lesson import LESSON
+from grader.misconceptions.catalogue import ALL, CATALOGUE
 from grader.oracle import Replay
 from grader.rubric import ITEM_IDS, RubricError, load_rubric
 from tests.helpers.grading_support import DEFAULT_RUBRIC, items_of, lost
@@ -87,3 +88,13 @@ def test_a_style_that_implements_a_subset_is_completed_from_the_reference_and_ge
     (tmp_path / "complete").mkdir()
     result = grade(completed_style(subset, tmp_path / "complete"), load_rubric(), seed=2, train_lenet=False)
     assert lost(result) == {"lenet"}, [(item.id, item.failures[:1]) for item in result.items if item.failures]
+
+
+def test_the_misconceptions_are_declared_with_their_class():
+    """Each class of the declaration carries its catalogue entries (grader/misconceptions/), and every
+    entry belongs to a class of the lesson or to a helper the reference defines (he_normal)."""
+    for cls in LESSON.classes:
+        assert cls.misconceptions == CATALOGUE.get(cls.name, ()), cls.name
+    declared = {m.id for cls in LESSON.classes for m in cls.misconceptions}
+    helpers = {m.cls for m in ALL if m.id not in declared}
+    assert all(callable(getattr(reference, name, None)) for name in helpers), helpers

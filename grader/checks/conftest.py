@@ -13,6 +13,8 @@ from grader.checks.context import ContextPlugin, GradingContext
 from grader.checks.marks import BEYOND_LESSON
 from grader.failures import FailureDetails
 from grader.lesson import LESSON, Lesson
+from grader.misconceptions.engine import exception_text
+from grader.misconceptions.model import Observation
 from grader.sandbox.errors import SandboxError, SubmissionRaised
 
 if TYPE_CHECKING:
@@ -69,6 +71,26 @@ def rng(ctx: GradingContext, request: pytest.FixtureRequest) -> np.random.Genera
     return ctx.rng(request.node.nodeid)
 
 
+OBSERVATION = pytest.StashKey[Observation]()
+
+
+@pytest.fixture
+def observe(ctx: GradingContext, request: pytest.FixtureRequest) -> Any:
+    """observe(kind, cls, spec, **inputs) -> Observation: what this check is about to do to the
+    submission (grader.misconceptions.experiments' kind, the class on trial, the case, copies of the
+    inputs); record its outputs with Observation.record. The last one of a check is its case's."""
+
+    def start(kind: str, cls: str, spec: Any, **inputs: Any) -> Observation:
+        copies = {name: np.array(value, copy=True) for name, value in inputs.items()}
+        observation = Observation(kind, cls, spec, copies)
+        ctx.observations[request.node.nodeid] = observation
+        ctx.observation_log.append((request.node.nodeid, observation))
+        request.node.stash[OBSERVATION] = observation
+        return observation
+
+    return start
+
+
 def failure_record(
     error: BaseException, item: str | None = None, lesson: Lesson = LESSON
 ) -> tuple[str, FailureDetails]:
@@ -103,6 +125,9 @@ def pytest_json_runtest_metadata(item: pytest.Item, call: pytest.CallInfo[None])
     elif call.excinfo is not None:
         error = call.excinfo.value
         metadata["message"], metadata["details"] = failure_record(error, metadata["item"], lesson_of(item.config))
+        observation = item.stash.get(OBSERVATION, None)
+        if observation is not None and isinstance(error, SubmissionRaised):
+            observation.raised = exception_text(error.type_name, error.message)
     return metadata
 
 

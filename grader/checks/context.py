@@ -10,6 +10,7 @@ import pytest
 
 if TYPE_CHECKING:
     from grader.lenet_run import LenetRun
+    from grader.misconceptions.model import Observation
     from grader.oracle import Oracle
     from grader.rubric import Rubric
     from grader.sandbox.runner import Sandbox
@@ -21,7 +22,8 @@ class GradingContext:
     """box: the sandboxed submission (runner.Sandbox); oracle: where expected values come from
     (grader.oracle: the live reference, a recording of it, or its replay); rubric: rubric.Rubric;
     seed: this run's seed; lenet: a LenetRun started in the background (or None); diagnostics:
-    unscored findings, filled by the checks."""
+    unscored findings, filled by the checks; observations: what each check (by node id) did to the
+    submission and got back, for the diagnosis (grader.misconceptions)."""
 
     box: "Sandbox"
     oracle: "Oracle"
@@ -29,6 +31,8 @@ class GradingContext:
     seed: int
     lenet: "LenetRun | None" = None
     diagnostics: "Diagnostics" = field(default_factory=lambda: _no_diagnostics())
+    observations: dict[str, "Observation"] = field(default_factory=dict)  # the last of each check
+    observation_log: list[tuple[str, "Observation"]] = field(default_factory=list)  # all, in order
 
     def rng(self, name: str) -> np.random.Generator:
         """A generator for one test, from the run's seed and the test's name: order-independent."""

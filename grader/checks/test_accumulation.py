@@ -19,18 +19,23 @@ def accumulation_cases(lesson: Lesson) -> list:
 
 @pytest.mark.item("accumulation")
 @pytest.mark.from_lesson("case", accumulation_cases)
-def test_gradients_accumulate_until_zeroed(case, api, box, rng, tol, ctx):
+def test_gradients_accumulate_until_zeroed(case, api, box, rng, tol, ctx, observe):
     x = case.input(rng)
+    seen = observe("accumulation", case.layer, case, x=x)
     backward = f"{case.layer}.backward"
     with baseline("accumulation", backward):
         (layer,), values = own_layers(case, api, rng, ctx.rubric.lesson)
         dY = rng.standard_normal(output_shape(layer.forward(x), x, case.id))
         layer.backward(dY)
         once = own_gradients(layer, values, None, case.id)
+    seen.inputs.update({name: value.copy() for name, value in values.items()}, dY=dY.copy())
     finite(once, backward, "accumulation", case.id)
     not_earned(gradient_work(once, "nothing to check the accumulation of"), case.id)
     layer.backward(dY)
     twice = own_gradients(layer, values, None, case.id)
+    for name in once:
+        seen.record(f"once_grad_{name}", once[name])
+        seen.record(f"twice_grad_{name}", twice[name])
     for name, value in once.items():
         expect_close(
             twice[name],
@@ -44,6 +49,8 @@ def test_gradients_accumulate_until_zeroed(case, api, box, rng, tol, ctx):
     layer.forward(x)
     layer.backward(dY)
     again = own_gradients(layer, values, None, case.id)
+    for name, value in again.items():
+        seen.record(f"again_grad_{name}", value)
     for name, value in once.items():
         expect_close(
             again[name], value, tol.relative, case.id, f"grad_{name} after zeroing it in place and one backward"

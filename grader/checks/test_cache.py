@@ -22,8 +22,9 @@ def cache_cases(lesson: Lesson) -> list:
 
 @pytest.mark.item("cache")
 @pytest.mark.from_lesson("case", cache_cases)
-def test_backward_uses_the_last_forward(case, api, rng, tol, ctx):
+def test_backward_uses_the_last_forward(case, api, rng, tol, ctx, observe):
     x0, x1, x2 = case.input(rng), case.input(rng), case.input(rng)
+    seen = observe("cache", case.layer, case, x1=x1, x2=x2)
     forward, backward = f"{case.layer}.forward", f"{case.layer}.backward"
     with baseline("cache", forward):
         (layer, twin, other), values = own_layers(case, api, rng, ctx.rubric.lesson, count=3)
@@ -33,6 +34,7 @@ def test_backward_uses_the_last_forward(case, api, rng, tol, ctx):
             set_parameters(other, {name: rng.standard_normal(value.shape) for name, value in values.items()})
             contrast = as_array(other.forward(x2), case.id, "the output of forward")
     dY = rng.standard_normal(output_shape(y2, x2, case.id))
+    seen.inputs.update({name: value.copy() for name, value in values.items()}, dY=dY.copy())
     with baseline("cache", backward):
         expected = own_gradients(twin, values, twin.backward(dY), case.id)
     finite(expected, backward, "cache", case.id)
@@ -40,6 +42,8 @@ def test_backward_uses_the_last_forward(case, api, rng, tol, ctx):
     layer.forward(x1)
     layer.forward(x2)
     got = own_gradients(layer, values, layer.backward(dY), case.id)
+    for name, value in got.items():
+        seen.record(gradient_name(name), value)
     for name, value in expected.items():
         expect_close(
             got[name],

@@ -8,6 +8,7 @@ chance below one in a million of failing.
 import numpy as np
 import pytest
 
+from grader.cases import LayerCase
 from grader.checks.compare import as_array, expect
 from grader.lesson import Lesson
 
@@ -23,12 +24,13 @@ def init_probes(lesson: Lesson) -> list:
 
 @pytest.mark.item("init")
 @pytest.mark.from_lesson(("name", "probe"), init_probes)
-def test_he_normal_initialisation(name, probe, api, ctx):
+def test_he_normal_initialisation(name, probe, api, ctx, observe):
     construction, shape, fan_in = f"{name}({', '.join(map(str, probe.args))})", probe.weight_shape, probe.fan_in
+    seen = observe("init", name, LayerCase(name, tuple(probe.args), ()), seed=ctx.seed)
     api.seed(ctx.seed)
     layer = getattr(api, name)(*probe.args)
-    weight = as_array(layer.weight, construction, "weight")
-    bias = as_array(layer.bias, construction, "bias")
+    weight = as_array(seen.record("weight", layer.weight), construction, "weight")
+    bias = as_array(seen.record("bias", layer.bias), construction, "bias")
     expect(weight.shape == shape, f"weight has shape {weight.shape}, expected {shape} (out, in, ...)", construction)
     expect(bias.shape == shape[:1], f"bias has shape {bias.shape}, expected {shape[:1]}", construction)
     expect(not bias.any(), "biases must start at zero", construction)

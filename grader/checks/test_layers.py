@@ -33,21 +33,29 @@ def backward_cases(lesson: Lesson) -> list["ParameterSet"]:
 
 
 @pytest.mark.from_lesson("case", forward_cases)
-def test_forward(case, api, ref, rng, tol, ctx):
-    student, reference, _ = twins(case, api, ref, rng, ctx.rubric.lesson)
+def test_forward(case, api, ref, rng, tol, ctx, observe):
+    seen = observe("layer.forward", case.layer, case)
+    student, reference, parameters = twins(case, api, ref, rng, ctx.rubric.lesson)
     x = case.input(rng)
-    expect_close(student.forward(x), reference.forward(x), tol.relative, case.id, "the output of forward")
+    seen.inputs.update({k: v.copy() for k, v in parameters.items()}, x=x.copy())
+    expect_close(
+        seen.record("y", student.forward(x)), reference.forward(x), tol.relative, case.id, "the output of forward"
+    )
 
 
 @pytest.mark.from_lesson("case", backward_cases)
-def test_backward(case, api, ref, rng, tol, ctx):
+def test_backward(case, api, ref, rng, tol, ctx, observe):
+    seen = observe("layer.backward", case.layer, case)
     student, reference, parameters = twins(case, api, ref, rng, ctx.rubric.lesson)
     names = parameter_names(reference, ctx.rubric.lesson)
     x = case.input(rng)
     dY = rng.standard_normal(np.shape(reference.forward(x)))
-    student.forward(x)
+    seen.inputs.update({k: v.copy() for k, v in parameters.items()}, x=x.copy(), dY=dY.copy())
+    seen.record("y", student.forward(x))
     expected = gradients(reference, names, reference.backward(dY))
     got = gradients(student, names, student.backward(dY))
+    for name in ["x", *names]:
+        seen.record(gradient_name(name), got[name])
     rows, disagreement = finite_differences(case, student, x, dY, parameters, names, got, rng, tol)
     try:
         for name in ["x", *names]:

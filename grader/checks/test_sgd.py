@@ -27,17 +27,27 @@ def probe_model(box: "Sandbox") -> tuple["RemoteObject", list[tuple["RemoteObjec
     ]
 
 
+def parameters(params: list[np.ndarray], grads: list[np.ndarray]) -> dict[str, np.ndarray]:
+    """{"p0": params[0], "g0": grads[0], ...}: a step's inputs, for the diagnosis's observation."""
+    return {**{f"p{i}": p for i, p in enumerate(params)}, **{f"g{i}": g for i, g in enumerate(grads)}}
+
+
 @item
 @pytest.mark.parametrize("lr", [0.05, 0.3])
-def test_step_updates_in_place_by_lr_times_grad(lr, api, box, rng, tol):
+def test_step_updates_in_place_by_lr_times_grad(lr, api, box, rng, tol, observe):
     case = f"SGD(model, lr={lr}), 3 steps"
     model, pairs = probe_model(box)
-    optimizer = api.SGD(model, lr=lr)
+    optimizer = None
     for step in range(3):
         grads = [rng.standard_normal(shape) for shape in SHAPES]
         model.set_gradients(grads)
         before = [as_array(box.fetch(param), case, "a parameter") for param, _ in pairs]
+        seen = observe("sgd.step", "SGD", None, lr=lr, count=len(SHAPES), **parameters(before, grads))
+        if optimizer is None:  # constructed here, so that a constructor that raises is observed too
+            optimizer = api.SGD(model, lr=lr)
         optimizer.step()
+        for index, (param, _) in enumerate(pairs):
+            seen.record(f"p{index}", box.fetch(param))
         for index, ((param, _), grad) in enumerate(zip(pairs, grads, strict=False)):
             label = f"parameter {index} after step {step + 1}"
             expect_close(
@@ -50,14 +60,16 @@ def test_step_updates_in_place_by_lr_times_grad(lr, api, box, rng, tol):
 
 
 @item
-def test_zero_grad_zeroes_in_place(api, box, rng):
+def test_zero_grad_zeroes_in_place(api, box, rng, observe):
     case = "SGD.zero_grad() after gradients were set"
     model, pairs = probe_model(box)
+    grads = [rng.standard_normal(shape) for shape in SHAPES]
+    seen = observe("sgd.zero_grad", "SGD", None, count=len(SHAPES), **parameters([g * 0 for g in grads], grads))
     optimizer = api.SGD(model, lr=0.1)
-    model.set_gradients([rng.standard_normal(shape) for shape in SHAPES])
+    model.set_gradients(grads)
     optimizer.zero_grad()
     for index, (_, grad) in enumerate(pairs):
-        values = as_array(box.fetch(grad), case, f"gradient {index}")
+        values = as_array(seen.record(f"g{index}", box.fetch(grad)), case, f"gradient {index}")
         expect(
             not np.any(values),
             f"gradient {index} is not zero after zero_grad(): set grad[...] = 0 in place "

@@ -10,6 +10,9 @@ from the reference. So a patch keeps applying when the lesson grows (another cla
 line elsewhere does not make it ambiguous). `Bug.sources()` returns the patched sources, ready for
 `submission_formats.build(kind, destination, sources)` or `single_source(sources)`.
 
+`misconceptions` names the bug's entries in the grader's catalogue of misconceptions
+(grader.misconceptions): the diagnosis the report must give for it, and nothing else.
+
 `items` lists the rubric item ids (rubrics/lesson8.toml) that MUST lose points for the bug, the
 primary one first. It is deliberately conservative: an item that may or may not fail depending on
 how a check is written (e.g. `lenet` for a bug that only slows training down) is not listed, so a
@@ -52,6 +55,9 @@ class Bug:
     items: tuple  # rubric item ids that must lose points, primary first, e.g. ("conv2d.backward",)
     patches: tuple  # ((target, old, new), ...): replace the one occurrence of `old` in target ("Class.method") by `new`
     why: str  # one line: the student's mistake, in words
+    # the catalogue's ids (grader.misconceptions) of the mistake, one per item class it shows in;
+    # () for a bug the catalogue does not cover (it must get no diagnosis)
+    misconceptions: tuple = ()
 
     def sources(self):
         """The reference's module sources with this bug's patches applied (each `old` must occur exactly
@@ -75,6 +81,7 @@ BUGS = [
     # ---------------------------------------------------------------- functional: init, col2im
     Bug(
         name="col2im_assigns",
+        misconceptions=("conv2d.col2im_assigns", "maxpool2d.col2im_assigns"),
         items=("conv2d.backward", "maxpool2d.backward"),
         patches=(
             (
@@ -87,12 +94,14 @@ BUGS = [
     ),
     Bug(
         name="he_std_one_over_fan_in",
+        misconceptions=("he_normal.lecun_std",),
         items=("init",),
         patches=(("he_normal", "std = np.sqrt(2.0 / fan_in)", "std = np.sqrt(1.0 / fan_in)"),),
         why="He init with LeCun's std sqrt(1/fan_in) instead of sqrt(2/fan_in)",
     ),
     Bug(
         name="he_rand_not_randn",
+        misconceptions=("he_normal.uniform",),
         items=("init", "lenet"),
         patches=(("he_normal", "np.random.randn(*shape) * std", "np.random.rand(*shape) * std"),),
         why="np.random.rand (uniform on [0, 1)) instead of np.random.randn: weights all positive, mean != 0",
@@ -100,18 +109,21 @@ BUGS = [
     # ---------------------------------------------------------------- Conv2d
     Bug(
         name="conv_fan_in_without_kernel",
+        misconceptions=("conv2d.fan_in_channels_only",),
         items=("init", "lenet"),
         patches=(("Conv2d.__init__", "fan_in=in_channels * kH * kW)", "fan_in=in_channels)"),),
         why="Conv2d's fan_in counts the input channels only, not in_channels*kH*kW",
     ),
     Bug(
         name="conv_no_bias",
+        misconceptions=("conv2d.no_bias",),
         items=("conv2d.forward",),
         patches=(("Conv2d.forward", "out = weight_rows @ cols + self.bias[:, None]", "out = weight_rows @ cols"),),
         why="Conv2d forward forgets to add the bias (invisible with the zero initial bias)",
     ),
     Bug(
         name="conv_weight_channels_last",
+        misconceptions=("conv2d.weight_flattened_channels_last",),
         items=("conv2d.forward", "conv2d.backward"),
         patches=(
             (
@@ -124,18 +136,21 @@ BUGS = [
     ),
     Bug(
         name="conv_stride_ignored",
+        misconceptions=("conv2d.stride_ignored",),
         items=("conv2d.forward", "conv2d.backward"),
         patches=(("Conv2d.__init__", "self.stride = pair(stride)", "self.stride = (1, 1)"),),
         why="Conv2d always slides its kernel with stride 1, whatever stride it was given",
     ),
     Bug(
         name="conv_padding_ignored",
+        misconceptions=("conv2d.padding_ignored",),
         items=("conv2d.forward", "conv2d.backward"),
         patches=(("Conv2d.forward", "x_pad = pad(x, self.padding)\n", "x_pad = x\n"),),
         why="Conv2d stores padding but never pads the input",
     ),
     Bug(
         name="conv_dx_not_cropped",
+        misconceptions=("conv2d.dx_not_cropped",),
         items=("conv2d.backward",),
         patches=(
             (
@@ -149,6 +164,7 @@ BUGS = [
     ),
     Bug(
         name="conv_dx_reshape_not_transpose",
+        misconceptions=("conv2d.dx_reshape_not_transpose",),
         items=("conv2d.backward",),
         patches=(
             (
@@ -161,12 +177,14 @@ BUGS = [
     ),
     Bug(
         name="conv_dx_flipped_kernel",
+        misconceptions=("conv2d.dx_flipped_kernel",),
         items=("conv2d.backward",),
         patches=(("Conv2d.backward", "dcols = weight_rows.T @ dY_rows", "dcols = weight_rows[:, ::-1].T @ dY_rows"),),
         why="flips the kernel for dX ('the backward of a convolution is a convolution with the flipped kernel'), although col2im already does the adjoint",
     ),
     Bug(
         name="conv_grad_bias_axis0",
+        misconceptions=("conv2d.grad_bias_batch_only",),
         items=("conv2d.backward", "lenet"),
         patches=(
             ("Conv2d.backward", "self.grad_bias += dY_rows.sum(axis=(0, 2))", "self.grad_bias += dY_rows.sum(axis=0)"),
@@ -175,6 +193,7 @@ BUGS = [
     ),
     Bug(
         name="conv_grad_weight_mean",
+        misconceptions=("conv2d.grad_weight_mean",),
         items=("conv2d.backward",),
         patches=(
             (
@@ -187,6 +206,7 @@ BUGS = [
     ),
     Bug(
         name="conv_grads_assigned",
+        misconceptions=("conv2d.grads_assigned",),
         items=("accumulation",),
         patches=(
             (
@@ -205,6 +225,7 @@ BUGS = [
     # ---------------------------------------------------------------- MaxPool2d
     Bug(
         name="pool_min",
+        misconceptions=("maxpool2d.min_pooling",),
         items=("maxpool2d.forward", "maxpool2d.backward"),
         patches=(
             (
@@ -217,6 +238,7 @@ BUGS = [
     ),
     Bug(
         name="pool_stride_ignored",
+        misconceptions=("maxpool2d.stride_ignored",),
         items=("maxpool2d.forward", "maxpool2d.backward"),
         patches=(
             (
@@ -229,6 +251,7 @@ BUGS = [
     ),
     Bug(
         name="pool_stride_none_unhandled",
+        misconceptions=("maxpool2d.stride_none_unhandled",),
         items=("maxpool2d.forward", "maxpool2d.backward", "api"),
         patches=(
             (
@@ -241,6 +264,7 @@ BUGS = [
     ),
     Bug(
         name="pool_grad_to_whole_window",
+        misconceptions=("maxpool2d.gradient_to_whole_window",),
         items=("maxpool2d.backward",),
         patches=(
             (
@@ -253,6 +277,7 @@ BUGS = [
     ),
     Bug(
         name="pool_dx_not_cropped",
+        misconceptions=("maxpool2d.dx_not_cropped",),
         items=("maxpool2d.backward",),
         patches=(
             (
@@ -268,12 +293,14 @@ BUGS = [
     # ---------------------------------------------------------------- Linear
     Bug(
         name="linear_missing_transpose",
+        misconceptions=("linear.missing_transpose",),
         items=("linear.forward", "linear.backward", "lenet"),
         patches=(("Linear.forward", "y = x @ self.weight.T", "y = x @ self.weight"),),
         why="Linear forward computes x @ W instead of x @ W.T: runs only when in == out, and is wrong there",
     ),
     Bug(
         name="linear_weight_in_out",
+        misconceptions=("linear.weight_in_out",),
         items=("init", "linear.forward", "linear.backward"),
         patches=(
             (
@@ -289,6 +316,7 @@ BUGS = [
     ),
     Bug(
         name="linear_fan_out",
+        misconceptions=("linear.fan_out",),
         items=("init",),
         patches=(
             (
@@ -301,6 +329,7 @@ BUGS = [
     ),
     Bug(
         name="linear_bias_init_ones",
+        misconceptions=("linear.bias_init_ones",),
         items=("init",),
         patches=(
             (
@@ -313,24 +342,28 @@ BUGS = [
     ),
     Bug(
         name="linear_grad_weight_transposed",
+        misconceptions=("linear.grad_weight_transposed",),
         items=("linear.backward", "lenet"),
         patches=(("Linear.backward", "self.grad_weight += dY.T @ self.x", "self.grad_weight += self.x.T @ dY"),),
         why="Linear grad_weight computed as x.T @ dY, shaped (in, out): fits only when in == out, and is transposed there",
     ),
     Bug(
         name="linear_dx_transposed_weight",
+        misconceptions=("linear.dx_transposed_weight",),
         items=("linear.backward", "lenet"),
         patches=(("Linear.backward", "return dY @ self.weight\n", "return dY @ self.weight.T\n"),),
         why="Linear backward returns dY @ W.T (copying the forward) instead of dY @ W",
     ),
     Bug(
         name="linear_grad_bias_mean",
+        misconceptions=("linear.grad_bias_mean",),
         items=("linear.backward",),
         patches=(("Linear.backward", "self.grad_bias += dY.sum(axis=0)", "self.grad_bias += dY.mean(axis=0)"),),
         why="Linear grad_bias averages dY over the batch instead of summing it",
     ),
     Bug(
         name="linear_stale_cache",
+        misconceptions=("linear.stale_cache",),
         items=("cache", "lenet"),
         patches=(
             (
@@ -343,6 +376,7 @@ BUGS = [
     ),
     Bug(
         name="linear_grads_assigned",
+        misconceptions=("linear.grads_assigned",),
         items=("accumulation",),
         patches=(
             ("Linear.backward", "self.grad_weight += dY.T @ self.x", "self.grad_weight = dY.T @ self.x"),
@@ -353,6 +387,7 @@ BUGS = [
     # ---------------------------------------------------------------- ReLU
     Bug(
         name="relu_in_place",
+        misconceptions=("relu.in_place",),
         items=("relu",),
         patches=(
             (
@@ -365,12 +400,14 @@ BUGS = [
     ),
     Bug(
         name="relu_grad_one_at_zero",
+        misconceptions=("relu.grad_one_at_zero",),
         items=("relu",),
         patches=(("ReLU.forward", "self.mask = x > 0", "self.mask = x >= 0"),),
         why="ReLU caches the mask x >= 0, so ReLU'(0) = 1",
     ),
     Bug(
         name="relu_backward_ignores_mask",
+        misconceptions=("relu.backward_ignores_mask",),
         items=("relu", "lenet"),
         patches=(("ReLU.backward", "return dY * self.mask", "return dY"),),
         why="ReLU backward passes dY through unchanged, also where the input was negative",
@@ -378,18 +415,21 @@ BUGS = [
     # ---------------------------------------------------------------- Flatten
     Bug(
         name="flatten_collapses_batch",
+        misconceptions=("flatten.collapses_batch",),
         items=("flatten", "lenet"),
         patches=(("Flatten.forward", "return x.reshape(x.shape[0], -1)", "return x.reshape(-1)"),),
         why="Flatten flattens the batch axis too: (N*C*H*W,) instead of (N, C*H*W)",
     ),
     Bug(
         name="flatten_batch_of_one",
+        misconceptions=("flatten.batch_of_one",),
         items=("flatten", "lenet"),
         patches=(("Flatten.forward", "return x.reshape(x.shape[0], -1)", "return x.reshape(1, -1)"),),
         why="Flatten returns one row (1, N*C*H*W), correct only for batch size 1",
     ),
     Bug(
         name="flatten_fortran_order",
+        misconceptions=("flatten.fortran_order",),
         items=("flatten",),
         patches=(
             ("Flatten.forward", "return x.reshape(x.shape[0], -1)", 'return x.reshape(x.shape[0], -1, order="F")'),
@@ -398,6 +438,7 @@ BUGS = [
     ),
     Bug(
         name="flatten_shape_first_call_only",
+        misconceptions=("flatten.shape_first_call_only",),
         items=("flatten",),
         patches=(
             (
@@ -411,12 +452,14 @@ BUGS = [
     # ---------------------------------------------------------------- Sequential
     Bug(
         name="sequential_backward_in_order",
+        misconceptions=("sequential.backward_in_order",),
         items=("sequential", "lenet"),
         patches=(("Sequential.backward", "for layer in reversed(self.layers):", "for layer in self.layers:"),),
         why="Sequential.backward walks the layers in forward order instead of reversed",
     ),
     Bug(
         name="parameters_copies",
+        misconceptions=("sequential.parameters_copies",),
         items=("sequential", "lenet"),
         patches=(
             (
@@ -434,6 +477,7 @@ BUGS = [
     ),
     Bug(
         name="parameters_without_biases",
+        misconceptions=("sequential.parameters_without_biases",),
         items=("sequential",),
         patches=(
             (
@@ -447,6 +491,7 @@ BUGS = [
     ),
     Bug(
         name="parameters_bias_none",
+        misconceptions=("sequential.parameters_bias_none",),
         items=("sequential",),
         patches=(
             (
@@ -463,6 +508,7 @@ BUGS = [
     # ---------------------------------------------------------------- SoftmaxCrossEntropyLoss
     Bug(
         name="softmax_no_max_shift",
+        misconceptions=("loss.no_max_shift",),
         items=("loss",),
         patches=(
             (
@@ -475,6 +521,7 @@ BUGS = [
     ),
     Bug(
         name="loss_sum_not_mean",
+        misconceptions=("loss.sum_not_mean",),
         items=("loss", "lenet"),
         patches=(
             (
@@ -488,18 +535,21 @@ BUGS = [
     ),
     Bug(
         name="dlogits_not_divided_by_n",
+        misconceptions=("loss.dlogits_not_divided_by_n",),
         items=("loss", "lenet"),
         patches=(("SoftmaxCrossEntropyLoss.backward", "        dLogits /= N\n", ""),),
         why="the loss value is a mean, but backward forgets to divide dLogits by N",
     ),
     Bug(
         name="dlogits_without_one_hot",
+        misconceptions=("loss.dlogits_without_one_hot",),
         items=("loss", "lenet"),
         patches=(("SoftmaxCrossEntropyLoss.backward", "        dLogits[np.arange(N), self.targets] -= 1\n", ""),),
         why="backward returns probs / N, forgetting to subtract the one-hot targets",
     ),
     Bug(
         name="loss_one_hot_targets",
+        misconceptions=("loss.one_hot_targets",),
         items=("loss", "lenet"),
         patches=(
             (
@@ -514,24 +564,28 @@ BUGS = [
     # ---------------------------------------------------------------- SGD
     Bug(
         name="sgd_rebinds_param",
+        misconceptions=("sgd.rebinds_param",),
         items=("sgd", "lenet"),
         patches=(("SGD.step", "param -= self.lr * grad", "param = param - self.lr * grad"),),
         why="SGD.step rebinds the loop variable (param = param - lr * grad): the model's arrays never change",
     ),
     Bug(
         name="sgd_ignores_lr",
+        misconceptions=("sgd.ignores_lr",),
         items=("sgd",),
         patches=(("SGD.step", "param -= self.lr * grad", "param -= 0.01 * grad"),),
         why="SGD.step hard-codes the slides' learning rate 0.01 instead of using self.lr",
     ),
     Bug(
         name="sgd_gradient_ascent",
+        misconceptions=("sgd.gradient_ascent",),
         items=("sgd", "lenet"),
         patches=(("SGD.step", "param -= self.lr * grad", "param += self.lr * grad"),),
         why="SGD.step adds lr * grad: gradient ascent",
     ),
     Bug(
         name="zero_grad_rebinds",
+        misconceptions=("sgd.zero_grad_rebinds",),
         items=("sgd", "lenet"),
         patches=(("SGD.zero_grad", "grad[...] = 0", "grad = grad * 0"),),
         why="zero_grad rebinds the loop variable (grad = grad * 0) instead of zeroing in place",
@@ -539,6 +593,7 @@ BUGS = [
     # ---------------------------------------------------------------- API
     Bug(
         name="backward_requires_x",
+        misconceptions=("linear.backward_requires_x",),
         items=("api", "linear.backward", "lenet"),
         patches=(
             (
@@ -554,6 +609,7 @@ BUGS = [
     ),
     Bug(
         name="maxpool_stride_required",
+        misconceptions=("maxpool2d.stride_required",),
         items=("api", "maxpool2d.forward", "maxpool2d.backward"),
         patches=(
             ("MaxPool2d.__init__", "stride: int | tuple[int, int] | None = None,", "stride: int | tuple[int, int],"),
@@ -562,6 +618,7 @@ BUGS = [
     ),
     Bug(
         name="linear_without_bias_parameter",
+        misconceptions=("linear.without_bias_parameter",),
         items=("api", "linear.forward", "linear.backward"),
         patches=(
             (
@@ -584,6 +641,7 @@ BUGS = [
     ),
     Bug(
         name="sgd_learning_rate_keyword",
+        misconceptions=("sgd.learning_rate_keyword",),
         items=("api", "sgd", "lenet"),
         patches=(
             (
