@@ -10,8 +10,8 @@ Calibration, in seconds for the whole protocol:
 
 The budget is multiple * calibration (budget_seconds): the time one attempt may take at the pace of
 the run's first batches. grader.lenet_run measures it at the start of a grade and again right after
-the run's first batches (over SUSTAINED_SECONDS when the pace is slow, so that both sides are averaged
-over the same scheduler's share of the machine), then applies the pace rule (admitted,
+the run's first batches (when the pace is slow: in slices of SLICE_SECONDS between its probe batches,
+averaged, so that both sides are measured over the same seconds of the machine's load), then applies the pace rule (admitted,
 another_attempt_fits): decisions on a ratio of two times measured under the same load, not on the
 clock. The rubric's cap is a ceiling on a whole run's wall time, the safety net (safety_seconds).
 """
@@ -26,30 +26,32 @@ from threadpoolctl import threadpool_limits
 from grader.lenet import Protocol, Trainer, batch_order
 
 CALIBRATION_BATCHES = 6  # timed after one warm-up batch; the median counts
-SUSTAINED_SECONDS = 0.5  # a slow run's pace is compared with the calibration's mean over this long
+SLICE_SECONDS = (
+    0.3  # a slow run's pace is compared with the calibration's mean over slices this long between its batches
+)
 ATTEMPTS_MULTIPLE = 2.0  # all the LeNet's attempts must fit in this many budgets at the pace of its first batches
 SAFETY_MULTIPLE = 3.0  # a LeNet run still going at this multiple of its budget (or at the cap) is stopped
 WORKLOAD_TO_REFERENCE = 1.25  # reference LeNet batch / workload batch, measured by bench/lenet_budget.py
 
 
-def _median_seconds(run: Callable[[], object], repeats: int, sustained: bool = False) -> float:
+def _median_seconds(run: Callable[[], object], repeats: int, window: float = 0.0) -> float:
     """The median time of run() after a warm-up call, with single-threaded BLAS like the worker's
     (a multithreaded BLAS on a busy machine is slower and erratic: 0.7 s one run, 5 s the next).
-    sustained: the mean over at least SUSTAINED_SECONDS instead, preemptions included, like the
+    window > 0: the mean over at least that many seconds instead, preemptions included, like the
     seconds-long batches of a slow submission it is compared with."""
     with threadpool_limits(limits=1):
         run()  # warm-up: first-call allocations and caches
         times: list[float] = []
         started = time.perf_counter()
-        while len(times) < repeats or (sustained and time.perf_counter() - started < SUSTAINED_SECONDS):
+        while len(times) < repeats or time.perf_counter() - started < window:
             begun = time.perf_counter()
             run()
             times.append(time.perf_counter() - begun)
-    return (time.perf_counter() - started) / len(times) if sustained else float(np.median(times))
+    return (time.perf_counter() - started) / len(times) if window else float(np.median(times))
 
 
 def reference_seconds(
-    reference: ModuleType, X_train: np.ndarray, y_train: np.ndarray, protocol: Protocol, sustained: bool = False
+    reference: ModuleType, X_train: np.ndarray, y_train: np.ndarray, protocol: Protocol, window: float = 0.0
 ) -> float:
     """The reference's LeNet time for the whole protocol on this machine: the median of
     CALIBRATION_BATCHES training batches times the number of batches. X_train (N, 1, 28, 28)."""
@@ -59,7 +61,7 @@ def reference_seconds(
     finally:
         np.random.set_state(state)
     batches = batch_order(protocol, len(X_train))
-    per_batch = _median_seconds(lambda: trainer.step(batches[0]), CALIBRATION_BATCHES, sustained)
+    per_batch = _median_seconds(lambda: trainer.step(batches[0]), CALIBRATION_BATCHES, window)
     return per_batch * len(batches)
 
 
@@ -80,11 +82,11 @@ def _workload_step(arrays: list[np.ndarray]) -> float:
     return float(pooled.sum() + back.sum() + sum(g.sum() for g in grads))
 
 
-def workload_seconds(protocol: Protocol, train_size: int, sustained: bool = False) -> float:
+def workload_seconds(protocol: Protocol, train_size: int, window: float = 0.0) -> float:
     """The fixed NumPy workload's time, scaled to stand for the reference's LeNet over the whole
     protocol on this machine."""
     arrays = workload_batch(np.random.default_rng(0), protocol.batch_size)
-    per_batch = _median_seconds(lambda: _workload_step(arrays), CALIBRATION_BATCHES, sustained)
+    per_batch = _median_seconds(lambda: _workload_step(arrays), CALIBRATION_BATCHES, window)
     batches = protocol.epochs * -(-train_size // protocol.batch_size)
     return per_batch * WORKLOAD_TO_REFERENCE * batches
 

@@ -35,7 +35,8 @@ def too_slow_message(run: "LenetRun") -> str:
     return (
         f"training is too slow for its budget of {run.budget:.0f} s: {(run.per_batch or 0) * 1e3:.0f} ms per "
         f"batch on its first {run.stopped_at} batches, so one attempt of {total} batches would take about "
-        f"{run.projected or 0:.0f} s; stopped at batch {run.stopped_at}{where}"
+        f"{run.projected or 0:.0f} s, {run.pace_multiple() or 0:.0f} times the reference's (at most "
+        f"{run.settings.time_budget_multiple:g}); stopped at batch {run.stopped_at}{where}"
     )
 
 

@@ -17,8 +17,8 @@ logits on the kit's test images.
 The verdict is a function of the submission and the seeds, not of the machine's speed: what is
 judged is a fixed amount of work (the attempts' batches and checkpoints, fixed in advance). Time
 decides once, at the probe, on a ratio measured under the same load (lenet_budget's pace rule):
-after PROBE_BATCHES batches the pace is measured and the calibration again (over a sustained window
-when the pace is slow); a pace whose one attempt would not fit in the budget (rubric
+after PROBE_BATCHES batches the pace is measured and the calibration again (for a slow pace, in
+slices between its batches: both under the same load); a pace whose one attempt would not fit in the budget (rubric
 time_budget_multiple x the calibration, far between the slowest correct style and the naive one,
 see the rubric) stops the run at once; an admitted one gets every attempt that fits, whole, in
 ATTEMPTS_MULTIPLE budgets (two at least). After that only the safety net (SAFETY_MULTIPLE budgets,
@@ -39,6 +39,7 @@ from grader import lenet_messages
 from grader.blame import blame_note
 from grader.lenet import Protocol, accuracy, batch_order, checkpoint_due, layer_times, preprocess
 from grader.lenet_budget import (
+    SLICE_SECONDS,
     admitted,
     another_attempt_fits,
     budget_seconds,
@@ -54,9 +55,7 @@ from grader.sandbox.runner import Limits, Sandbox
 
 EVALUATION_CHUNK = 250  # test images per request when evaluating in the worker (public mode)
 PROBE_BATCHES = 4  # the time per batch is the median of batches 2..PROBE_BATCHES of the first attempt
-SLOW_SHARE = (
-    0.25  # a pace whose attempt takes this share of the budget or more is calibrated against over a sustained window
-)
+SLOW_SHARE = 0.25  # a first batch at this share of budget / batches: the calibration is sliced between probe batches
 LAYER_TIMING_CALLS = 3  # the per-layer timing, one request, may take this many per-call limits
 
 
@@ -91,6 +90,7 @@ class LenetRun:
         self.too_slow = False
         self.slowed_down = False  # stopped by the safety net rather than by the probe
         self.per_batch: float | None = None  # seconds, measured once on the first attempt's first batches
+        self.slices: list[float] = []  # calibrations measured between a slow pace's probe batches
         self.projected: float | None = None  # seconds for one whole attempt at that pace
         self.attempts_left_out = 0  # attempts that would not fit in the budget at that pace
         self.batches_done = 0
@@ -99,20 +99,22 @@ class LenetRun:
         self.batches_per_attempt = self.settings.epochs * -(-self.train_size // self.settings.batch_size)
         self.thread = threading.Thread(target=self._run, name="lenet", daemon=True)
 
-    def calibrate(self, reference: ModuleType | None = None, sustained: bool = False) -> None:
+    def calibrate(self, reference: ModuleType | None = None, slices: tuple[float, ...] = ()) -> None:
         """Set the time budget from a calibration measured now, on this machine: the reference's
         LeNet when it is at hand (instructor mode), else the fixed NumPy workload (lenet_budget);
-        sustained: averaged over lenet_budget.SUSTAINED_SECONDS, as a slow pace is compared with it."""
-        protocol = self.protocol(self.settings.seed)
-        if reference is not None:
-            seconds = reference_seconds(reference, self.X_train, self.y_train, protocol, sustained)
-            source = "the reference's LeNet"
-        else:
-            seconds = workload_seconds(protocol, self.train_size, sustained)
-            source = "a NumPy workload standing for the reference"
+        or from the mean of slices (measure(window) between a slow pace's probe batches)."""
+        seconds = sum(slices) / len(slices) if slices else self.measure(reference)
+        source = "the reference's LeNet" if reference is not None else "a NumPy workload standing for the reference"
         multiple, cap = self.settings.time_budget_multiple, self.settings.time_budget_cap_seconds
         self.budget = budget_seconds(seconds, multiple)
         self.calibration = Calibration(seconds=seconds, source=source, multiple=multiple, cap_seconds=cap)
+
+    def measure(self, reference: ModuleType | None, window: float = 0.0) -> float:
+        """The calibration's seconds for the whole protocol, measured now (lenet_budget)."""
+        protocol = self.protocol(self.settings.seed)
+        if reference is not None:
+            return reference_seconds(reference, self.X_train, self.y_train, protocol, window)
+        return workload_seconds(protocol, self.train_size, window)
 
     def start(self, background: bool = True) -> "LenetRun":
         """Train in a background thread (while the checks run), or right now."""
@@ -215,15 +217,8 @@ class LenetRun:
             attempt["losses"].append(_as_loss(loss))
             self.batches_done += 1
             attempt["seconds"] = time.perf_counter() - started
-            if self.per_batch is None and number == min(PROBE_BATCHES, len(batches)):
-                self.per_batch = float(np.median(attempt["batch_seconds"][1:] or attempt["batch_seconds"]))
-                slow = self.per_batch * self.batches_per_attempt >= SLOW_SHARE * self.budget
-                self.calibrate(
-                    self.reference, sustained=slow
-                )  # again, now: the pace and the budget under the same load
-                if not admitted(self.per_batch, self.batches_per_attempt, self.budget):
-                    self._stop(number, slowed_down=False)
-                    return
+            if self.per_batch is None and self._probe(number, attempt["batch_seconds"], len(batches)):
+                return
             if checkpoint_due(number, len(batches), attempt["losses"], every):
                 score = self._evaluate(box, seed, y_test)
                 attempt["checkpoints"].append({"batch": number, "accuracy": score})
@@ -231,6 +226,22 @@ class LenetRun:
                 if score >= self.settings.threshold:
                     break
         attempt["seconds"] = time.perf_counter() - started
+
+    def _probe(self, number: int, times: list[float], total: int) -> bool:
+        """The pace rule's one decision, after the first attempt's batch PROBE_BATCHES: True when the
+        pace cannot fit one attempt in the budget (the run stops). A slow pace is compared with slices
+        of the calibration taken after its batches 2..PROBE_BATCHES: the same seconds of the load."""
+        last = min(PROBE_BATCHES, total)
+        if number >= 2 and times[0] * self.batches_per_attempt >= SLOW_SHARE * self.budget:
+            self.slices.append(self.measure(self.reference, SLICE_SECONDS))
+        if number < last:
+            return False
+        self.per_batch = float(np.median(times[1:] or times))
+        self.calibrate(self.reference, tuple(self.slices))  # again, now: under the same load as the pace
+        if admitted(self.per_batch, self.batches_per_attempt, self.budget):
+            return False
+        self._stop(number, slowed_down=False)
+        return True
 
     def _stop(self, batch: int, slowed_down: bool) -> None:
         self.too_slow, self.slowed_down, self.stopped_at = True, slowed_down, batch
