@@ -4,7 +4,7 @@
 
 Grades tests/styles/per_window_loops.py (the slowest correct style: it must get 100 each time) and
 tests/too_slow/naive_per_element.py (the naive style: it must lose the LeNet only, after its first
-batches, within 60 s), in instructor mode with one seed, and prints for each grade its wall time,
+batches, within 60 s), in instructor mode (or --mode public: the NumPy workload's calibration) with one seed, and prints for each grade its wall time,
 score, the LeNet's pace as a multiple of the reference's per batch (measured by the probe under the
 same load; the rubric's time_budget_multiple is the limit) and the machine's load (os.getloadavg).
 """
@@ -33,6 +33,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="grades of per_window_loops")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--only", choices=list(STYLES), help="grade this style only")
+    parser.add_argument("--mode", choices=["instructor", "public"], default="instructor")
     args = parser.parse_args()
     rubric = load_rubric()
     for name, path in STYLES.items():
@@ -40,7 +41,7 @@ def main() -> None:
             continue
         for _ in range(args.repeats if name == "per_window_loops" else 1):
             with tempfile.TemporaryDirectory() as tmp:
-                result = grade(completed_style(path, Path(tmp)), rubric, seed=args.seed, mode="instructor")
+                result = grade(completed_style(path, Path(tmp)), rubric, seed=args.seed, mode=args.mode)
             lenet = result.diagnostics["lenet"]
             per_batch, multiple = lenet["per_batch_seconds"] or 0.0, lenet["pace_multiple"] or float("nan")
             batches = len(lenet["attempts"][0]["losses"]) if lenet["attempts"] else 0

@@ -80,7 +80,7 @@ def test_a_correct_style_gets_full_marks_on_every_seed(tmp_path, style, mode, pu
 @pytest.mark.slow
 @pytest.mark.parametrize("style", list(CORRECT))
 def test_a_correct_style_trains_the_lenet_within_its_budget(tmp_path, style):
-    """per-window-loops too (450-620x the reference a batch, admitted by the pace rule's 900x)."""
+    """per-window-loops too (390-620x the reference a batch, admitted by the pace rule's 900x)."""
     result = grade_path(CORRECT[style][0](tmp_path), seed=1)
     assert result.score == result.max_score == 100, not_full(result, exclude=())
     lenet = result.diagnostics["lenet"]

@@ -197,7 +197,7 @@ def test_a_hopeless_pace_is_stopped_after_the_probe_the_same_way_each_time(tmp_p
 @pytest.mark.slow
 def test_the_naive_style_loses_the_lenet_only_stopped_at_the_probe_each_time(tmp_path):
     """tests/too_slow/naive_per_element.py, about 2.5 times slower a batch than the slowest correct
-    style: its pace (1150-1320x the reference's) is far past the rubric's limit (900x), so the run stops
+    style: its pace (1320-1360x the reference's in a grade here) is far past the rubric's limit (900x), so the run stops
     after its first batches, or at the per-call limit of its first one on a very busy machine."""
     path = completed_style(ROOT / "tests" / "too_slow" / "naive_per_element.py", tmp_path)
     results = [grade_path(path, seed=1) for _ in range(2)]
