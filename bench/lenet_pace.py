@@ -31,7 +31,7 @@ STYLES = {
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3, help="grades of per_window_loops")
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=1, help="instructor mode (public mode: the fixtures' seed)")
     parser.add_argument("--only", choices=list(STYLES), help="grade this style only")
     parser.add_argument("--mode", choices=["instructor", "public"], default="instructor")
     args = parser.parse_args()
@@ -41,7 +41,12 @@ def main() -> None:
             continue
         for _ in range(args.repeats if name == "per_window_loops" else 1):
             with tempfile.TemporaryDirectory() as tmp:
-                result = grade(completed_style(path, Path(tmp)), rubric, seed=args.seed, mode=args.mode)
+                result = grade(
+                    completed_style(path, Path(tmp)),
+                    rubric,
+                    seed=args.seed if args.mode == "instructor" else None,
+                    mode=args.mode,
+                )
             lenet = result.diagnostics["lenet"]
             per_batch, multiple = lenet["per_batch_seconds"] or 0.0, lenet["pace_multiple"] or float("nan")
             batches = len(lenet["attempts"][0]["losses"]) if lenet["attempts"] else 0

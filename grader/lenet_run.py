@@ -35,25 +35,15 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from grader import lenet_messages
+from grader import lenet_budget, lenet_messages
 from grader.blame import blame_note
-from grader.lenet import Protocol, accuracy, batch_order, checkpoint_due, layer_times, preprocess
-from grader.lenet_budget import (
-    SLICE_SECONDS,
-    admitted,
-    another_attempt_fits,
-    budget_seconds,
-    reference_seconds,
-    safety_seconds,
-    workload_seconds,
-)
-from grader.lenet_evaluation import checked_parameters, instructor_secret, relabelling, trusted_logits
+from grader.lenet import Protocol, batch_order, checkpoint_due, layer_times, preprocess
+from grader.lenet_evaluation import evaluate, instructor_secret, relabelling
 from grader.lenet_summary import Attempt, Calibration, LenetSummary
 from grader.rubric import Rubric
 from grader.sandbox.errors import CallTimeout, SandboxError, SubmissionRaised
 from grader.sandbox.runner import Limits, Sandbox
 
-EVALUATION_CHUNK = 250  # test images per request when evaluating in the worker (public mode)
 PROBE_BATCHES = 4  # the time per batch is the median of batches 2..PROBE_BATCHES of the first attempt
 SLOW_SHARE = 0.25  # a first batch at this share of budget / batches: the calibration is sliced between probe batches
 LAYER_TIMING_CALLS = 3  # the per-layer timing, one request, may take this many per-call limits
@@ -106,15 +96,15 @@ class LenetRun:
         seconds = sum(slices) / len(slices) if slices else self.measure(reference)
         source = "the reference's LeNet" if reference is not None else "a NumPy workload standing for the reference"
         multiple, cap = self.settings.time_budget_multiple, self.settings.time_budget_cap_seconds
-        self.budget = budget_seconds(seconds, multiple)
+        self.budget = lenet_budget.budget_seconds(seconds, multiple)
         self.calibration = Calibration(seconds=seconds, source=source, multiple=multiple, cap_seconds=cap)
 
     def measure(self, reference: ModuleType | None, window: float = 0.0) -> float:
         """The calibration's seconds for the whole protocol, measured now (lenet_budget)."""
         protocol = self.protocol(self.settings.seed)
         if reference is not None:
-            return reference_seconds(reference, self.X_train, self.y_train, protocol, window)
-        return workload_seconds(protocol, self.train_size, window)
+            return lenet_budget.reference_seconds(reference, self.X_train, self.y_train, protocol, window)
+        return lenet_budget.workload_seconds(protocol, self.train_size, window)
 
     def start(self, background: bool = True) -> "LenetRun":
         """Train in a background thread (while the checks run), or right now."""
@@ -175,7 +165,7 @@ class LenetRun:
         """lenet_budget.another_attempt_fits at the pace measured once on the first batches: a
         decision from one measurement, taken before the attempt."""
         pace = self.per_batch if self.per_batch is not None else 0.0
-        return another_attempt_fits(pace, self.batches_done, self.batches_per_attempt, self.budget)
+        return lenet_budget.another_attempt_fits(pace, self.batches_done, self.batches_per_attempt, self.budget)
 
     def _labels(self, seed: int) -> tuple[np.ndarray, np.ndarray]:
         """(training labels sent to the worker, test labels kept here) for the attempt with this seed:
@@ -208,7 +198,9 @@ class LenetRun:
         self.attempts.append(attempt)
         started = time.perf_counter()
         for number, indices in enumerate(batches, start=1):
-            if time.perf_counter() - self.started > safety_seconds(self.budget, self.settings.time_budget_cap_seconds):
+            if time.perf_counter() - self.started > lenet_budget.safety_seconds(
+                self.budget, self.settings.time_budget_cap_seconds
+            ):
                 self._stop(number - 1, slowed_down=True)
                 return
             batch_started = time.perf_counter()
@@ -220,7 +212,7 @@ class LenetRun:
             if self.per_batch is None and self._probe(number, attempt["batch_seconds"], len(batches)):
                 return
             if checkpoint_due(number, len(batches), attempt["losses"], every):
-                score = self._evaluate(box, seed, y_test)
+                score = evaluate(box, self.reference, self.X_test, y_test, seed)
                 attempt["checkpoints"].append({"batch": number, "accuracy": score})
                 attempt["accuracy"] = score
                 if score >= self.settings.threshold:
@@ -233,12 +225,12 @@ class LenetRun:
         of the calibration taken after its batches 2..PROBE_BATCHES: the same seconds of the load."""
         last = min(PROBE_BATCHES, total)
         if number >= 2 and times[0] * self.batches_per_attempt >= SLOW_SHARE * self.budget:
-            self.slices.append(self.measure(self.reference, SLICE_SECONDS))
+            self.slices.append(self.measure(self.reference, lenet_budget.SLICE_SECONDS))
         if number < last:
             return False
         self.per_batch = float(np.median(times[1:] or times))
         self.calibrate(self.reference, tuple(self.slices))  # again, now: under the same load as the pace
-        if admitted(self.per_batch, self.batches_per_attempt, self.budget):
+        if lenet_budget.admitted(self.per_batch, self.batches_per_attempt, self.budget):
             return False
         self._stop(number, slowed_down=False)
         return True
@@ -249,23 +241,6 @@ class LenetRun:
         if slowed_down and batch:
             pace = self.attempts[-1]["seconds"] / batch
         self.projected = pace * self.batches_per_attempt
-
-    def _evaluate(self, box: Sandbox, seed: int, y_test: np.ndarray) -> float:
-        """Test accuracy of the worker's LeNet: from its parameters, here, in instructor mode; from its
-        logits, asked for in chunks, in public mode."""
-        if self.reference is not None:
-            values = box.request("lenet_parameters", f"reading the LeNet's weights (seed {seed})")
-            with threadpool_limits(limits=1):
-                return accuracy(trusted_logits(self.reference, checked_parameters(values), self.X_test), y_test)
-        chunks = [
-            box.request("lenet_logits", f"LeNet evaluation, test images {start}-{start + len(X)} (seed {seed})", X=X)
-            for start in range(0, len(self.X_test), EVALUATION_CHUNK)
-            for X in [self.X_test[start : start + EVALUATION_CHUNK]]
-        ]
-        logits = [np.asarray(chunk) for chunk in chunks]
-        if any(chunk.ndim != 2 for chunk in logits):
-            raise ValueError(f"the model returned logits of shape {logits[0].shape} for test images, expected (N, 10)")
-        return accuracy(np.concatenate(logits), y_test)
 
     def _time_layers(self, box: Sandbox) -> None:
         """Per-layer timings of one batch of the submission's LeNet, in its worker."""
