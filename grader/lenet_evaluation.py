@@ -12,6 +12,8 @@ classes and an accuracy computed on the trusted side from the trained parameters
   computes the logits with the reference's own layers in this process. A forward that looks its
   answers up (a kNN over the training images, a table of the kit's pixels) earns nothing: only what
   the submission's SGD wrote into the weights counts.
+- evaluate(box, reference, X_test, y_test, seed): a checkpoint's accuracy, from the parameters with
+  the reference's layers in instructor mode, from the worker's logits in public mode (the kit).
 """
 
 import hashlib
@@ -21,8 +23,10 @@ from types import ModuleType
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
-from grader.lenet import PARAMETER_SHAPES, PARAMETRIC_LAYERS, build_lenet
+from grader.lenet import PARAMETER_SHAPES, PARAMETRIC_LAYERS, accuracy, build_lenet
+from grader.sandbox.runner import Sandbox
 
 SECRET_VARIABLE = "TORCINO_LENET_SECRET"
 PARAMETER_NAMES = (
@@ -81,3 +85,30 @@ def trusted_logits(reference: ModuleType, parameters: list[np.ndarray], X: np.nd
         model.layers[position].weight = parameters[2 * index]
         model.layers[position].bias = parameters[2 * index + 1]
     return np.asarray(model(X))
+
+
+EVALUATION_CHUNK = 250  # test images per request when evaluating in the worker (public mode)
+
+
+def evaluate(box: Sandbox, reference: ModuleType | None, X_test: np.ndarray, y_test: np.ndarray, seed: int) -> float:
+    """Test accuracy of the worker's LeNet (X_test (N, 1, 28, 28), y_test (N,)): from its parameters
+    (shapes checked), here, in instructor mode; from its logits, asked for in chunks, in public mode,
+    each chunk's shape checked as it arrives, so that no more than one reply of the worker's choosing
+    is held here."""
+    if reference is not None:
+        values = box.request("lenet_parameters", f"reading the LeNet's weights (seed {seed})")
+        with threadpool_limits(limits=1):
+            return accuracy(trusted_logits(reference, checked_parameters(values), X_test), y_test)
+    logits = []
+    for start in range(0, len(X_test), EVALUATION_CHUNK):
+        X = X_test[start : start + EVALUATION_CHUNK]
+        chunk = box.request(
+            "lenet_logits", f"LeNet evaluation, test images {start}-{start + len(X)} (seed {seed})", X=X
+        )
+        shape = chunk.shape if isinstance(chunk, np.ndarray) else type(chunk).__name__
+        if shape != (len(X), 10):
+            raise ValueError(
+                f"the model returned logits of shape {shape} for {len(X)} test images, expected ({len(X)}, 10)"
+            )
+        logits.append(chunk)
+    return accuracy(np.concatenate(logits), y_test)

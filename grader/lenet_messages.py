@@ -3,7 +3,7 @@
 
 from typing import TYPE_CHECKING, Any
 
-from grader.lenet_budget import ATTEMPTS_MULTIPLE, SAFETY_MULTIPLE
+from grader.lenet_budget import ATTEMPTS_MULTIPLE, safety_seconds
 
 if TYPE_CHECKING:
     from grader.lenet_run import LenetRun
@@ -22,19 +22,21 @@ def slowest_layer(layer_times: list[dict[str, Any]]) -> str:
 
 def too_slow_message(run: "LenetRun") -> str:
     """Why a run was stopped: its pace, measured on its first batches, cannot fit one attempt in the
-    budget; or it slowed down past the safety multiple of its budget."""
+    budget; or it slowed down past the safety net (lenet_budget.safety_seconds)."""
     total, where = run.batches_per_attempt, slowest_layer(run.layer_times)
     if run.slowed_down:
         last = run.attempts[-1]
         pace = last["seconds"] / max(len(last["losses"]), 1)
         return (
-            f"training slowed down: it was still running at {SAFETY_MULTIPLE:g} times its budget of "
-            f"{run.budget:.0f} s, at batch {run.stopped_at} of {total} ({pace * 1e3:.0f} ms per batch){where}"
+            f"training slowed down: it was still running after {safety_seconds(run.budget, run.settings.time_budget_cap_seconds):.0f} s "
+            f"(its budget is {run.budget:.0f} s an attempt), at batch {run.stopped_at} of {total} "
+            f"({pace * 1e3:.0f} ms per batch){where}"
         )
     return (
         f"training is too slow for its budget of {run.budget:.0f} s: {(run.per_batch or 0) * 1e3:.0f} ms per "
         f"batch on its first {run.stopped_at} batches, so one attempt of {total} batches would take about "
-        f"{run.projected or 0:.0f} s; stopped at batch {run.stopped_at}{where}"
+        f"{run.projected or 0:.0f} s, {run.pace_multiple() or 0:.0f} times the reference's (at most "
+        f"{run.settings.time_budget_multiple:g}); stopped at batch {run.stopped_at}{where}"
     )
 
 

@@ -15,14 +15,14 @@ layers, so the worker never sees a test image. Public mode (the student kit) use
 logits on the kit's test images.
 
 The verdict is a function of the submission and the seeds, not of the machine's speed: what is
-judged is a fixed amount of work (the attempts' batches and checkpoints, fixed in advance), and time
-decides only at fixed points, by a wide margin: after PROBE_BATCHES batches the time per batch is
-measured once, and the budget calibrated again right then (under the same load); when one whole
-attempt at that pace would not fit in the budget (lenet_budget: 150x the reference's time here), the
-run stops at once, too slow; a further attempt is started only when all the batches so far and it
-fit, at that pace, in ATTEMPTS_MULTIPLE budgets (so a pace that passes the probe gets at least two
-attempts, and a correct one up to 100x the reference's all three). A run that slows down to
-SAFETY_MULTIPLE times its budget is stopped too (no correct submission does). The per-layer timings (forward and backward
+judged is a fixed amount of work (the attempts' batches and checkpoints, fixed in advance). Time
+decides once, at the probe, on a ratio measured under the same load (lenet_budget's pace rule):
+after PROBE_BATCHES batches the pace is measured and the calibration again (for a slow pace, in
+slices between its batches: both under the same load); a pace whose one attempt would not fit in the budget (rubric
+time_budget_multiple x the calibration, far between the slowest correct style and the naive one,
+see the rubric) stops the run at once; an admitted one gets every attempt that fits, whole, in
+ATTEMPTS_MULTIPLE budgets (two at least). After that only the safety net (SAFETY_MULTIPLE budgets,
+at most the rubric's cap) stops a run that slowed down. The per-layer timings (forward and backward
 of one batch, the submission's vs the reference's) say which layer is slow.
 """
 
@@ -30,64 +30,24 @@ import threading
 import time
 from pathlib import Path
 from types import ModuleType
-from typing import Any, TypedDict
+from typing import Any
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from grader import lenet_messages
+from grader import lenet_budget, lenet_messages
 from grader.blame import blame_note
-from grader.lenet import Protocol, accuracy, batch_order, checkpoint_due, layer_times, preprocess
-from grader.lenet_budget import ATTEMPTS_MULTIPLE, SAFETY_MULTIPLE, budget_seconds, reference_seconds, workload_seconds
-from grader.lenet_evaluation import checked_parameters, instructor_secret, relabelling, trusted_logits
+from grader.lenet import Protocol, batch_order, checkpoint_due, layer_times, preprocess
+from grader.lenet_evaluation import evaluate, instructor_secret, relabelling
+from grader.lenet_summary import Attempt, Calibration, LenetSummary
 from grader.rubric import Rubric
 from grader.sandbox.errors import CallTimeout, SandboxError, SubmissionRaised
 from grader.sandbox.prepare import Prepared
 from grader.sandbox.runner import Limits, Sandbox
 
-EVALUATION_CHUNK = 250  # test images per request when evaluating in the worker (public mode)
 PROBE_BATCHES = 4  # the time per batch is the median of batches 2..PROBE_BATCHES of the first attempt
+SLOW_SHARE = 0.25  # a first batch at this share of budget / batches: the calibration is sliced between probe batches
 LAYER_TIMING_CALLS = 3  # the per-layer timing, one request, may take this many per-call limits
-
-
-class Attempt(TypedDict):
-    """One attempt of the protocol: its seed, the last checkpoint's accuracy (None before the
-    first), per-batch losses and times, the checkpoints ({"batch", "accuracy"}) and its duration."""
-
-    seed: int
-    accuracy: float | None
-    losses: list[float]
-    batch_seconds: list[float]
-    checkpoints: list[dict[str, Any]]
-    seconds: float
-
-
-class Calibration(TypedDict):
-    """What the budget was measured on: its seconds, their source, the rubric's multiple and cap."""
-
-    seconds: float
-    source: str
-    multiple: float
-    cap_seconds: float
-
-
-class LenetSummary(TypedDict):
-    """A LeNet run for the results and the report (LenetRun.summary)."""
-
-    threshold: float
-    attempts: list[Attempt]
-    layer_times: list[dict[str, Any]]
-    error: str | None
-    too_slow: bool
-    projected_seconds: float | None
-    per_batch_seconds: float | None
-    attempts_left_out: int
-    relabelled: bool
-    evaluated_by: str
-    test_images: int
-    budget_seconds: float
-    calibration: Calibration | None
-    checkpoint_batches: int
 
 
 class LenetRun:
@@ -123,6 +83,7 @@ class LenetRun:
         self.too_slow = False
         self.slowed_down = False  # stopped by the safety net rather than by the probe
         self.per_batch: float | None = None  # seconds, measured once on the first attempt's first batches
+        self.slices: list[float] = []  # calibrations measured between a slow pace's probe batches
         self.projected: float | None = None  # seconds for one whole attempt at that pace
         self.attempts_left_out = 0  # attempts that would not fit in the budget at that pace
         self.batches_done = 0
@@ -131,24 +92,26 @@ class LenetRun:
         self.batches_per_attempt = self.settings.epochs * -(-self.train_size // self.settings.batch_size)
         self.thread = threading.Thread(target=self._run, name="lenet", daemon=True)
 
-    def calibrate(self, reference: ModuleType | None = None) -> None:
+    def calibrate(self, reference: ModuleType | None = None, slices: tuple[float, ...] = ()) -> None:
         """Set the time budget from a calibration measured now, on this machine: the reference's
-        LeNet when it is at hand (instructor mode), else the fixed NumPy workload (lenet_budget)."""
+        LeNet when it is at hand (instructor mode), else the fixed NumPy workload (lenet_budget);
+        or from the mean of slices (measure(window) between a slow pace's probe batches)."""
+        seconds = sum(slices) / len(slices) if slices else self.measure(reference)
+        source = "the reference's LeNet" if reference is not None else "a NumPy workload standing for the reference"
+        multiple, cap = self.settings.time_budget_multiple, self.settings.time_budget_cap_seconds
+        self.budget = lenet_budget.budget_seconds(seconds, multiple)
+        self.calibration = Calibration(seconds=seconds, source=source, multiple=multiple, cap_seconds=cap)
+
+    def measure(self, reference: ModuleType | None, window: float = 0.0) -> float:
+        """The calibration's seconds for the whole protocol, measured now (lenet_budget)."""
         protocol = self.protocol(self.settings.seed)
         if reference is not None:
-            seconds, source = (
-                reference_seconds(reference, self.X_train, self.y_train, protocol),
-                "the reference's LeNet",
-            )
-        else:
-            seconds, source = workload_seconds(protocol, self.train_size), "a NumPy workload standing for the reference"
-        multiple, cap = self.settings.time_budget_multiple, self.settings.time_budget_cap_seconds
-        self.budget = budget_seconds(seconds, multiple, cap)
-        self.calibration = Calibration(seconds=seconds, source=source, multiple=multiple, cap_seconds=cap)
+            return lenet_budget.reference_seconds(reference, self.X_train, self.y_train, protocol, window)
+        return lenet_budget.workload_seconds(protocol, self.train_size, window)
 
     def start(self, background: bool = True) -> "LenetRun":
         """Train in a background thread (while the checks run), or right now."""
-        total = SAFETY_MULTIPLE * max(self.budget, self.settings.time_budget_cap_seconds) + 60  # the probe recalibrates
+        total = self.settings.time_budget_cap_seconds + 60  # the safety net stops the run at the cap at most
         self.limits = Limits(**{**self.limits.__dict__, "total_seconds": total})
         if background:
             self.thread.start()
@@ -202,11 +165,10 @@ class LenetRun:
                 return
 
     def _another_attempt_fits(self) -> bool:
-        """Whether a whole further attempt, at the pace measured once on the first batches, fits in the
-        attempts' share of the budget after the batches already done: a decision from one measurement,
-        taken before the attempt."""
+        """lenet_budget.another_attempt_fits at the pace measured once on the first batches: a
+        decision from one measurement, taken before the attempt."""
         pace = self.per_batch if self.per_batch is not None else 0.0
-        return (self.batches_done + self.batches_per_attempt) * pace <= ATTEMPTS_MULTIPLE * self.budget
+        return lenet_budget.another_attempt_fits(pace, self.batches_done, self.batches_per_attempt, self.budget)
 
     def _labels(self, seed: int) -> tuple[np.ndarray, np.ndarray]:
         """(training labels sent to the worker, test labels kept here) for the attempt with this seed:
@@ -239,7 +201,9 @@ class LenetRun:
         self.attempts.append(attempt)
         started = time.perf_counter()
         for number, indices in enumerate(batches, start=1):
-            if time.perf_counter() - self.started > SAFETY_MULTIPLE * self.budget:
+            if time.perf_counter() - self.started > lenet_budget.safety_seconds(
+                self.budget, self.settings.time_budget_cap_seconds
+            ):
                 self._stop(number - 1, slowed_down=True)
                 return
             batch_started = time.perf_counter()
@@ -248,19 +212,31 @@ class LenetRun:
             attempt["losses"].append(_as_loss(loss))
             self.batches_done += 1
             attempt["seconds"] = time.perf_counter() - started
-            if self.per_batch is None and number == min(PROBE_BATCHES, len(batches)):
-                self.per_batch = float(np.median(attempt["batch_seconds"][1:] or attempt["batch_seconds"]))
-                self.calibrate(self.reference)  # again, now: the pace and the budget measured under the same load
-                if self.per_batch * self.batches_per_attempt > self.budget:
-                    self._stop(number, slowed_down=False)
-                    return
+            if self.per_batch is None and self._probe(number, attempt["batch_seconds"], len(batches)):
+                return
             if checkpoint_due(number, len(batches), attempt["losses"], every):
-                score = self._evaluate(box, seed, y_test)
+                score = evaluate(box, self.reference, self.X_test, y_test, seed)
                 attempt["checkpoints"].append({"batch": number, "accuracy": score})
                 attempt["accuracy"] = score
                 if score >= self.settings.threshold:
                     break
         attempt["seconds"] = time.perf_counter() - started
+
+    def _probe(self, number: int, times: list[float], total: int) -> bool:
+        """The pace rule's one decision, after the first attempt's batch PROBE_BATCHES: True when the
+        pace cannot fit one attempt in the budget (the run stops). A slow pace is compared with slices
+        of the calibration taken after its batches 2..PROBE_BATCHES: the same seconds of the load."""
+        last = min(PROBE_BATCHES, total)
+        if number >= 2 and times[0] * self.batches_per_attempt >= SLOW_SHARE * self.budget:
+            self.slices.append(self.measure(self.reference, lenet_budget.SLICE_SECONDS))
+        if number < last:
+            return False
+        self.per_batch = float(np.median(times[1:] or times))
+        self.calibrate(self.reference, tuple(self.slices))  # again, now: under the same load as the pace
+        if lenet_budget.admitted(self.per_batch, self.batches_per_attempt, self.budget):
+            return False
+        self._stop(number, slowed_down=False)
+        return True
 
     def _stop(self, batch: int, slowed_down: bool) -> None:
         self.too_slow, self.slowed_down, self.stopped_at = True, slowed_down, batch
@@ -268,28 +244,6 @@ class LenetRun:
         if slowed_down and batch:
             pace = self.attempts[-1]["seconds"] / batch
         self.projected = pace * self.batches_per_attempt
-
-    def _evaluate(self, box: Sandbox, seed: int, y_test: np.ndarray) -> float:
-        """Test accuracy of the worker's LeNet: from its parameters (shapes checked), here, in instructor
-        mode; from its logits, asked for in chunks, in public mode, each chunk's shape checked as it
-        arrives, so that no more than one reply of the worker's choosing is held here."""
-        if self.reference is not None:
-            values = box.request("lenet_parameters", f"reading the LeNet's weights (seed {seed})")
-            with threadpool_limits(limits=1):
-                return accuracy(trusted_logits(self.reference, checked_parameters(values), self.X_test), y_test)
-        logits = []
-        for start in range(0, len(self.X_test), EVALUATION_CHUNK):
-            X = self.X_test[start : start + EVALUATION_CHUNK]
-            chunk = box.request(
-                "lenet_logits", f"LeNet evaluation, test images {start}-{start + len(X)} (seed {seed})", X=X
-            )
-            shape = chunk.shape if isinstance(chunk, np.ndarray) else type(chunk).__name__
-            if shape != (len(X), 10):
-                raise ValueError(
-                    f"the model returned logits of shape {shape} for {len(X)} test images, expected ({len(X)}, 10)"
-                )
-            logits.append(chunk)
-        return accuracy(np.concatenate(logits), y_test)
 
     def _time_layers(self, box: Sandbox) -> None:
         """Per-layer timings of one batch of the submission's LeNet, in its worker."""
@@ -317,6 +271,12 @@ class LenetRun:
         for row, twin in zip(self.layer_times, twins, strict=False):
             row.update(reference_forward_ms=twin["forward_ms"], reference_backward_ms=twin["backward_ms"])
 
+    def pace_multiple(self) -> float | None:
+        """The probe's time per batch as a multiple of the calibration's (None before the probe)."""
+        if self.per_batch is None or self.calibration is None:
+            return None
+        return self.per_batch * self.batches_per_attempt / self.calibration["seconds"]
+
     def slowest_layer(self) -> str:
         return lenet_messages.slowest_layer(self.layer_times)
 
@@ -336,6 +296,7 @@ class LenetRun:
             too_slow=self.too_slow,
             projected_seconds=self.projected,
             per_batch_seconds=self.per_batch,
+            pace_multiple=self.pace_multiple(),
             attempts_left_out=self.attempts_left_out,
             relabelled=self.secret is not None,
             evaluated_by="the grader, with the reference's layers" if self.reference is not None else "the worker",

@@ -32,7 +32,6 @@ CORRECT = {  # style -> (build(tmp_path) -> path, the MaxPool2d tie rule it foll
     "torch-like-module": (lambda tmp: completed_style("torch_like_module", tmp), "first maximum"),
 }
 SEEDS = range(1, 11)
-TOO_SLOW_FOR_THE_LENET = {"per-window-loops"}  # 250-650x the reference a batch: stopped after its first batches
 SIBLINGS = {
     "conv2d.forward": "conv2d.backward",
     "maxpool2d.forward": "maxpool2d.backward",
@@ -81,13 +80,8 @@ def test_a_correct_style_gets_full_marks_on_every_seed(tmp_path, style, mode, pu
 @pytest.mark.slow
 @pytest.mark.parametrize("style", list(CORRECT))
 def test_a_correct_style_trains_the_lenet_within_its_budget(tmp_path, style):
+    """per-window-loops too (390-620x the reference a batch, admitted by the pace rule's 900x)."""
     result = grade_path(CORRECT[style][0](tmp_path), seed=1)
-    if style in TOO_SLOW_FOR_THE_LENET:
-        lenet = result.diagnostics["lenet"]
-        assert lost(result) == {"lenet"}, not_full(result, exclude=())
-        assert len(lenet["attempts"]) == 1 and len(lenet["attempts"][0]["losses"]) <= 4  # the probe, at most
-        assert lenet["too_slow"] or "per-call limit" in lenet["error"], lenet["error"]
-        return
     assert result.score == result.max_score == 100, not_full(result, exclude=())
     lenet = result.diagnostics["lenet"]
     assert lenet["budget_seconds"] > 0 and lenet["calibration"]["source"] == "the reference's LeNet"
@@ -163,10 +157,10 @@ def test_a_slow_lenet_fails_with_the_time_per_batch_and_the_slowest_layer(tmp_pa
         path.read_text() + "\nimport time\n_forward = Conv2d.forward\n"
         "Conv2d.forward = lambda self, x: (time.sleep(0.2) if len(x) == 64 else None) or _forward(self, x)\n"
     )
-    result = grade_path(path, rubric=rubric_with(tmp_path, time_budget_cap_seconds="2"), seed=6)
+    result = grade_path(path, rubric=rubric_with(tmp_path, time_budget_multiple="5"), seed=6)  # ~40x a batch
     assert lost(result) == {"lenet"}
     (failure,) = items_of(result)["lenet"].failures
-    assert "training is too slow for its budget of 2 s" in failure["message"] and "ms per batch" in failure["message"]
+    assert "training is too slow for its budget of" in failure["message"] and "ms per batch" in failure["message"]
     assert "the slowest layer is 0: Conv2d" in failure["message"]
     assert len(result.diagnostics["lenet"]["attempts"]) == 1  # stopped at once, no second attempt
     assert result.seconds < 30  # stopped after its first batches, not after the whole run
@@ -206,9 +200,8 @@ def test_the_lenet_stops_at_the_first_checkpoint_that_reaches_the_threshold(tmp_
     reached = [c for c in attempt["checkpoints"] if c["accuracy"] >= lenet["threshold"]]
     assert reached == attempt["checkpoints"][-1:] and len(attempt["losses"]) == reached[0]["batch"] < 126
     calibration = lenet["calibration"]
-    assert lenet["budget_seconds"] == pytest.approx(
-        min(calibration["cap_seconds"], calibration["multiple"] * calibration["seconds"])
-    )
+    assert lenet["budget_seconds"] == pytest.approx(calibration["multiple"] * calibration["seconds"])
+    assert 0 < lenet["pace_multiple"] < calibration["multiple"]
 
 
 def test_public_mode_calibrates_the_budget_with_a_numpy_workload(tmp_path):

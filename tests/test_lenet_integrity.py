@@ -6,7 +6,8 @@ machine's noise (issue 21).
   (bubblewrap here; landlock in a Docker-like process, tests/helpers/docker_like.py).
 - The held-out test images do not ship in the student kit's wheel; the relabelling is secret and
   repeatable; the trained parameters are checked on the trusted side.
-- A slow correct submission gets the same score three times with one seed.
+- A slow correct submission gets the same score three times with one seed; the naive per-window
+  style (tests/too_slow/) loses the LeNet only, stopped after its first batches, each time.
 """
 
 import json
@@ -24,9 +25,10 @@ import reference
 from grader.data import KIT_TEST_IMAGES, bundled_path, lenet_data, load_mnist
 from grader.lenet import PARAMETER_SHAPES
 from grader.lenet_evaluation import checked_parameters, instructor_secret, relabelling, trusted_logits
+from grader.lenet_run import PROBE_BATCHES
 from grader.sandbox.isolation import bubblewrap_problem, landlock_problem
 from tests.helpers.grading_support import grade_path, items_of, lost, rubric_with
-from tests.helpers.submission_formats import build
+from tests.helpers.submission_formats import build, completed_style
 
 ROOT = Path(__file__).resolve().parent.parent
 CHEATERS = ROOT / "tests" / "cheaters"
@@ -168,11 +170,11 @@ SLOWED = "\nimport time\n_step = SGD.step\nSGD.step = lambda self: time.sleep({s
 
 @pytest.mark.slow
 def test_a_slow_correct_submission_gets_the_same_score_three_times(tmp_path):
-    """A correct submission slowed to about 60 ms a batch, with a budget that leaves its pace far from
-    the boundary either way (one attempt takes ~8 s, the budget is 20 s): the same verdict each time."""
+    """A correct submission slowed to about 60 ms a batch (12-20x the reference's), with a pace limit
+    far from it (60x): the same verdict each time."""
     path = build("file", tmp_path)
     path.write_text(path.read_text() + SLOWED.format(seconds=0.06))
-    rubric = rubric_with(tmp_path, time_budget_cap_seconds="20")
+    rubric = rubric_with(tmp_path, time_budget_multiple="60")
     results = [grade_path(path, rubric=rubric, seed=7) for _ in range(3)]
     lenets = [result.diagnostics["lenet"] for result in results]
     assert [r.score for r in results] == [results[0].score] * 3 == [100.0] * 3
@@ -183,13 +185,31 @@ def test_a_slow_correct_submission_gets_the_same_score_three_times(tmp_path):
 def test_a_hopeless_pace_is_stopped_after_the_probe_the_same_way_each_time(tmp_path):
     path = build("file", tmp_path)
     path.write_text(path.read_text() + SLOWED.format(seconds=0.25))
-    rubric = rubric_with(tmp_path, time_budget_cap_seconds="10")  # 126 x 0.25 s = 32 s > 10 s
+    rubric = rubric_with(tmp_path, time_budget_multiple="10")  # 0.25 s a batch is 50-80x the reference's
     results = [grade_path(path, rubric=rubric, seed=7) for _ in range(3)]
     for result in results:
         assert lost(result) == {"lenet"} and result.score == results[0].score
         lenet = result.diagnostics["lenet"]
         assert lenet["too_slow"] and len(lenet["attempts"]) == 1 and len(lenet["attempts"][0]["losses"]) == 4
         assert result.seconds < 30
+
+
+@pytest.mark.slow
+def test_the_naive_style_loses_the_lenet_only_stopped_at_the_probe_each_time(tmp_path):
+    """tests/too_slow/naive_per_element.py, about 2.5 times slower a batch than the slowest correct
+    style: its pace (1320-1360x the reference's in a grade here) is far past the rubric's limit (900x), so the run stops
+    after its first batches, or at the per-call limit of its first one on a very busy machine."""
+    path = completed_style(ROOT / "tests" / "too_slow" / "naive_per_element.py", tmp_path)
+    results = [grade_path(path, seed=1) for _ in range(2)]
+    for result in results:
+        assert lost(result) == {"lenet"} and result.score == results[0].score, sorted(lost(result))
+        lenet = result.diagnostics["lenet"]
+        assert len(lenet["attempts"]) == 1 and len(lenet["attempts"][0]["losses"]) <= PROBE_BATCHES
+        if lenet["too_slow"]:
+            assert lenet["pace_multiple"] > 1.2 * lenet["calibration"]["multiple"], lenet["pace_multiple"]
+        else:
+            assert "per-call limit" in lenet["error"], lenet["error"]
+        assert result.seconds < 90  # 60 s here under a load of 8-12
 
 
 def test_in_instructor_mode_the_worker_gets_relabelled_training_labels_and_no_test_image(tmp_path, monkeypatch):
