@@ -129,18 +129,17 @@ def test_two_bugs_in_two_classes_are_each_named_in_their_own_item_in_the_report(
 
 
 @pytest.mark.parametrize(
-    "old, new",
+    "target, old, new",
     [
-        ("return dY @ self.weight\n", "return 2 * dY @ self.weight\n"),  # dX doubled: no such misconception
-        ("dLogits /= N\n", "dLogits /= N + 1\n"),  # divides by N + 1
-        ("param -= self.lr * grad", "param -= 2 * self.lr * grad"),  # twice the step
-        ("return x * self.mask", "return np.where(self.mask, x, 0.01 * x)"),  # a leaky ReLU
+        ("Linear.backward", "return dY @ self.weight\n", "return 2 * dY @ self.weight\n"),  # dX doubled
+        ("SoftmaxCrossEntropyLoss.backward", "dLogits /= N\n", "dLogits /= N + 1\n"),  # divides by N + 1
+        ("SGD.step", "param -= self.lr * grad", "param -= 2 * self.lr * grad"),  # twice the step
+        ("ReLU.forward", "return x * self.mask", "return np.where(self.mask, x, 0.01 * x)"),  # a leaky ReLU
     ],
     ids=["linear-dx-doubled", "dlogits-over-n-plus-one", "sgd-twice-the-step", "leaky-relu"],
 )
-def test_a_bug_outside_the_catalogue_gets_no_name(tmp_path, old, new):
-    module = {"d": "loss", "p": "optim"}.get(old[0], "layers")
-    bug = Bug("outside", (), ((module, old, new),), "outside the catalogue")
+def test_a_bug_outside_the_catalogue_gets_no_name(tmp_path, target, old, new):
+    bug = Bug("outside", (), ((target, old, new),), "outside the catalogue")
     result = grade_path(build("file", tmp_path, bug.sources()), seed=6, train_lenet=False)
     assert result.score < result.max_score and named(result) == {}
 
@@ -148,7 +147,7 @@ def test_a_bug_outside_the_catalogue_gets_no_name(tmp_path, old, new):
 def test_a_catalogued_mistake_written_in_another_style_is_named(tmp_path):
     """Not a patch of the bank: grad_weight averaged over the batch, with einsum."""
     old, new = "self.grad_weight += dY.T @ self.x", "self.grad_weight += np.einsum('ni,nj->ij', dY, self.x) / len(dY)"
-    bug = Bug("einsum", (), (("layers", old, new),), "grad_weight averaged, with einsum")
+    bug = Bug("einsum", (), (("Linear.backward", old, new),), "grad_weight averaged, with einsum")
     result = grade_path(build("file", tmp_path, bug.sources()), seed=12, train_lenet=False)
     assert named(result) == {"linear.backward": ["linear.grad_weight_mean"]}
 
