@@ -1,0 +1,83 @@
+"""What keeps the LeNet item from being memorised, in instructor mode: a secret relabelling of the
+classes and an accuracy computed on the trusted side from the trained parameters.
+
+- relabelling(secret, grade_seed, attempt_seed) -> (10,) permutation: class c is called perm[c] in
+  the training labels sent to the worker and in the held-out test labels. It is derived from a
+  secret the worker cannot read (instructor_secret: $TORCINO_LENET_SECRET, else a digest of the
+  reference's source, which the sandbox hides), so it is the same for a given grade seed (a regrade
+  gives the same verdict) but no submission can compute it; a lookup carried from the kit's labels
+  names the wrong classes.
+- trusted_logits(reference, parameters, X): the worker only trains; at a checkpoint the grader
+  fetches the six weights and biases (lenet.layer_parameters), checks them (checked_parameters) and
+  computes the logits with the reference's own layers in this process. A forward that looks its
+  answers up (a kNN over the training images, a table of the kit's pixels) earns nothing: only what
+  the submission's SGD wrote into the weights counts.
+"""
+
+import hashlib
+import os
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from grader.lenet.trainer import PARAMETER_SHAPES, PARAMETRIC_LAYERS, build_lenet
+
+SECRET_VARIABLE = "TORCINO_LENET_SECRET"
+PARAMETER_NAMES = (
+    "conv weight",
+    "conv bias",
+    "first Linear weight",
+    "first Linear bias",
+    "last Linear weight",
+    "last Linear bias",
+)
+
+
+def instructor_secret(reference: ModuleType) -> bytes:
+    """$TORCINO_LENET_SECRET when set, else the SHA-256 of the reference package's .py files (the
+    sandbox hides them from submissions; the student kit does not ship them)."""
+    configured = os.environ.get(SECRET_VARIABLE)
+    if configured:
+        return configured.encode()
+    digest = hashlib.sha256()
+    for path in sorted(Path(str(reference.__file__)).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.digest()
+
+
+def relabelling(secret: bytes, grade_seed: int, attempt_seed: int) -> np.ndarray:
+    """A permutation of the 10 classes, (10,) int64, drawn from the secret and the two seeds."""
+    key = hashlib.sha256(secret + f":{grade_seed}:{attempt_seed}".encode()).digest()
+    return np.random.default_rng(int.from_bytes(key[:16], "little")).permutation(10)
+
+
+def checked_parameters(values: Any) -> list[np.ndarray]:
+    """The worker's reply to lenet_parameters as six float32 arrays of PARAMETER_SHAPES; a ValueError
+    that names the first one that is missing, of another shape, not numeric or not finite."""
+    if not isinstance(values, (list, tuple)) or len(values) != len(PARAMETER_SHAPES):
+        raise ValueError(f"the LeNet's parameters could not be read: got {type(values).__name__}, expected six arrays")
+    checked = []
+    for name, value, shape in zip(PARAMETER_NAMES, values, PARAMETER_SHAPES, strict=True):
+        if not isinstance(value, np.ndarray) or value.shape != shape or value.dtype.kind not in "biuf":
+            described = f"shape {value.shape}, dtype {value.dtype}" if isinstance(value, np.ndarray) else "no array"
+            raise ValueError(f"the LeNet's {name}: {described}, expected a numeric array of shape {shape}")
+        if not np.isfinite(value).all():
+            raise ValueError(f"the LeNet's {name} holds NaN or infinite values after training")
+        checked.append(value.astype(np.float32))
+    return checked
+
+
+def trusted_logits(reference: ModuleType, parameters: list[np.ndarray], X: np.ndarray) -> np.ndarray:
+    """Logits (M, 10) of the lesson's LeNet with the given parameters (checked_parameters), computed
+    with the reference's layers in this process; X (M, 1, 28, 28) float32."""
+    state = np.random.get_state()  # the reference's constructors draw their init from the global RNG
+    try:
+        model = build_lenet(reference)
+    finally:
+        np.random.set_state(state)
+    for index, position in enumerate(PARAMETRIC_LAYERS):
+        model.layers[position].weight = parameters[2 * index]
+        model.layers[position].bias = parameters[2 * index + 1]
+    return np.asarray(model(X))
