@@ -8,7 +8,7 @@ checkpoint reaches the threshold. Attempt k trains with seed rubric.lenet.seed +
 (bench/lenet_threshold.py shows why this keeps a correct submission's chance of failing below 1 in
 1,000).
 
-Instructor mode (a reference at hand) is protected from memorisation (lenet_evaluation): the
+Instructor mode (a reference at hand) is protected from memorisation (evaluation.py): the
 classes are relabelled by a secret permutation, the test images are the held-out ones
 (data.lenet_data), and the accuracy is computed here from the trained weights with the reference's
 layers, so the worker never sees a test image. Public mode (the student kit) uses the worker's
@@ -18,7 +18,7 @@ The verdict is a function of the submission and the seeds, not of the machine's 
 judged is a fixed amount of work (the attempts' batches and checkpoints, fixed in advance), and time
 decides only at fixed points, by a wide margin: after PROBE_BATCHES batches the time per batch is
 measured once, and the budget calibrated again right then (under the same load); when one whole
-attempt at that pace would not fit in the budget (lenet_budget: 150x the reference's time here), the
+attempt at that pace would not fit in the budget (budget.py: 150x the reference's time here), the
 run stops at once, too slow; a further attempt is started only when all the batches so far and it
 fit, at that pace, in ATTEMPTS_MULTIPLE budgets (so a pace that passes the probe gets at least two
 attempts, and a correct one up to 100x the reference's all three). A run that slows down to
@@ -37,7 +37,7 @@ from threadpoolctl import threadpool_limits
 
 from grader.grading.blame import blame_note
 from grader.grading.rubric import Rubric
-from grader.lenet import messages as lenet_messages
+from grader.lenet import messages
 from grader.lenet.budget import ATTEMPTS_MULTIPLE, SAFETY_MULTIPLE, budget_seconds, reference_seconds, workload_seconds
 from grader.lenet.evaluation import checked_parameters, instructor_secret, relabelling, trusted_logits
 from grader.lenet.trainer import Protocol, accuracy, batch_order, checkpoint_due, layer_times, preprocess
@@ -133,7 +133,7 @@ class LenetRun:
 
     def calibrate(self, reference: ModuleType | None = None) -> None:
         """Set the time budget from a calibration measured now, on this machine: the reference's
-        LeNet when it is at hand (instructor mode), else the fixed NumPy workload (lenet_budget)."""
+        LeNet when it is at hand (instructor mode), else the fixed NumPy workload (budget.py)."""
         protocol = self.protocol(self.settings.seed)
         if reference is not None:
             seconds, source = (
@@ -318,13 +318,13 @@ class LenetRun:
             row.update(reference_forward_ms=twin["forward_ms"], reference_backward_ms=twin["backward_ms"])
 
     def slowest_layer(self) -> str:
-        return lenet_messages.slowest_layer(self.layer_times)
+        return messages.slowest_layer(self.layer_times)
 
     def too_slow_message(self) -> str:
-        return lenet_messages.too_slow_message(self)
+        return messages.too_slow_message(self)
 
     def attempts_note(self) -> str:
-        return lenet_messages.attempts_note(self)
+        return messages.attempts_note(self)
 
     def summary(self) -> LenetSummary:
         """JSON-able facts for the results and the report."""
