@@ -15,7 +15,7 @@ Then a mixed class: --mixed-fast correct vectorised submissions and --mixed-naiv
 naive per-window-loop style (tests/styles/per_window_loops.py), named to come last in the class
 folder. Each is graded alone (`python -m grader grade`, which uses both cores), then the class with
 `batch --jobs 2`; prints batch time / (sum of the single grades / 2) (target <= 1.15x): the batch
-schedules the expected-slow submissions first (grader/batch_order.py), so none of them starts last.
+schedules the expected-slow submissions first (grader/classroom/batch_order.py), so none of them starts last.
 """
 
 import argparse

@@ -21,11 +21,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-import grader.grading  # noqa: E402
+import grader.grading.grade  # noqa: E402
 import reference  # noqa: E402
-from grader.data import load_mnist  # noqa: E402
-from grader.lenet import Protocol, train_lenet  # noqa: E402
-from grader.rubric import load_rubric  # noqa: E402
+from grader.grading.rubric import load_rubric  # noqa: E402
+from grader.lenet.data import load_mnist  # noqa: E402
+from grader.lenet.trainer import Protocol, train_lenet  # noqa: E402
 from tests.helpers.bug_bank import BUGS, BY_NAME, Bug  # noqa: E402
 from tests.helpers.submission_formats import build  # noqa: E402
 
@@ -36,7 +36,7 @@ COST_BUGS = ("relu_grad_one_at_zero", "pool_dx_not_cropped", "conv_dx_not_croppe
 def timed_diagnosis() -> list[float]:
     """Wrap grading's diagnosis step with a timer; returns the list its durations are appended to."""
     seconds: list[float] = []
-    diagnose_items = grader.grading.diagnose_items
+    diagnose_items = grader.grading.grade.diagnose_items
 
     def timing(*args, **kwargs):
         started = time.perf_counter()
@@ -45,7 +45,7 @@ def timed_diagnosis() -> list[float]:
         finally:
             seconds.append(time.perf_counter() - started)
 
-    grader.grading.diagnose_items = timing
+    grader.grading.grade.diagnose_items = timing
     return seconds
 
 
@@ -70,7 +70,7 @@ def main() -> None:
         for index, bug in enumerate(bugs):
             path = build("file", Path(directory) / str(index), bug.sources())
             started = time.perf_counter()
-            result = grader.grading.grade(path, rubric, seed=seed, mode=args.mode, train_lenet=False)
+            result = grader.grading.grade.grade(path, rubric, seed=seed, mode=args.mode, train_lenet=False)
             grading_seconds += time.perf_counter() - started
             names = named(result)
             ids = {m for found in names.values() for m in found}
@@ -98,7 +98,7 @@ def main() -> None:
         path = build("file", Path(directory) / "cost", Bug("cost", (), patches, "four bugs").sources())
         del diagnosis_seconds[:]
         started = time.perf_counter()
-        result = grader.grading.grade(path, rubric, seed=args.seed)
+        result = grader.grading.grade.grade(path, rubric, seed=args.seed)
         grade_seconds = time.perf_counter() - started
     settings = rubric.lenet
     protocol = Protocol(settings.epochs, settings.lr, settings.batch_size, settings.seed)

@@ -3,7 +3,7 @@
     python bench/grade.py [--repeats 3] [--skip-styles]
 
 Prints, in one run:
-- the wall time of grader.grading.grade on the reference (as a student package, so it is loaded,
+- the wall time of grader.grading.grade.grade on the reference (as a student package, so it is loaded,
   sandboxed and checked like any submission), the time of train_lenet(reference, ...) alone in
   this process with the rubric's protocol, and their ratio (target <= 1.3x); the best of --repeats
   runs of each counts (the machine is shared). Also the same grade in public mode (the student
@@ -26,10 +26,10 @@ sys.path.insert(0, str(REPO))
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 import reference  # noqa: E402
-from grader.data import load_mnist  # noqa: E402
-from grader.grading import grade  # noqa: E402
-from grader.lenet import Protocol, train_lenet  # noqa: E402
-from grader.rubric import load_rubric  # noqa: E402
+from grader.grading.grade import grade  # noqa: E402
+from grader.grading.rubric import load_rubric  # noqa: E402
+from grader.lenet.data import load_mnist  # noqa: E402
+from grader.lenet.trainer import Protocol, train_lenet  # noqa: E402
 from tests.helpers.submission_formats import build  # noqa: E402
 
 RATIO_TARGET = 1.3

@@ -1,4 +1,4 @@
-"""The ratio the LeNet budget's public-mode calibration uses (grader.lenet_budget.WORKLOAD_TO_REFERENCE):
+"""The ratio the LeNet budget's public-mode calibration uses (grader.lenet.budget.WORKLOAD_TO_REFERENCE):
 the reference's LeNet batch time over the fixed NumPy workload's batch time, on this machine.
 
     python bench/lenet_budget.py [--repeats 5]
@@ -11,9 +11,9 @@ import argparse
 import statistics
 
 import reference
-from grader.data import load_mnist
-from grader.lenet import Protocol, preprocess
-from grader.lenet_budget import WORKLOAD_TO_REFERENCE, reference_seconds, workload_seconds
+from grader.lenet.budget import WORKLOAD_TO_REFERENCE, reference_seconds, workload_seconds
+from grader.lenet.data import load_mnist
+from grader.lenet.trainer import Protocol, preprocess
 
 
 def main(argv: list[str] | None = None) -> None:

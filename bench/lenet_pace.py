@@ -18,8 +18,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from grader.grading import grade  # noqa: E402
-from grader.rubric import load_rubric  # noqa: E402
+from grader.grading.grade import grade  # noqa: E402
+from grader.grading.rubric import load_rubric  # noqa: E402
 from tests.helpers.submission_formats import completed_style  # noqa: E402
 
 STYLES = {

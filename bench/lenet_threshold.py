@@ -6,9 +6,9 @@ What is measured: the reference trained with the rubric's [lenet] protocol (epoc
 on the bundled subset as instructor mode uses it (4,000 training images, the 500 held-out test images,
 the classes relabelled by a permutation: the grader's is secret, here each run draws its own from its
 seed; the accuracy computed from the trained weights with the reference's layers, as
-grader.lenet_evaluation does), once per seed 1000, 1001, ... (not the grader's own seeds,
+grader.lenet.evaluation does), once per seed 1000, 1001, ... (not the grader's own seeds,
 which are [lenet].seed + 0, 1, ...), evaluated at the checkpoints the grader evaluates
-(grader.lenet.checkpoint_due: every [lenet].checkpoint_batches batches while the training loss is
+(grader.lenet.trainer.checkpoint_due: every [lenet].checkpoint_batches batches while the training loss is
 low enough, and at the end). A run's score is its best evaluated checkpoint: the grader stops an
 attempt at the first checkpoint that reaches the threshold, so the attempt passes exactly when that
 best reaches it. The scores' distribution is printed, with the runs that stayed near chance (< 0.3:
@@ -41,10 +41,10 @@ sys.path.insert(0, REPO)
 import numpy as np  # noqa: E402
 
 import reference  # noqa: E402
-from grader.data import lenet_data  # noqa: E402
-from grader.lenet import Protocol, Trainer, accuracy, batch_order, checkpoint_due, preprocess  # noqa: E402
-from grader.lenet_evaluation import checked_parameters, trusted_logits  # noqa: E402
-from grader.rubric import load_rubric  # noqa: E402
+from grader.grading.rubric import load_rubric  # noqa: E402
+from grader.lenet.data import lenet_data  # noqa: E402
+from grader.lenet.evaluation import checked_parameters, trusted_logits  # noqa: E402
+from grader.lenet.trainer import Protocol, Trainer, accuracy, batch_order, checkpoint_due, preprocess  # noqa: E402
 from tests.helpers.submission_formats import load_style  # noqa: E402
 
 lesson_loops = load_style("loop_per_sample")  # the loop-per-sample style, the baseline

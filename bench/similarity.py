@@ -6,7 +6,7 @@ The class is synthetic: each submission is one of three independent correct solu
 reference, tests/styles/loop_per_sample.py, tests/solutions/windows.py), perturbed at random: some disguised
 (names renamed, comments dropped, classes shuffled, tests/helpers/disguise.py), the others with a few names
 renamed, comment lines added and dropped, and a helper of their own. Similarity alone (no grading):
-grader.similarity.class_similarity with lesson8's settings and the student template excluded.
+grader.classroom.similarity.class_similarity with lesson8's settings and the student template excluded.
 Prints the time of a cold run (empty cache), of a resumed run (everything cached) and of a run
 where one submission changed.
 """
@@ -22,10 +22,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from grader.rubric import load_rubric  # noqa: E402
+from grader.classroom.similarity import class_similarity  # noqa: E402
+from grader.classroom.similarity_report import similarity_plan  # noqa: E402
+from grader.grading.rubric import load_rubric  # noqa: E402
 from grader.sandbox.prepare import submission_sha256  # noqa: E402
-from grader.similarity import class_similarity  # noqa: E402
-from grader.similarity_report import similarity_plan  # noqa: E402
 from tests.helpers.disguise import disguise  # noqa: E402
 from tests.helpers.submission_formats import module_sources, single_source  # noqa: E402
 

@@ -2,9 +2,9 @@
 
     python bench/train_lenet.py [--threads N] [--repeats 3] [--no-loops]
 
-What is measured, each a whole run of grader.lenet.Protocol() (2 epochs of SGD, lr 0.1, batch 64,
+What is measured, each a whole run of grader.lenet.trainer.Protocol() (2 epochs of SGD, lr 0.1, batch 64,
 seed 0) on the bundled 4,000 / 1,000 MNIST subset, preprocessing and test evaluation included:
-- reference: grader.lenet.train_lenet(reference, ...), best wall time of --repeats runs;
+- reference: grader.lenet.trainer.train_lenet(reference, ...), best wall time of --repeats runs;
 - torch:     the identical protocol in PyTorch on the CPU (same architecture, same initial weights
              copied from the reference model built under the same seed, same preprocessing, same batch
              order, plain SGD, mean cross-entropy), best of --repeats; skipped if torch is missing;
@@ -36,8 +36,8 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 import reference  # noqa: E402
-from grader.data import load_mnist  # noqa: E402
-from grader.lenet import Protocol, build_lenet, preprocess, train_lenet  # noqa: E402
+from grader.lenet.data import load_mnist  # noqa: E402
+from grader.lenet.trainer import Protocol, build_lenet, preprocess, train_lenet  # noqa: E402
 from tests.helpers.submission_formats import load_style  # noqa: E402
 
 lesson_loops = load_style("loop_per_sample")  # the loop-per-sample style, the baseline
@@ -61,7 +61,7 @@ def time_numpy(api, data, protocol, repeats):
 
 
 def time_torch(torch, data, protocol, repeats):
-    """The same protocol in PyTorch, step for step like grader.lenet.train_lenet: (best seconds, accuracy)."""
+    """The same protocol in PyTorch, step for step like grader.lenet.trainer.train_lenet: (best seconds, accuracy)."""
     nn = torch.nn
 
     def run():

@@ -42,17 +42,17 @@ from rich.table import Table
 from rich.text import Text
 
 from grader import __version__, cli_records
-from grader.class_folder import BatchError
-from grader.data import DataError
-from grader.lms_export import ExportError
-from grader.oracle import FixtureError, reference_available
-from grader.rubric import RubricError, load_rubric
+from grader.classroom.class_folder import BatchError
+from grader.classroom.lms_export import ExportError
+from grader.grading.oracle import FixtureError, reference_available
+from grader.grading.rubric import RubricError, load_rubric
+from grader.lenet.data import DataError
 from grader.sandbox.errors import SandboxUnavailable
 from grader.sandbox.isolation import CHOICES, SandboxWarning
 from grader.sandbox.prepare import path_problem
 
 if TYPE_CHECKING:
-    from grader.grading import Grade
+    from grader.grading.grade import Grade
 
 CANNOT_GRADE = 2
 
@@ -163,13 +163,13 @@ def check_inputs(args: argparse.Namespace) -> None:
 
 
 def command_batch(args: argparse.Namespace, stream: TextIO) -> int:
-    from grader.batch import Settings, run_batch
-    from grader.executors import dask_executor
+    from grader.classroom.batch import Settings, run_batch
+    from grader.classroom.executors import dask_executor
 
     load_rubric(args.rubric)  # a bad rubric stops the batch before anything runs
     grading_mode("instructor")
     if args.data is not None:
-        from grader.data import load_mnist
+        from grader.lenet.data import load_mnist
 
         load_mnist(args.data)
     if args.jobs is not None and args.jobs < 1:
@@ -255,9 +255,9 @@ def grading_mode(requested: str) -> str:
 
 
 def command_grade(args: argparse.Namespace, stream: TextIO) -> int:
-    from grader.grading import grade as run_grade
-    from grader.report import write_reports
-    from grader.results import to_results, write_json
+    from grader.grading.grade import grade as run_grade
+    from grader.reports.report import write_reports
+    from grader.reports.results import to_results, write_json
 
     rubric = load_rubric(args.rubric)
     mode = grading_mode(args.mode)

@@ -5,16 +5,16 @@
     torcino-grade export moodle OUT --out grades.csv [--identify email|username] [--item NAME]
 
 Registered on the parser by grader.cli (add_commands) and run by it (run); a problem is an
-ExportError (grader.lms_export), which the command line turns into exit status 2.
+ExportError (grader.classroom.lms_export), which the command line turns into exit status 2.
 """
 
 import argparse
 from pathlib import Path
 from typing import Any, TextIO
 
-from grader import history
-from grader.lms_export import ExportError, ExportReport, canvas_import, moodle_import, read_grades
-from grader.results import write_text
+from grader.classroom import history
+from grader.classroom.lms_export import ExportError, ExportReport, canvas_import, moodle_import, read_grades
+from grader.reports.results import write_text
 
 COMMANDS = ("history", "export")
 

@@ -1,11 +1,11 @@
 """The lesson as one declaration: its classes, their rubric items, case tables and probes.
 
 Everything that lists the lesson's classes or items derives from LESSON: the names the sandbox loads
-(sandbox/runner.py), which item a method's exception belongs to (grader/blame.py), the checks'
+(sandbox/runner.py), which item a method's exception belongs to (grader/grading/blame.py), the checks'
 parametrisation (checks/test_layers.py, test_api.py, test_init.py, test_cache.py,
 test_accumulation.py), the item ids and their order (rubric_schema.ITEM_IDS), the reference's
 `__all__` (tests/test_lesson.py) and the tests' counts. docs/extending.md says how to
-add a layer or an item. A rubric is loaded against a Lesson (grader.rubric.load_rubric), and a grade
+add a layer or an item. A rubric is loaded against a Lesson (grader.grading.rubric.load_rubric), and a grade
 takes its lesson from its rubric, so a test can grade a lesson of its own.
 
 The item ids are spelled out literally below ("maxpool2d.backward"), so that grep finds them.

@@ -12,9 +12,9 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from grader.data import DataError, load_mnist
-from grader.lenet import Protocol, train_lenet
-from grader.progress import ProgressBar
+from grader.lenet.data import DataError, load_mnist
+from grader.lenet.trainer import Protocol, train_lenet
+from grader.reports.progress import ProgressBar
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

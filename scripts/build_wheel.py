@@ -28,10 +28,10 @@ def without_reference(pyproject):
 
 
 def write_kit_subset(full, target):
-    """The bundled MNIST subset without its held-out test images (grader.data.kit_part): the kit's
+    """The bundled MNIST subset without its held-out test images (grader.lenet.data.kit_part): the kit's
     wheel must not carry the instructor mode's test set."""
     sys.path.insert(0, str(ROOT))
-    from grader.data import KIT_TEST_IMAGES
+    from grader.lenet.data import KIT_TEST_IMAGES
 
     with np.load(full, allow_pickle=False) as archive:
         arrays = {key: archive[key] for key in archive.files}

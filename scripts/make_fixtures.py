@@ -1,7 +1,7 @@
 """Record the public fixtures: grade the reference with the public seed, logging every question
 the checks ask the reference and its answer, into grader/fixtures/public.npz (`make fixtures`).
 
-The student kit's grader replays them (public mode, grader.oracle.Replay) instead of the reference.
+The student kit's grader replays them (public mode, grader.grading.oracle.Replay) instead of the reference.
 tests/test_fixtures.py fails when the committed file no longer matches a fresh recording.
 """
 
@@ -13,9 +13,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from grader.grading import grade  # noqa: E402
-from grader.oracle import FIXTURES, PUBLIC_SEED, Recording  # noqa: E402
-from grader.rubric import load_rubric  # noqa: E402
+from grader.grading.grade import grade  # noqa: E402
+from grader.grading.oracle import FIXTURES, PUBLIC_SEED, Recording  # noqa: E402
+from grader.grading.rubric import load_rubric  # noqa: E402
 
 
 def record(seed=PUBLIC_SEED, submission=ROOT / "reference", train_lenet=True):

@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from build_wheel import build_wheel  # noqa: E402
 
-from grader.rubric import load_rubric  # noqa: E402
+from grader.grading.rubric import load_rubric  # noqa: E402
 
 SCRIPTS = ("setup.sh", "run_autograder")
 DEFAULT_OUT = ROOT / "dist" / "gradescope-autograder.zip"

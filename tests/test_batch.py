@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from grader.batch import OutLock
-from grader.class_folder import discover
+from grader.classroom.batch import OutLock
+from grader.classroom.class_folder import discover
 from grader.cli import main
-from grader.rubric import ITEM_IDS
+from grader.grading.rubric import ITEM_IDS
 from tests.helpers.class_fixture import SKIPPED, make_class, make_gradescope_export
 from tests.helpers.grading_support import rubric_with
 
@@ -171,8 +171,8 @@ def test_a_gradescope_export_takes_names_and_emails_from_the_metadata(tmp_path):
 def test_the_dask_executor_gives_the_same_gradebook(tmp_path, graded_class):
     distributed = pytest.importorskip("distributed", reason="Dask is an optional extra: pip install '.[dask]'")
     tmp, expected, rubric, *_ = graded_class
-    from grader.batch import Settings, run_batch
-    from grader.executors import DaskExecutor
+    from grader.classroom.batch import Settings, run_batch
+    from grader.classroom.executors import DaskExecutor
 
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         executor = DaskExecutor(distributed.Client(cluster))
@@ -241,7 +241,7 @@ class RecordingPool:
 
 
 def test_expected_slow_submissions_are_graded_first(tmp_path):
-    from grader.batch import Settings, run_batch
+    from grader.classroom.batch import Settings, run_batch
 
     STYLES = ROOT / "tests" / "styles"
     (tmp_path / "class").mkdir()

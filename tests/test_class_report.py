@@ -1,8 +1,8 @@
-"""index.html of batch grading (grader.class_report): numbers, item analysis, escaping, the CSP hash.
+"""index.html of batch grading (grader.classroom.class_report): numbers, item analysis, escaping, the CSP hash.
 
 Synthetic rows stand for a graded class: a dozen students, some graded, two errors and a timeout,
 one whose name, email and error text are HTML, and one skipped entry. Expected values are computed
-here, independently of grader.class_report. One test loads the page in Debian's chromium through
+here, independently of grader.classroom.class_report. One test loads the page in Debian's chromium through
 Playwright (tests/helpers/browser.py), at a desktop and a phone width: nothing fetched, nothing logged, no
 CSP violation, and the hashed sorting script ran (it marks the table data-sortable="ready") and
 sorts when its headers are clicked. The screenshots are kept as out/screenshots/index.png and
@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.class_report import SORT_SCRIPT, render_index, report_href
-from grader.gradebook import BatchRow
-from grader.rubric import load_rubric
+from grader.classroom.class_report import SORT_SCRIPT, render_index, report_href
+from grader.classroom.gradebook import BatchRow
+from grader.grading.rubric import load_rubric
 from tests.helpers.browser import assert_quiet, load
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,7 +80,7 @@ def failed_row(rubric, student, name, status, error, duration, report=True, emai
 
 
 def as_rows(rows):
-    """BatchRows from the dicts a batch writes in JSON (whatever they hold: grader.gradebook)."""
+    """BatchRows from the dicts a batch writes in JSON (whatever they hold: grader.classroom.gradebook)."""
     return [BatchRow.from_dict(row) for row in rows]
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from grader.data import DataError, bundled_path, load_mnist
+from grader.lenet.data import DataError, bundled_path, load_mnist
 
 
 def lesson_arrays(n_train=30, n_test=10, seed=0):

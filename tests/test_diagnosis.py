@@ -14,21 +14,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import grader.grading
+import grader.grading.grade
 import reference
-from grader.batch import diagnosis_ids
-from grader.class_report import render_index
-from grader.fixture_file import read_predictions
-from grader.gradebook import BatchRow, gradebook_csv
+from grader.classroom.batch import diagnosis_ids
+from grader.classroom.class_report import render_index
+from grader.classroom.gradebook import BatchRow, gradebook_csv
+from grader.grading.fixture_file import read_predictions
+from grader.grading.oracle import FIXTURES
+from grader.grading.rubric import load_rubric
 from grader.misconceptions import BY_ID, CATALOGUE
 from grader.misconceptions.catalogue import ALL, markdown
 from grader.misconceptions.engine import LivePredictor, diagnose
 from grader.misconceptions.items import diagnose_items
 from grader.misconceptions.model import Observation
-from grader.oracle import FIXTURES
-from grader.report import render_html, render_markdown
-from grader.results import to_results
-from grader.rubric import load_rubric
+from grader.reports.report import render_html, render_markdown
+from grader.reports.results import to_results
 from scripts.make_fixtures import record
 from tests.helpers.bug_bank import BUGS, BY_NAME, Bug
 from tests.helpers.grading_support import grade_path, items_of
@@ -155,7 +155,7 @@ def test_a_catalogued_mistake_written_in_another_style_is_named(tmp_path):
 def test_a_passing_item_is_never_diagnosed():
     """Even with an observation that looks exactly like a misconception, an item that passed gets none."""
     from grader.cases import LOSS_CASES
-    from grader.scoring import ItemResult
+    from grader.grading.scoring import ItemResult
 
     logits, targets = LOSS_CASES[0].inputs(np.random.default_rng(3))
     seen = observation_of("loss", "SoftmaxCrossEntropyLoss", LOSS_CASES[0], logits=logits, targets=targets)
@@ -182,7 +182,7 @@ def explain_every_case(monkeypatch):
                 found.append((test_id, diagnosis["id"]))
         diagnose_items(items, tests, observations, predictor, rubric)
 
-    monkeypatch.setattr(grader.grading, "diagnose_items", everything)
+    monkeypatch.setattr(grader.grading.grade, "diagnose_items", everything)
     return found
 
 

@@ -10,8 +10,16 @@ import numpy as np
 import pytest
 
 import reference
+from grader.grading.oracle import (
+    FIXTURES,
+    PUBLIC_SEED,
+    REFERENCE_MARKER,
+    FixtureError,
+    Recording,
+    Replay,
+    reference_available,
+)
 from grader.numerics import relative_error
-from grader.oracle import FIXTURES, PUBLIC_SEED, REFERENCE_MARKER, FixtureError, Recording, Replay, reference_available
 from scripts.make_fixtures import record
 from tests.helpers.grading_support import grade_path, items_of
 

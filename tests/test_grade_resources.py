@@ -97,7 +97,7 @@ def test_the_docker_like_run_grades_in_the_landlock_tier():
 
 
 def test_results_json_is_cut_to_its_size_limit_whatever_its_parts_hold():
-    from grader.results import MAX_RESULTS_CHARS, bounded
+    from grader.reports.results import MAX_RESULTS_CHARS, bounded
 
     failure = {"case": "c", "message": "m" * 3000, "details": {"traceback": "t" * 6000, "kind": "exception"}}
     items = [

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.oracle import Replay
-from grader.report import render_html
-from grader.results import to_results
+from grader.grading.oracle import Replay
+from grader.reports.report import render_html
+from grader.reports.results import to_results
 from scripts.make_fixtures import record
 from tests.helpers.bug_bank import BUGS
 from tests.helpers.grading_support import grade_path, items_of, lost, rubric_with

@@ -1,4 +1,4 @@
-"""Regrades with a history (grader.history, grader.changes, `torcino-grade history`): every earlier
+"""Regrades with a history (grader.classroom.history, grader.classroom.changes, `torcino-grade history`): every earlier
 result is kept in OUT/.history, changes.csv and index.html say whose grade moved and why, and a
 batch with an earlier rubric brings its grades back without grading.
 
@@ -10,10 +10,10 @@ import io
 from concurrent.futures import Future
 from pathlib import Path
 
-from grader.batch import Settings, batch_key, run_batch
+from grader.classroom.batch import Settings, batch_key, run_batch
+from grader.classroom.gradebook import BatchRow
 from grader.cli import main
-from grader.gradebook import BatchRow
-from grader.rubric import RUBRICS, load_rubric
+from grader.grading.rubric import RUBRICS, load_rubric
 
 
 class CountingGrader:

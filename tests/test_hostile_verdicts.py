@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from grader.checks.compare import CheckFailure, directional_derivatives, expect_close
-from grader.grading import grade
-from grader.rubric import load_rubric
+from grader.grading.grade import grade
+from grader.grading.rubric import load_rubric
 from tests.helpers.bug_bank import Bug
 from tests.helpers.grading_support import grade_path, items_of, lost
 from tests.helpers.submission_formats import build

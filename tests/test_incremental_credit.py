@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from grader.grading.rubric import load_rubric
 from grader.lesson import LESSON
-from grader.rubric import load_rubric
 from tests.helpers.grading_support import grade_path
 
 ROOT = Path(__file__).resolve().parent.parent

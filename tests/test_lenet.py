@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import reference
-from grader.data import load_mnist
-from grader.lenet import Protocol, build_lenet, preprocess, train_lenet
+from grader.lenet.data import load_mnist
+from grader.lenet.trainer import Protocol, build_lenet, preprocess, train_lenet
 
 SEEDS = range(20)
 

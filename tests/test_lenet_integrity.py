@@ -22,10 +22,10 @@ import numpy as np
 import pytest
 
 import reference
-from grader.data import KIT_TEST_IMAGES, bundled_path, lenet_data, load_mnist
-from grader.lenet import PARAMETER_SHAPES
-from grader.lenet_evaluation import checked_parameters, instructor_secret, relabelling, trusted_logits
-from grader.lenet_run import PROBE_BATCHES
+from grader.lenet.data import KIT_TEST_IMAGES, bundled_path, lenet_data, load_mnist
+from grader.lenet.trainer import PARAMETER_SHAPES
+from grader.lenet.evaluation import checked_parameters, instructor_secret, relabelling, trusted_logits
+from grader.lenet.run import PROBE_BATCHES
 from grader.sandbox.isolation import bubblewrap_problem, landlock_problem
 from tests.helpers.grading_support import grade_path, items_of, lost, rubric_with
 from tests.helpers.submission_formats import build, completed_style
@@ -35,8 +35,8 @@ CHEATERS = ROOT / "tests" / "cheaters"
 DOCKER_LIKE = [sys.executable, str(ROOT / "tests" / "helpers" / "docker_like.py")]
 GRADE_SCRIPT = """
 import json, sys
-from grader.grading import grade
-from grader.rubric import load_rubric
+from grader.grading.grade import grade
+from grader.grading.rubric import load_rubric
 result = grade(sys.argv[1], load_rubric(), seed=4, mode="instructor", sandbox=sys.argv[2])
 lenet = result.diagnostics["lenet"]
 print(json.dumps({"sandbox": result.sandbox, "score": [i.score for i in result.items if i.id == "lenet"][0],

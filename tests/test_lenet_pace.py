@@ -1,4 +1,4 @@
-"""The LeNet's pace rule (grader/lenet_budget.py) on its own: one decision at the probe, every admitted
+"""The LeNet's pace rule (grader/lenet/budget.py) on its own: one decision at the probe, every admitted
 pace gets at least two attempts, the safety net never below the cap's ceiling, and a slow pace's
 calibration measured over as long a window as asked."""
 
@@ -7,9 +7,9 @@ import time
 import numpy as np
 import pytest
 
-from grader import lenet_budget
-from grader.lenet_budget import admitted, another_attempt_fits, budget_seconds, safety_seconds
-from grader.rubric import load_rubric
+from grader.lenet import budget as lenet_budget
+from grader.lenet.budget import admitted, another_attempt_fits, budget_seconds, safety_seconds
+from grader.grading.rubric import load_rubric
 
 BATCHES = 126
 

@@ -11,11 +11,11 @@ import pytest
 
 import reference
 from grader.checks.context import GradingContext
-from grader.grading import grade, run_checks
+from grader.grading.grade import grade, run_checks
+from grader.grading.oracle import Replay
+from grader.grading.rubric import ITEM_IDS, RubricError, load_rubric
 from grader.lesson import LESSON
 from grader.misconceptions.catalogue import ALL, CATALOGUE
-from grader.oracle import Replay
-from grader.rubric import ITEM_IDS, RubricError, load_rubric
 from tests.helpers.grading_support import DEFAULT_RUBRIC, items_of, lost
 from tests.helpers.submission_formats import STYLES, completed_style
 

@@ -11,10 +11,10 @@ import pytest
 
 import reference
 from grader.cases import LayerCase
-from grader.grading import grade
+from grader.grading.grade import grade
+from grader.grading.oracle import LiveReference
+from grader.grading.rubric import load_rubric
 from grader.lesson import LESSON, Construction, Lesson, LessonClass
-from grader.oracle import LiveReference
-from grader.rubric import load_rubric
 from tests.helpers.grading_support import DEFAULT_RUBRIC, lost
 from tests.helpers.submission_formats import completed_style
 

@@ -1,4 +1,4 @@
-"""Exports to the LMS (grader.lms_export, `torcino-grade export`): a gradebook laid out as Canvas
+"""Exports to the LMS (grader.classroom.lms_export, `torcino-grade export`): a gradebook laid out as Canvas
 exports it (tests/data/canvas_gradebook.csv: BOM, Student/ID/SIS User ID/SIS Login ID/Section,
 "Title (id)" assignment columns, read-only totals, the "Points Possible" row, the test student)
 and Moodle's grade import CSV."""
@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from grader.classroom.gradebook import BatchRow, gradebook_csv
+from grader.classroom.lms_export import ExportError, canvas_import, moodle_import, read_grades
 from grader.cli import main
-from grader.gradebook import BatchRow, gradebook_csv
-from grader.lms_export import ExportError, canvas_import, moodle_import, read_grades
-from grader.rubric import load_rubric
+from grader.grading.rubric import load_rubric
 
 ROOT = Path(__file__).resolve().parent.parent
 GRADEBOOK = ROOT / "tests" / "data" / "canvas_gradebook.csv"

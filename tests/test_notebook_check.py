@@ -1,4 +1,4 @@
-"""The notebook check (torcino.check.check, grader.notebook_check): notebooks executed headless in a
+"""The notebook check (torcino.check.check, grader.reports.notebook_check): notebooks executed headless in a
 real Jupyter kernel (nbclient + ipykernel, as JupyterLab, Notebook and VS Code run them), asserting
 on what the cell displays."""
 
@@ -11,8 +11,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from grader.kernel_cells import without_check_calls
-from grader.notebook_check import item_ids
+from grader.reports.kernel_cells import without_check_calls
+from grader.reports.notebook_check import item_ids
 from tests.helpers.bug_bank import BUGS
 from tests.helpers.submission_formats import MODULE_ORDER, RELATIVE_IMPORT, module_sources
 

@@ -27,7 +27,9 @@ def test_wheel_holds_both_packages_the_data_and_the_console_script(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     assert {"grader/data/mnist_5k.npz", "grader/rubrics/lesson8.toml", "grader/fixtures/public.npz"} <= set(names)
     assert {"grader/checks/conftest.py", "grader/checks/test_layers.py", "grader/sandbox/worker.py"} <= set(names)
-    assert {"grader/__init__.py", "grader/lenet.py", "reference/__init__.py", "reference/train.py"} <= set(names)
+    assert {"grader/__init__.py", "grader/lenet/trainer.py", "reference/__init__.py", "reference/train.py"} <= set(
+        names
+    )
     assert not any(name.startswith(("tests/", "student_template/", "bench/")) for name in names)
     entry_points = next(name for name in names if name.endswith("entry_points.txt"))
     assert "torcino-grade = grader.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
@@ -42,7 +44,7 @@ def test_installed_wheel_loads_the_bundled_data_and_trains_outside_the_checkout(
         timeout=300,
     )
     probe = (
-        "import grader, reference; from grader.data import load_mnist; "
+        "import grader, reference; from grader.lenet.data import load_mnist; "
         f"assert grader.__file__.startswith({str(target)!r}), grader.__file__; "
         "print(len(load_mnist()[0]))"
     )

@@ -1,4 +1,4 @@
-"""The banned-API policy (grader.policy, grader/sandbox/import_guard.py): every import form found
+"""The banned-API policy (grader.grading.policy, grader/sandbox/import_guard.py): every import form found
 statically with its file, line and rule; a clean submission that only mentions torch is not
 flagged; the import guard records what only runs can show; the consequences; the rubric's table;
 and one graded submission with a computed import, seen in results.json."""
@@ -10,12 +10,12 @@ from types import SimpleNamespace
 import msgspec
 import pytest
 
-from grader.class_report import render_index
-from grader.gradebook import BatchRow
-from grader.policy import apply_policy, classify, runtime_findings, static_findings
-from grader.rubric import DEFAULT_POLICY, RubricError, load_rubric
+from grader.classroom.class_report import render_index
+from grader.classroom.gradebook import BatchRow
+from grader.grading.policy import apply_policy, classify, runtime_findings, static_findings
+from grader.grading.rubric import DEFAULT_POLICY, RubricError, load_rubric
+from grader.grading.sources import SourceFile
 from grader.sandbox.import_guard import watching
-from grader.sources import SourceFile
 from tests.helpers.grading_support import DEFAULT_RUBRIC, grade_path
 from tests.helpers.submission_formats import build
 
@@ -105,7 +105,7 @@ def test_each_import_form_is_found_with_its_line_and_rule(file, cell, code, expe
     [
         ("numpy.lib.stride_tricks", None),
         ("json", None),
-        ("grader.data", None),
+        ("grader.lenet.data", None),
         ("os.execvpe", PROCESSES),
         ("scipy.signal.convolve", SCIPY),
         ("scipy.linalg", "not allowed"),
@@ -218,7 +218,7 @@ def test_the_class_overview_has_an_imports_column_escaped():
 
 
 def test_a_graded_submission_with_a_computed_import_shows_it_in_results_json(tmp_path):
-    from grader.results import to_results
+    from grader.reports.results import to_results
 
     path = build("file", tmp_path / "submission")
     path.write_text(

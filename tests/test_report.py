@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from grader.cli import main
-from grader.report import md_escape, render_html, render_markdown
+from grader.reports.report import md_escape, render_html, render_markdown
 from tests.helpers.bug_bank import BY_NAME
 from tests.helpers.submission_formats import build
 
@@ -129,7 +129,7 @@ def test_summary_md_is_written_and_appended_to_the_github_step_summary(tmp_path,
     step_summary = tmp_path / "step_summary.md"
     step_summary.write_text("# earlier step\n")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(step_summary))
-    from grader.report import write_reports
+    from grader.reports.report import write_reports
 
     _, summary = write_reports(results, tmp_path / "out")
     text = summary.read_text()

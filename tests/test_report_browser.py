@@ -21,7 +21,7 @@ import pytest
 from PIL import Image
 
 from grader.cli import main
-from grader.report import number
+from grader.reports.report import number
 from tests.helpers.browser import assert_quiet, drawn_fraction, is_blank, load
 from tests.helpers.submission_formats import build
 

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from grader.rubric import ITEM_IDS, RubricError, load_rubric
+from grader.grading.rubric import ITEM_IDS, RubricError, load_rubric
 from tests.helpers.grading_support import DEFAULT_RUBRIC
 
 

@@ -169,7 +169,7 @@ def test_landlock_grants_a_tree_except_the_installed_packages_within_it(tmp_path
 def test_the_graders_and_the_interpreters_packages_are_hidden():
     import site
 
-    from grader.sandbox.landlock_tier import hidden_paths
+    from grader.sandbox.file_policy import hidden_paths
 
     hidden = hidden_paths()
     assert {os.path.realpath(p) for p in site.getsitepackages()} <= hidden

@@ -1,4 +1,4 @@
-"""Class similarity (grader.similarity, grader.similarity_report) on a generated class: the disguised
+"""Class similarity (grader.classroom.similarity, grader.classroom.similarity_report) on a generated class: the disguised
 copy is flagged, independent solutions and a pair sharing only the template are not; every form
 of one solution compares as the same code; the cache makes a second run compare nothing; the CSV,
 the side-by-side page (escaped, and clean in Chromium under its CSP) and the rubric's settings.
@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from grader.class_folder import Entry
-from grader.gradebook import BatchRow
-from grader.rubric import load_rubric
+from grader.classroom.class_folder import Entry
+from grader.classroom.gradebook import BatchRow
+from grader.classroom.similarity import SimilaritySettings, class_similarity, kgram_hashes
+from grader.classroom.similarity_report import similarity_plan, write_similarity
+from grader.grading.rubric import load_rubric
 from grader.sandbox.prepare import submission_sha256
-from grader.similarity import SimilaritySettings, class_similarity, kgram_hashes
-from grader.similarity_report import similarity_plan, write_similarity
 from tests.helpers.browser import assert_quiet, load
 from tests.helpers.similarity_class import COPY, INDEPENDENT, ORIGINAL, TEMPLATE_PAIR, class_entries, formats_entries
 

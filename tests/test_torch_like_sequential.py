@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.report import render_html
-from grader.results import to_results
+from grader.reports.report import render_html
+from grader.reports.results import to_results
 from tests.helpers.grading_support import grade_path, items_of
 from tests.helpers.submission_formats import build
 

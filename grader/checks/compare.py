@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from grader.failures import FailureDetails, GradientRow
+from grader.grading.failures import FailureDetails, GradientRow
 from grader.numerics import max_abs_error, relative_error, worst_index
 
 

@@ -7,18 +7,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pytest
 
-from grader.blame import blame_note
 from grader.checks.compare import CheckFailure
 from grader.checks.context import ContextPlugin, GradingContext
 from grader.checks.marks import BEYOND_LESSON
-from grader.failures import FailureDetails
+from grader.grading.blame import blame_note
+from grader.grading.failures import FailureDetails
 from grader.lesson import LESSON, Lesson
 from grader.misconceptions.engine import exception_text
 from grader.misconceptions.model import Observation
 from grader.sandbox.errors import SandboxError, SubmissionRaised
 
 if TYPE_CHECKING:
-    from grader.rubric import Tolerances
+    from grader.grading.rubric import Tolerances
     from grader.sandbox.runner import Sandbox
 
 
@@ -57,7 +57,7 @@ def api(ctx: GradingContext) -> Any:  # the submission's namespace, a proxy in t
 
 @pytest.fixture
 def ref(ctx: GradingContext, request: pytest.FixtureRequest) -> Any:
-    """The reference as this check sees it: live, recorded or replayed (grader.oracle)."""
+    """The reference as this check sees it: live, recorded or replayed (grader.grading.oracle)."""
     return ctx.oracle.session(request.node.nodeid)
 
 

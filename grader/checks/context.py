@@ -1,4 +1,4 @@
-"""What a run of the checks needs, handed from grader.grading to the checks' fixtures by a pytest
+"""What a run of the checks needs, handed from grader.grading.grade to the checks' fixtures by a pytest
 plugin object (ContextPlugin): pytest.main(args, plugins=[JSONReport(), ContextPlugin(ctx)])."""
 
 import zlib
@@ -9,18 +9,18 @@ import numpy as np
 import pytest
 
 if TYPE_CHECKING:
-    from grader.lenet_run import LenetRun
+    from grader.grading.oracle import Oracle
+    from grader.grading.rubric import Rubric
+    from grader.grading.scoring import Diagnostics
+    from grader.lenet.run import LenetRun
     from grader.misconceptions.model import Observation
-    from grader.oracle import Oracle
-    from grader.rubric import Rubric
     from grader.sandbox.runner import Sandbox
-    from grader.scoring import Diagnostics
 
 
 @dataclass
 class GradingContext:
     """box: the sandboxed submission (runner.Sandbox); oracle: where expected values come from
-    (grader.oracle: the live reference, a recording of it, or its replay); rubric: rubric.Rubric;
+    (grader.grading.oracle: the live reference, a recording of it, or its replay); rubric: rubric.Rubric;
     seed: this run's seed; lenet: a LenetRun started in the background (or None); diagnostics:
     unscored findings, filled by the checks; observations: what each check (by node id) did to the
     submission and got back, for the diagnosis (grader.misconceptions)."""

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from grader.blame import item_of
 from grader.checks.compare import CheckFailure, first_non_finite
+from grader.grading.blame import item_of
 from grader.sandbox.errors import MissingName, SandboxError, SubmissionRaised
 
 

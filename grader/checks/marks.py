@@ -14,7 +14,7 @@ BEYOND_LESSON = "beyond:"  # prefix of the item of a case that goes beyond the l
 
 def marked_item(case: object, item: str) -> str:
     """The item a case counts for: item itself, or "beyond:<item>" for a case beyond the lesson
-    (scored only when the rubric says so; grader.scoring.score)."""
+    (scored only when the rubric says so; grader.grading.scoring.score)."""
     return f"{BEYOND_LESSON}{item}" if getattr(case, "beyond_lesson", False) else item
 
 

@@ -2,7 +2,7 @@
 
 A Sequential written like torch.nn.Sequential may accept only its own framework's Module subclasses,
 or collect parameters from each layer's own registry, so it refuses the trusted probe layers
-(grader/probes.py) and the empty shells of probing.parameter_layers. That is correct code for its own
+(grader/sandbox/probes.py) and the empty shells of probing.parameter_layers. That is correct code for its own
 layers, so such a case is judged again over the submission's own layers:
 
 - forward and backward: a chain of its own layers (CHAINS) with random float64 parameters. Each layer
@@ -13,7 +13,7 @@ layers, so such a case is judged again over the submission's own layers:
   as the shells; the identity check is the same.
 
 The reference's side (ReferenceChain) is computed in every run, whatever the submission does, so that
-public mode replays the same questions (grader.oracle). Every comparison runs here, on the trusted side.
+public mode replays the same questions (grader.grading.oracle). Every comparison runs here, on the trusted side.
 A refusal is an exception the submitted code raised; unwritten code (NotImplementedError) and limits
 (time, memory, crashes) are never retried.
 """
@@ -26,17 +26,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pytest
 
-from grader.blame import item_of
 from grader.cases import LayerCase
 from grader.checks.compare import CheckFailure, expect_close
 from grader.checks.layers import gradient_name, gradients, parameter_names, set_parameters
 from grader.checks.probing import PARAMETER_LAYERS, Shapes
+from grader.grading.blame import item_of
 from grader.lesson import LESSON
 from grader.sandbox.errors import SandboxError, SubmissionRaised
 
 if TYPE_CHECKING:
     from grader.checks.context import GradingContext
-    from grader.rubric import Tolerances
+    from grader.grading.rubric import Tolerances
 
 Chain = tuple[LayerCase, ...]  # layers in order; the first one's input_shape is the chain's input
 # probe count of a sequential case -> the chains of own layers that may stand in for the probes, in

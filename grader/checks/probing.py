@@ -1,4 +1,4 @@
-"""Trusted probes (grader/probes.py, built in the worker) and empty instances of the submission's
+"""Trusted probes (grader/sandbox/probes.py, built in the worker) and empty instances of the submission's
 own layer classes, as the sequential, sgd and api checks use them."""
 
 from typing import TYPE_CHECKING, Any

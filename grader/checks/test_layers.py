@@ -11,13 +11,13 @@ from grader.cases import LayerCase
 from grader.checks.compare import CheckFailure, Tensor, as_array, directional_derivatives, expect_close
 from grader.checks.layers import gradient_name, gradients, parameter_names, twins
 from grader.checks.marks import case_param
-from grader.failures import GradientRow
+from grader.grading.failures import GradientRow
 from grader.lesson import Lesson
 
 if TYPE_CHECKING:
     from _pytest.mark.structures import ParameterSet  # what pytest.param returns (not exported by pytest)
 
-    from grader.rubric import Tolerances
+    from grader.grading.rubric import Tolerances
 
 
 def forward_cases(lesson: Lesson) -> list["ParameterSet"]:

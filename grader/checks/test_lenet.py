@@ -1,7 +1,7 @@
 """lenet: the lesson's LeNet, built and trained from the submission's own classes, reaches the
 rubric's accuracy threshold at a checkpoint (on held-out images, relabelled, accuracy computed by the
 grader in instructor mode), unless it is far too slow for its time budget. The training runs in a
-sandbox of its own, started before the other checks (grader.lenet_run.LenetRun); this check waits for it."""
+sandbox of its own, started before the other checks (grader.lenet.run.LenetRun); this check waits for it."""
 
 import pytest
 

@@ -1,7 +1,7 @@
 """sequential: forward in order, backward in reverse, and parameters() as the layers' own arrays.
 
 Only the submission's Sequential is on trial: forward and backward run through trusted probe layers
-that record their calls and compute known affine maps (grader/probes.py), and parameters() is asked
+that record their calls and compute known affine maps (grader/sandbox/probes.py), and parameters() is asked
 of instances of the submission's own layer classes made without running their code, holding known
 arrays (so it finds them whether it looks for attributes or for its classes). Whether it returns
 the layers' own arrays is decided from behaviour on the trusted side: values written into what it

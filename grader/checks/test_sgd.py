@@ -1,5 +1,5 @@
 """sgd: step() updates the model's own arrays in place by exactly lr * grad, honours lr; zero_grad()
-zeroes the gradients in place. The model is a trusted probe (grader/probes.py) whose parameters()
+zeroes the gradients in place. The model is a trusted probe (grader/sandbox/probes.py) whose parameters()
 returns known arrays, so only the submission's SGD is on trial here."""
 
 from typing import TYPE_CHECKING

@@ -90,7 +90,7 @@ MISCONCEPTIONS = (
         "relu.backward_ignores_mask",
         "ReLU",
         "ReLU backward passes dY through unchanged, also where the input was negative",
-        RELU + "def backward(self, dY): return dY * self.mask.",
+        RELU + "backward multiplies dY by the mask forward kept: dX is 0 where the input was negative.",
         "your dX equals dY everywhere",
         RELU_KINDS,
         relu_backward(lambda layer, dY: dY),

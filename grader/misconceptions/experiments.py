@@ -155,7 +155,7 @@ def call_codes(calls: Any) -> np.ndarray:
 def sequential_order(api: Any, spec: Any, inputs: dict[str, Any], out: Outputs) -> None:
     """model(x) and model.backward(dY) of a Sequential of count probe layers, and the calls each made."""
     from grader.checks.probing import AFFINE
-    from grader.probes import AffineLayer, CallLog
+    from grader.sandbox.probes import AffineLayer, CallLog
 
     log = CallLog()
     model = api.Sequential(*[AffineLayer(*layer, log) for layer in AFFINE[: int(inputs["count"])]])

@@ -8,9 +8,9 @@ from grader.misconceptions.engine import LivePredictor, Predictor, RecordedPredi
 from grader.misconceptions.model import Observation
 
 if TYPE_CHECKING:
-    from grader.oracle import Oracle
-    from grader.rubric import Rubric
-    from grader.scoring import ItemResult
+    from grader.grading.oracle import Oracle
+    from grader.grading.rubric import Rubric
+    from grader.grading.scoring import ItemResult
 
 
 def predictor_for(oracle: "Oracle") -> Predictor | None:

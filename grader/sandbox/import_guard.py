@@ -5,7 +5,7 @@
     report["imports"] = imports   # [{"module", "fromlist", "level", "file", "cell", "line"}, ...]
 
 Standard library only (copied into the sandbox with the worker). It records, it does not block:
-the grader classifies the records with the rubric's policy (grader/policy.py) and applies its
+the grader classifies the records with the rubric's policy (grader/grading/policy.py) and applies its
 consequence; the sandbox is what keeps a submission off the network and the grader's files. Three
 hooks see an import: builtins.__import__ (import statements, __import__(...)),
 importlib.import_module, and a meta path finder for anything else importing a module for the first

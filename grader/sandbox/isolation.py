@@ -1,4 +1,4 @@
-"""Which isolation tier a worker runs in, and the bubblewrap tier's policy.
+"""Which isolation tier a worker runs in, and the bubblewrap tier's command line (its file policy: file_policy.py).
 
     bubblewrap  namespaces: no network, a read-only root holding only the system, the interpreter,
                 numpy and the worker's code; the submission copy and its /tmp (a directory beside
@@ -16,13 +16,13 @@ import os
 import shutil
 import subprocess
 import sys
-import sysconfig
 import warnings
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
 from .errors import SandboxUnavailable
+from .file_policy import SYSTEM_FILES, SYSTEM_TREES, interpreter_packages
 from .landlock_tier import landlock_problem
 
 TIERS = ("bubblewrap", "landlock", "none")
@@ -100,21 +100,19 @@ def bubblewrap_command(runtime: Path, work: Path, numpy_paths: Iterable[tuple[st
         "--new-session",
         "--cap-drop",
         "ALL",
-        "--ro-bind",
-        "/usr",
-        "/usr",
     ]
-    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+    for top in SYSTEM_TREES:
         if os.path.islink(top):
             args += ["--symlink", os.readlink(top), top]
         elif os.path.isdir(top):
             args += ["--ro-bind", top, top]
-    args += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache"]
+    for file in SYSTEM_FILES:
+        args += ["--ro-bind-try", file, file]
     prefix = os.path.realpath(sys.base_prefix)
     if not prefix.startswith("/usr/"):
         args += ["--ro-bind", prefix, prefix]
-    for key in ("purelib", "platlib"):  # hide whatever else is installed next to the interpreter
-        hidden = os.path.realpath(sysconfig.get_paths(vars={"base": prefix, "platbase": prefix})[key])
+    for installed in interpreter_packages(prefix):  # hide whatever else is installed next to the interpreter
+        hidden = os.path.realpath(installed)
         if os.path.isdir(hidden):
             args += ["--tmpfs", hidden, "--remount-ro", hidden]  # empty and unwritable (no --size: bwrap < 0.5)
     args += ["--ro-bind", str(runtime / "_torcino_sandbox"), str(IN_SANDBOX / "runtime" / "_torcino_sandbox")]

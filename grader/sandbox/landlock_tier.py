@@ -13,25 +13,20 @@ Python under a 0700 /root works), and Landlock grants exactly those trees.
 """
 
 import errno
-import glob
 import json
 import os
 import shutil
-import site
 import subprocess
 import sys
-import sysconfig
 import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from . import confine
+from .file_policy import DEVICES, SYSTEM_FILES, SYSTEM_TREES, granted, hidden_paths, numpy_trees
 
 UNPRIVILEGED = 65534  # nobody / nogroup
-SYSTEM_TREES = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
-SYSTEM_FILES = ("/etc/ld.so.cache",)
-DEVICES = ("/dev/null", "/dev/zero", "/dev/urandom")
 SECCOMP_FILE = "seccomp.bpf"
 CLONE_NEW = {
     "CLONE_NEWNS": 0x00020000,
@@ -135,43 +130,6 @@ def _export(rules: Any) -> bytes:
         rules.export_bpf(out)
         out.seek(0)
         return out.read()
-
-
-def hidden_paths() -> set[str]:
-    """Trees never granted even inside a granted one: installed packages (the grader's, the
-    reference's, anything else next to the interpreter)."""
-    hidden = set(site.getsitepackages())
-    for pattern in ("/usr/lib/python3*/*-packages", "/usr/local/lib/python3*/*-packages"):
-        hidden.update(glob.glob(pattern))  # Debian's and pip's system-wide packages
-    for prefix in {sys.prefix, sys.base_prefix}:
-        paths = sysconfig.get_paths(vars={"base": prefix, "platbase": prefix})
-        hidden |= {paths["purelib"], paths["platlib"]}
-    for package in ("grader", "reference"):
-        file = getattr(sys.modules.get(package), "__file__", None)  # None for a missing module
-        if file:
-            hidden.add(os.path.dirname(file))
-    return {os.path.realpath(path) for path in hidden}
-
-
-def granted(real: str, alias: str, hidden: set[str]) -> list[str]:
-    """Paths (spelled from alias, which stands for the real path) covering the tree at real except
-    the hidden trees within it: the tree itself, or its entries one level down, recursively."""
-    if real in hidden:
-        return []
-    if not any(h.startswith(real.rstrip("/") + "/") for h in hidden) or not os.path.isdir(real):
-        return [alias]
-    paths: list[str] = []
-    for name in sorted(os.listdir(real)):
-        paths += granted(os.path.join(real, name), os.path.join(alias, name), hidden)
-    return paths
-
-
-def numpy_trees() -> list[Path]:
-    """numpy's package directory and its bundled libraries (numpy.libs), when present."""
-    import numpy
-
-    package = Path(numpy.__file__).resolve().parent
-    return [package] + ([package.parent / "numpy.libs"] if (package.parent / "numpy.libs").is_dir() else [])
 
 
 def session_filter(runtime: Path) -> str | None:

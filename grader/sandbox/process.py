@@ -26,10 +26,18 @@ if TYPE_CHECKING:
 GRADER = Path(__file__).resolve().parent.parent
 WORKER_FILES = {
     name: Path(__file__).with_name(name)
-    for name in ("__init__.py", "wire.py", "loader.py", "worker.py", "worker_setup.py", "confine.py", "import_guard.py")
+    for name in (
+        "__init__.py",
+        "wire.py",
+        "loader.py",
+        "worker.py",
+        "worker_setup.py",
+        "confine.py",
+        "import_guard.py",
+        "probes.py",  # trusted stand-ins for the sequential and sgd checks
+    )
 }
-WORKER_FILES["lenet.py"] = GRADER / "lenet.py"  # the training loop, run next to the submission's classes
-WORKER_FILES["probes.py"] = GRADER / "probes.py"  # trusted stand-ins for the sequential and sgd checks
+WORKER_FILES["lenet.py"] = GRADER / "lenet" / "trainer.py"  # the training loop, run next to the submission's classes
 # how long a worker may take to start Python and import numpy before its first call is timed: a
 # loaded machine can take seconds, which must not count against a call limit of one second
 START_SECONDS = 30.0

@@ -302,7 +302,7 @@ class Sandbox:
         return self.request("signature", f"signature of {remote._type}.{method}", target=remote, method=method)
 
     def probe(self, name: str, *args: Any, **kwargs: Any) -> RemoteObject:
-        """A trusted probe object (grader/probes.py) built in the worker: a RemoteObject."""
+        """A trusted probe object (grader/sandbox/probes.py) built in the worker: a RemoteObject."""
         return self.request("probe", f"building the probe {name}", name=name, args=args, kwargs=kwargs)
 
     def shell(self, name: str, **attributes: Any) -> RemoteObject:

@@ -53,7 +53,8 @@ from .loader import load_submission
 from .worker_setup import CappedStream, release, reserve_descriptors, set_limits, starved
 
 if TYPE_CHECKING:  # in the sandbox they sit next to this file (process.WORKER_FILES); here, in grader/
-    from grader import lenet, probes
+    from grader.lenet import trainer as lenet
+    from grader.sandbox import probes
 else:
     from . import lenet, probes
 

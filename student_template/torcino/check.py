@@ -10,7 +10,7 @@ full report to out/report.html.
 
 
 def check(only=None, *, source=None, out="out"):
-    """Grade the classes this notebook defines and show the per-item table (see grader.notebook_check)."""
-    from grader.notebook_check import check as run
+    """Grade the classes this notebook defines and show the per-item table (see grader.reports.notebook_check)."""
+    from grader.reports.notebook_check import check as run
 
     run(only, source=source, out=out)

@@ -2,8 +2,8 @@
 
 import re
 
-from grader.grading import grade
-from grader.rubric import RUBRICS, load_rubric
+from grader.grading.grade import grade
+from grader.grading.rubric import RUBRICS, load_rubric
 
 DEFAULT_RUBRIC = RUBRICS / "lesson8.toml"
 

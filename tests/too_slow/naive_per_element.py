@@ -3,7 +3,7 @@
 Like tests/styles/per_window_loops.py, with its vectorised inner parts replaced by loops: Conv2d loops
 over every sample, output channel, output element, input channel and kernel element, and its backward makes one pass for the bias, one for the weights and one for the input,
 like conv_backward_naive; MaxPool2d finds each window's maximum with loops over its elements. About
-2.5 times slower a batch than per_window_loops: the LeNet item's probe stops it (grader/lenet_run.py)
+2.5 times slower a batch than per_window_loops: the LeNet item's probe stops it (grader/lenet/run.py)
 and it loses the LeNet only. Linear, ReLU, Flatten, Sequential, the loss and SGD are borrowed
 (tests/helpers/submission_formats.completed_style).
 """
