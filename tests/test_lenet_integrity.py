@@ -23,9 +23,9 @@ import pytest
 
 import reference
 from grader.lenet.data import KIT_TEST_IMAGES, bundled_path, lenet_data, load_mnist
-from grader.lenet.trainer import PARAMETER_SHAPES
 from grader.lenet.evaluation import checked_parameters, instructor_secret, relabelling, trusted_logits
 from grader.lenet.run import PROBE_BATCHES
+from grader.lenet.trainer import PARAMETER_SHAPES
 from grader.sandbox.isolation import bubblewrap_problem, landlock_problem
 from tests.helpers.grading_support import grade_path, items_of, lost, rubric_with
 from tests.helpers.submission_formats import build, completed_style

@@ -7,9 +7,9 @@ import time
 import numpy as np
 import pytest
 
+from grader.grading.rubric import load_rubric
 from grader.lenet import budget as lenet_budget
 from grader.lenet.budget import admitted, another_attempt_fits, budget_seconds, safety_seconds
-from grader.grading.rubric import load_rubric
 
 BATCHES = 126
 

@@ -35,14 +35,13 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from grader.lenet import budget as lenet_budget
-
-from grader.lenet import messages as lenet_messages
 from grader.grading.blame import blame_note
-from grader.lenet.trainer import Protocol, batch_order, checkpoint_due, layer_times, preprocess
+from grader.grading.rubric import Rubric
+from grader.lenet import budget as lenet_budget
+from grader.lenet import messages as lenet_messages
 from grader.lenet.evaluation import evaluate, instructor_secret, relabelling
 from grader.lenet.summary import Attempt, Calibration, LenetSummary
-from grader.grading.rubric import Rubric
+from grader.lenet.trainer import Protocol, batch_order, checkpoint_due, layer_times, preprocess
 from grader.sandbox.errors import CallTimeout, SandboxError, SubmissionRaised
 from grader.sandbox.prepare import Prepared
 from grader.sandbox.runner import Limits, Sandbox
