@@ -86,7 +86,8 @@ def test_no_memory_backed_file_system_is_writable(tmp_path, mode):
 
 
 PEAK_SCRIPT = """
-import json, resource, sys
+import json, sys
+from tests.helpers.peak_memory import peak_rss_mib
 from tests.test_sandbox_hostile import probe, run
 box = run(sys.argv[1], sys.argv[2], names=("ReLU", "Linear", "probe"))
 try:
@@ -95,7 +96,7 @@ try:
 finally:
     box.close()
 print(json.dumps({"verdicts": verdicts, "incidents": incidents, "shape": list(wrong.shape),
-                  "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss >> 10}))
+                  "peak_mib": peak_rss_mib()}))
 """
 
 

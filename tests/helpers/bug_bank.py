@@ -110,7 +110,9 @@ BUGS = [
     Bug(
         name="conv_fan_in_without_kernel",
         misconceptions=("conv2d.fan_in_channels_only",),
-        items=("init", "lenet"),
+        # the LeNet may still learn from a five times wider init (it did on some seeds since the
+        # classes are relabelled per grade): it may lose lenet, as every bug may, but need not
+        items=("init",),
         patches=(("Conv2d.__init__", "fan_in=in_channels * kH * kW)", "fan_in=in_channels)"),),
         why="Conv2d's fan_in counts the input channels only, not in_channels*kH*kW",
     ),

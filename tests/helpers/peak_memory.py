@@ -3,13 +3,23 @@
     python tests/helpers/peak_memory.py grade SUBMISSION --out DIR [...]
 
 The last line of stderr is `peak_rss_mib N`: the largest resident set of the grader's process
-(resource.getrusage(RUSAGE_SELF).ru_maxrss), which holds everything the worker sent back; the
-worker's own memory is not counted (its limits bound it).
+(peak_rss_mib()), which holds everything the worker sent back; the worker's own memory is not
+counted (its limits bound it).
 """
 
-import resource
 import runpy
 import sys
+
+
+def peak_rss_mib() -> int:
+    """This process's peak resident set since it started its program (VmHWM of /proc/self/status).
+    Not getrusage's ru_maxrss: Linux carries the parent's peak over fork and exec into it, so a
+    process started by a large pytest worker would report the worker's size."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) >> 10
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def main(arguments: list) -> int:
@@ -19,7 +29,7 @@ def main(arguments: list) -> int:
         status = 0
     except SystemExit as stop:
         status = stop.code if isinstance(stop.code, int) else 1
-    print(f"peak_rss_mib {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss >> 10}", file=sys.stderr)
+    print(f"peak_rss_mib {peak_rss_mib()}", file=sys.stderr)
     return status
 
 
