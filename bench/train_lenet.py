@@ -37,7 +37,7 @@ import numpy as np  # noqa: E402
 
 import reference  # noqa: E402
 from grader.lenet.data import load_mnist  # noqa: E402
-from grader.lenet.trainer import Protocol, build_lenet, preprocess, train_lenet  # noqa: E402
+from grader.lenet.trainer import Protocol, build_lenet, lenet_layers, preprocess, train_lenet  # noqa: E402
 from tests.helpers.submission_formats import load_style  # noqa: E402
 
 lesson_loops = load_style("loop_per_sample")  # the loop-per-sample style, the baseline
@@ -70,15 +70,7 @@ def time_torch(torch, data, protocol, repeats):
         X_train, X_test = preprocess(X_train, X_test)
         np.random.seed(protocol.seed)
         init = build_lenet(reference)  # same RNG draws as train_lenet's model build
-        model = nn.Sequential(
-            nn.Conv2d(1, 4, 5),
-            nn.ReLU(),
-            nn.MaxPool2d(2, 2),
-            nn.Flatten(),
-            nn.Linear(4 * 12 * 12, 32),
-            nn.ReLU(),
-            nn.Linear(32, 10),
-        )
+        model = nn.Sequential(*lenet_layers(nn))  # the lesson's LeNet, declared once in grader.lenet.trainer
         with torch.no_grad():
             for ours, theirs in zip(init.layers, model, strict=False):
                 if hasattr(ours, "weight"):
