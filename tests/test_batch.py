@@ -37,7 +37,7 @@ def read_grades(out):
         return {row["student"]: row for row in csv.DictReader(handle)}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def graded_class(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("class")
     expected = make_class(tmp / "class", tmp / "scratch")

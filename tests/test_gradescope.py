@@ -39,7 +39,7 @@ def rubric_with_visibilities(tmp_path):
     return path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def autograder(tmp_path_factory):
     """An /autograder stand-in: source/ unpacked from the zip, run_autograder at the root (where
     Gradescope puts it), setup.sh already run."""

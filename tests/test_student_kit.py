@@ -25,12 +25,12 @@ LAYER_MODULES = ("functional.py", "layers.py", "model.py", "loss.py", "optim.py"
 PINNED = re.compile(r"actions/[\w-]+@v\d+\.\d+\.\d+")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def kit(tmp_path_factory):
     return make_student_kit(tmp_path_factory.mktemp("build") / "student-kit")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def runner_python(tmp_path_factory):
     """A fresh Python environment, standing in for what actions/setup-python leaves on PATH."""
     venv = tmp_path_factory.mktemp("runner") / "python"
