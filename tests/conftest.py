@@ -1,15 +1,27 @@
 """Shared fixtures; `report` lets a test print figures in the summary at the end of the run.
 
 `make test` runs the suite on both cores (pytest-xdist, `-n 2 --dist loadgroup`). Each xdist worker
-builds module fixtures for itself, so the tests that use one of EXPENSIVE_FIXTURES (a graded class,
-a student kit and its fresh venv, a Gradescope autograder set up, a wheel) go to one worker together,
-by module (xdist_group): the fixture is built once. Every test writes under its own tmp_path.
+builds fixtures for itself, so the tests that use one of EXPENSIVE_FIXTURES (a graded class, a
+student kit and its fresh venv, a Gradescope autograder set up, a wheel) go to one worker together,
+by module (xdist_group); those fixtures are session-scoped, so that a test of another module run in
+between on that worker does not tear them down: each is built once. Grades that several tests judge
+(the bug bank's, the correct styles') are made once per worker by `shared_grades`
+(tests/helpers/shared_grades.py), the tests that share one grouped by its key. Every test writes
+under its own tmp_path.
 """
 
 import pytest
 
 FIGURES = pytest.StashKey["Figures"]()
 EXPENSIVE_FIXTURES = {"graded_class", "kit", "runner_python", "autograder", "wheel"}
+
+
+@pytest.fixture(scope="session")
+def shared_grades():
+    """SharedGrades: grade(path, seed, mode, ...) once per xdist worker (tests/helpers/shared_grades.py)."""
+    from tests.helpers.shared_grades import SharedGrades
+
+    return SharedGrades()
 
 
 @pytest.fixture

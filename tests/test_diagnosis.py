@@ -14,7 +14,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import grader.grading.grade
 import reference
 from grader.classroom.batch import diagnosis_ids
 from grader.classroom.class_report import render_index
@@ -30,13 +29,15 @@ from grader.misconceptions.model import Observation
 from grader.reports.report import render_html, render_markdown
 from grader.reports.results import to_results
 from scripts.make_fixtures import record
-from tests.helpers.bug_bank import BUGS, BY_NAME, Bug
+from tests.helpers.bug_bank import BUGS, BY_NAME, Bug, bank_parameters
 from tests.helpers.grading_support import grade_path, items_of
-from tests.helpers.submission_formats import build
+from tests.helpers.shared_grades import shared
+from tests.helpers.submission_formats import build, completed_style
 
 ROOT = Path(__file__).resolve().parent.parent
 COVERED = [bug for bug in BUGS if bug.misconceptions]
 STYLES = sorted((ROOT / "tests" / "styles").glob("*.py"))
+STYLE_PARAMETERS = [pytest.param(path, marks=shared(f"style-{path.stem}"), id=path.stem) for path in STYLES]
 
 
 def diagnosed_item(bug):
@@ -170,51 +171,33 @@ def test_a_passing_item_is_never_diagnosed():
         assert [d["id"] for d in item.diagnoses] == expected, item.status
 
 
-def explain_every_case(monkeypatch):
-    """Make the grade diagnose every observed case as if it alone had failed (the others passing);
-    returns what was named."""
-    found = []
-
-    def everything(items, tests, observations, predictor, rubric):
-        for test_id, observation in observations.items():
-            others = [(other, seen) for other, seen in observations.items() if other != test_id]
-            for diagnosis in diagnose([(test_id, observation)], others, predictor, rubric.tolerances.relative):
-                found.append((test_id, diagnosis["id"]))
-        diagnose_items(items, tests, observations, predictor, rubric)
-
-    monkeypatch.setattr(grader.grading.grade, "diagnose_items", everything)
-    return found
-
-
-def test_the_reference_looks_like_no_misconception_on_any_case(tmp_path, monkeypatch):
-    found = explain_every_case(monkeypatch)
-    grade_path(build("file", tmp_path), seed=2, train_lenet=False)
-    assert found == []
+def test_the_reference_looks_like_no_misconception_on_any_case(tmp_path, shared_grades):
+    graded = shared_grades.grade(build("file", tmp_path), seed=2, explain_every_case=True)
+    assert graded.grade.score > 0 and graded.every_case == []
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("style", STYLES, ids=lambda path: path.stem)
-def test_a_correct_style_looks_like_no_misconception_on_any_case_over_ten_seeds(style, monkeypatch):
-    found = explain_every_case(monkeypatch)
+@pytest.mark.parametrize("style", STYLE_PARAMETERS)
+def test_a_correct_style_looks_like_no_misconception_on_any_case_over_ten_seeds(style, tmp_path, shared_grades):
+    """Each observed case diagnosed as if it alone had failed (the grades are test_grading's, shared)."""
+    path = completed_style(style, tmp_path)
     for seed in range(1, 11):
-        result = grade_path(style, seed=seed, train_lenet=False)
-        assert named(result) == {}
-    assert found == []
+        graded = shared_grades.grade(path, seed=seed, explain_every_case=True)
+        assert named(graded.grade) == {} and graded.every_case == [], (seed, graded.every_case[:3])
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("style", STYLES, ids=lambda path: path.stem)
-def test_a_correct_style_looks_like_no_misconception_in_public_mode(style, monkeypatch):
-    found = explain_every_case(monkeypatch)
-    assert named(grade_path(style, mode="public", train_lenet=False)) == {}
-    assert found == []
+def test_a_correct_style_looks_like_no_misconception_in_public_mode(style, tmp_path, shared_grades):
+    graded = shared_grades.grade(completed_style(style, tmp_path), mode="public", explain_every_case=True)
+    assert named(graded.grade) == {} and graded.every_case == []
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", ["instructor", "public"])
-@pytest.mark.parametrize("bug", BUGS, ids=str)
-def test_a_bug_of_the_bank_is_named_by_its_misconception_and_nothing_else(tmp_path, bug, mode):
-    result = grade_path(build("file", tmp_path, bug.sources()), seed=4, mode=mode, train_lenet=False)
+@pytest.mark.parametrize("bug", bank_parameters())
+def test_a_bug_of_the_bank_is_named_by_its_misconception_and_nothing_else(tmp_path, bug, mode, shared_grades):
+    result = shared_grades.grade(build("file", tmp_path, bug.sources()), seed=4, mode=mode).grade
     names = named(result)
     assert {m for ids in names.values() for m in ids} <= set(bug.misconceptions), (bug.name, names)
     if bug.misconceptions:

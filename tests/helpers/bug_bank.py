@@ -27,6 +27,9 @@ which is how they slip past a student's own tests.
 import ast
 from dataclasses import dataclass
 
+import pytest
+
+from tests.helpers.shared_grades import shared
 from tests.helpers.submission_formats import module_sources
 
 
@@ -659,3 +662,9 @@ BUGS = [
 
 BY_NAME = {bug.name: bug for bug in BUGS}
 assert len(BY_NAME) == len(BUGS), "bug names must be unique"
+
+
+def bank_parameters() -> list:
+    """The bank as pytest parameters, each marked with its shared grades' group
+    (tests/helpers/shared_grades.py): test_grading and test_diagnosis judge the same grade of a bug."""
+    return [pytest.param(bug, marks=shared(f"bug-{bug.name}"), id=str(bug)) for bug in BUGS]
