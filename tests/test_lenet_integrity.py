@@ -28,7 +28,7 @@ from grader.lenet.run import PROBE_BATCHES
 from grader.lenet.trainer import PARAMETER_SHAPES
 from grader.sandbox.isolation import bubblewrap_problem, landlock_problem
 from tests.helpers.grading_support import grade_path, items_of, lost, rubric_with
-from tests.helpers.submission_formats import build, completed_style
+from tests.helpers.submission_formats import SLOWED_SGD, build, completed_style
 
 ROOT = Path(__file__).resolve().parent.parent
 CHEATERS = ROOT / "tests" / "cheaters"
@@ -165,15 +165,12 @@ def test_parameters_of_the_wrong_kind_are_the_submissions_failure(change, words)
     assert words in str(error.value)
 
 
-SLOWED = "\nimport time\n_step = SGD.step\nSGD.step = lambda self: time.sleep({seconds}) or _step(self)\n"
-
-
 @pytest.mark.slow
 def test_a_slow_correct_submission_gets_the_same_score_three_times(tmp_path):
     """A correct submission slowed to about 60 ms a batch (12-20x the reference's), with a pace limit
     far from it (60x): the same verdict each time."""
     path = build("file", tmp_path)
-    path.write_text(path.read_text() + SLOWED.format(seconds=0.06))
+    path.write_text(path.read_text() + SLOWED_SGD.format(seconds=0.06))
     rubric = rubric_with(tmp_path, time_budget_multiple="60")
     results = [grade_path(path, rubric=rubric, seed=7) for _ in range(3)]
     lenets = [result.diagnostics["lenet"] for result in results]
@@ -184,7 +181,7 @@ def test_a_slow_correct_submission_gets_the_same_score_three_times(tmp_path):
 @pytest.mark.slow
 def test_a_hopeless_pace_is_stopped_after_the_probe_the_same_way_each_time(tmp_path):
     path = build("file", tmp_path)
-    path.write_text(path.read_text() + SLOWED.format(seconds=0.25))
+    path.write_text(path.read_text() + SLOWED_SGD.format(seconds=0.25))
     rubric = rubric_with(tmp_path, time_budget_multiple="10")  # 0.25 s a batch is 50-80x the reference's
     results = [grade_path(path, rubric=rubric, seed=7) for _ in range(3)]
     for result in results:

@@ -9,7 +9,7 @@ import pytest
 
 from grader.grading.rubric import load_rubric
 from grader.lenet import budget as lenet_budget
-from grader.lenet.budget import admitted, another_attempt_fits, budget_seconds, safety_seconds
+from grader.lenet.budget import admitted, another_attempt_fits, budget_seconds, clearly_admitted, safety_seconds
 
 BATCHES = 126
 
@@ -28,6 +28,34 @@ def test_a_pace_past_the_limit_is_not_admitted_and_two_thirds_of_it_gets_all_thr
     two_thirds = 2 / 3 * budget / BATCHES
     assert another_attempt_fits(two_thirds, 2 * BATCHES, BATCHES, budget)
     assert not another_attempt_fits(1.01 * two_thirds, 2 * BATCHES, BATCHES, budget)
+
+
+def test_only_a_pace_far_inside_the_budget_skips_measuring_the_calibration_again():
+    budget = budget_seconds(0.5, 900)
+    assert clearly_admitted(lenet_budget.CLEAR_SHARE * budget / BATCHES, BATCHES, budget)
+    assert not clearly_admitted(1.01 * lenet_budget.CLEAR_SHARE * budget / BATCHES, BATCHES, budget)
+    assert lenet_budget.CLEAR_SHARE * load_rubric().lenet.time_budget_multiple >= 10  # the reference: 1-3x
+
+
+@pytest.mark.parametrize("sleep, multiple, again", [(0.0, "900", False), (0.25, "20", True)])
+def test_the_calibration_is_measured_again_at_the_probe_only_for_a_slow_pace(
+    tmp_path, monkeypatch, sleep, multiple, again
+):
+    """A fast run is calibrated once, while its worker starts; a slow pace (0.25 s a batch, 60-170x the
+    reference's, against a limit of 20x) again at the probe, under the same load (here in slices
+    between its probe batches), before it is stopped there."""
+    from grader.lenet.run import LenetRun
+    from tests.helpers.grading_support import grade_path, rubric_with
+    from tests.helpers.submission_formats import SLOWED_SGD, build
+
+    calls = []
+    measure = LenetRun.measure
+    monkeypatch.setattr(LenetRun, "measure", lambda self, *args: calls.append(args) or measure(self, *args))
+    path = build("file", tmp_path)
+    path.write_text(path.read_text() + SLOWED_SGD.format(seconds=sleep))
+    result = grade_path(path, rubric=rubric_with(tmp_path, time_budget_multiple=multiple), seed=3)
+    lenet = result.diagnostics["lenet"]
+    assert (len(calls) > 1) == again and lenet["too_slow"] == again, (calls, lenet["pace_multiple"])
 
 
 def test_the_budget_is_not_capped_and_the_safety_net_is():

@@ -229,7 +229,6 @@ def grade(
         )
         try:
             if lenet is not None:
-                lenet.calibrate(oracle.reference)
                 background = cores() >= 2 if concurrent_lenet is None else concurrent_lenet
                 lenet.start(background=background)  # its worker starts while the checks' one does
             box.start()

@@ -9,11 +9,12 @@ Calibration, in seconds for the whole protocol:
   (workload_seconds; `python bench/lenet_budget.py` prints that ratio on yours).
 
 The budget is multiple * calibration (budget_seconds): the time one attempt may take at the pace of
-the run's first batches. grader.lenet.run measures it at the start of a grade and again right after
-the run's first batches (when the pace is slow: in slices of SLICE_SECONDS between its probe batches,
-averaged, so that both sides are measured over the same seconds of the machine's load), then applies the pace rule (admitted,
-another_attempt_fits): decisions on a ratio of two times measured under the same load, not on the
-clock. The rubric's cap is a ceiling on a whole run's wall time, the safety net (safety_seconds).
+the run's first batches. grader.lenet.run measures it while the run's worker starts up and again right
+after the run's first batches (when the pace is slow: in slices of SLICE_SECONDS between its probe
+batches, averaged, so that both sides are measured over the same seconds of the machine's load; not
+at all when the pace is clearly_admitted, a tenth of the budget or less), then applies the pace rule
+(admitted, another_attempt_fits): decisions on a ratio of two times measured under the same load,
+not on the clock. The rubric's cap is a ceiling on a whole run's wall time, the safety net (safety_seconds).
 """
 
 import time
@@ -31,6 +32,7 @@ SLICE_SECONDS = (
 )
 ATTEMPTS_MULTIPLE = 2.0  # all the LeNet's attempts must fit in this many budgets at the pace of its first batches
 SAFETY_MULTIPLE = 3.0  # a LeNet run still going at this multiple of its budget (or at the cap) is stopped
+CLEAR_SHARE = 0.1  # a pace under this share of the budget is admitted without measuring the calibration again
 WORKLOAD_TO_REFERENCE = 1.25  # reference LeNet batch / workload batch, measured by bench/lenet_budget.py
 
 
@@ -99,6 +101,13 @@ def budget_seconds(calibration: float, multiple: float) -> float:
 def admitted(per_batch: float, batches_per_attempt: int, budget: float) -> bool:
     """Whether one whole attempt at this pace fits in the budget (else the run stops at the probe)."""
     return per_batch * batches_per_attempt <= budget
+
+
+def clearly_admitted(per_batch: float, batches_per_attempt: int, budget: float) -> bool:
+    """Whether one attempt at this pace takes under CLEAR_SHARE of the budget: admitted whatever a second
+    measure of the calibration would say (it would have to come out CLEAR_SHARE times lower), so the
+    probe does not measure it again (every fast submission: the reference's pace is 1-3x its own)."""
+    return per_batch * batches_per_attempt <= CLEAR_SHARE * budget
 
 
 def another_attempt_fits(per_batch: float, batches_done: int, batches_per_attempt: int, budget: float) -> bool:

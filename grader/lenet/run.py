@@ -18,7 +18,7 @@ The verdict is a function of the submission and the seeds, not of the machine's 
 judged is a fixed amount of work (the attempts' batches and checkpoints, fixed in advance). Time
 decides once, at the probe, on a ratio measured under the same load (lenet_budget's pace rule):
 after PROBE_BATCHES batches the pace is measured and the calibration again (for a slow pace, in
-slices between its batches: both under the same load); a pace whose one attempt would not fit in the budget (rubric
+slices between its batches: both under the same load; not for a pace far inside the budget); a pace whose one attempt would not fit in the budget (rubric
 time_budget_multiple x the calibration, far between the slowest correct style and the naive one,
 see the rubric) stops the run at once; an admitted one gets every attempt that fits, whole, in
 ATTEMPTS_MULTIPLE budgets (two at least). After that only the safety net (SAFETY_MULTIPLE budgets,
@@ -96,7 +96,8 @@ class LenetRun:
     def calibrate(self, reference: ModuleType | None = None, slices: tuple[float, ...] = ()) -> None:
         """Set the time budget from a calibration measured now, on this machine: the reference's
         LeNet when it is at hand (instructor mode), else the fixed NumPy workload (lenet_budget);
-        or from the mean of slices (measure(window) between a slow pace's probe batches)."""
+        or from the mean of slices (measure(window) between a slow pace's probe batches). The run
+        calibrates itself while its worker starts up, unless this was called before."""
         seconds = sum(slices) / len(slices) if slices else self.measure(reference)
         source = "the reference's LeNet" if reference is not None else "a NumPy workload standing for the reference"
         multiple, cap = self.settings.time_budget_multiple, self.settings.time_budget_cap_seconds
@@ -138,6 +139,8 @@ class LenetRun:
         self.started = time.perf_counter()
         try:
             with Sandbox(self.submission, self.limits, prepared=self.prepared) as box:
+                if self.calibration is None:  # while the worker starts up
+                    self.calibrate(self.reference)
                 try:
                     self._attempts(box)
                 except CallTimeout as error:  # a batch too slow for even one call: say which layer is slow
@@ -233,7 +236,8 @@ class LenetRun:
         if number < last:
             return False
         self.per_batch = float(np.median(times[1:] or times))
-        self.calibrate(self.reference, tuple(self.slices))  # again, now: under the same load as the pace
+        if not lenet_budget.clearly_admitted(self.per_batch, self.batches_per_attempt, self.budget):
+            self.calibrate(self.reference, tuple(self.slices))  # again, now: under the same load as the pace
         if lenet_budget.admitted(self.per_batch, self.batches_per_attempt, self.budget):
             return False
         self._stop(number, slowed_down=False)

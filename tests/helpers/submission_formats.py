@@ -107,6 +107,10 @@ def load_style(name):
     return module
 
 
+# appended to a correct submission: every SGD step sleeps that many seconds (a slow but correct LeNet)
+SLOWED_SGD = "\nimport time\n_step = SGD.step\nSGD.step = lambda self: time.sleep({seconds}) or _step(self)\n"
+
+
 def completed_style(style, destination):
     """The correct style tests/styles/<style>.py (or the file style, a Path), completed with the reference's classes for the lesson's
     classes it does not define (grader/lesson.py): a style may implement a subset of the lesson and is
