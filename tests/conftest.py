@@ -16,6 +16,16 @@ FIGURES = pytest.StashKey["Figures"]()
 EXPENSIVE_FIXTURES = {"graded_class", "kit", "runner_python", "autograder", "wheel"}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def one_blas_thread():
+    """BLAS on one thread in each xdist worker: two workers share the two cores, and a two-threaded BLAS
+    in each (the reference's LeNet trained in-process, the calibrations) would oversubscribe them."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield
+
+
 @pytest.fixture(scope="session")
 def shared_grades():
     """SharedGrades: grade(path, seed, mode, ...) once per xdist worker (tests/helpers/shared_grades.py)."""
