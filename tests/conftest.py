@@ -76,6 +76,7 @@ def pytest_terminal_summary(terminalreporter, config):
             terminalreporter.write_line(line)
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's, which reads the groups into the node ids
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if EXPENSIVE_FIXTURES & set(getattr(item, "fixturenames", ())):

@@ -194,8 +194,10 @@ def test_a_hopeless_pace_is_stopped_after_the_probe_the_same_way_each_time(tmp_p
 @pytest.mark.slow
 def test_the_naive_style_loses_the_lenet_only_stopped_at_the_probe_each_time(tmp_path):
     """tests/too_slow/naive_per_element.py, about 2.5 times slower a batch than the slowest correct
-    style: its pace (1320-1360x the reference's in a grade here) is far past the rubric's limit (900x), so the run stops
-    after its first batches, or at the per-call limit of its first one on a very busy machine."""
+    style: its pace (1290-1390x the reference's in a quiet grade here, 1080x under the suite's own load)
+    is past the rubric's limit (900x), so the run stops after its first batches, or at the per-call limit
+    of its first one on a very busy machine. The margin shrinks with the load (README, "What a slow
+    submission can expect"): bench/lenet_pace.py prints it with the machine's load."""
     path = completed_style(ROOT / "tests" / "too_slow" / "naive_per_element.py", tmp_path)
     results = [grade_path(path, seed=1) for _ in range(2)]
     for result in results:
@@ -203,7 +205,7 @@ def test_the_naive_style_loses_the_lenet_only_stopped_at_the_probe_each_time(tmp
         lenet = result.diagnostics["lenet"]
         assert len(lenet["attempts"]) == 1 and len(lenet["attempts"][0]["losses"]) <= PROBE_BATCHES
         if lenet["too_slow"]:
-            assert lenet["pace_multiple"] > 1.2 * lenet["calibration"]["multiple"], lenet["pace_multiple"]
+            assert lenet["pace_multiple"] > lenet["calibration"]["multiple"], lenet["pace_multiple"]
         else:
             assert "per-call limit" in lenet["error"], lenet["error"]
         assert result.seconds < 90  # 60 s here under a load of 8-12

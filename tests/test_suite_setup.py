@@ -11,3 +11,14 @@ def test_xdist_groups_take_effect(request):
     if not getattr(request.config.option, "loadgroup", False):
         pytest.skip("not run by pytest-xdist with --dist loadgroup (make test does)")
     assert request.node.nodeid.endswith("@suite-setup-probe"), request.node.nodeid
+
+
+def test_a_test_of_an_expensive_fixture_is_grouped_by_its_module(request, tmp_path_factory):
+    """tests/conftest.py marks the tests of EXPENSIVE_FIXTURES with their module's group before pytest-xdist
+    reads the marks (a mark added after it is ignored, and the fixture is built on both workers)."""
+    if not getattr(request.config.option, "loadgroup", False):
+        pytest.skip("not run by pytest-xdist with --dist loadgroup (make test does)")
+    grouped = [item for item in request.session.items if "autograder" in getattr(item, "fixturenames", ())]
+    if not grouped:
+        pytest.skip("tests/test_gradescope.py is not collected in this run")
+    assert all(item.nodeid.endswith("@tests.test_gradescope") for item in grouped), [item.nodeid for item in grouped]
