@@ -196,7 +196,7 @@ def grade(
             )
         seed = oracle.seed
     seed = secrets.randbelow(2**31) if seed is None else int(seed)
-    mnist = lenet_data(data, instructor=oracle.reference is not None)
+    mnist = lenet_data(data, instructor=oracle.reference is not None) if train_lenet else None
     limits = limits_from(rubric, sandbox)
     grade_facts: dict[str, Any] = dict(
         submission=str(submission),
@@ -224,7 +224,7 @@ def grade(
         box = Sandbox(submission, limits, prepared=prepared, names=rubric.lesson.names)
         lenet = (
             LenetRun(submission, rubric, mnist, limits, oracle.reference, seed, prepared=prepared)
-            if train_lenet
+            if mnist is not None
             else None
         )
         try:
