@@ -104,6 +104,11 @@ class LenetRun:
         self.budget = lenet_budget.budget_seconds(seconds, multiple)
         self.calibration = Calibration(seconds=seconds, source=source, multiple=multiple, cap_seconds=cap)
 
+    def _calibrate(self) -> None:
+        """The first calibration, unless the caller made one: run while the worker starts up."""
+        if self.calibration is None:
+            self.calibrate(self.reference)
+
     def measure(self, reference: ModuleType | None, window: float = 0.0) -> float:
         """The calibration's seconds for the whole protocol, measured now (lenet_budget)."""
         protocol = self.protocol(self.settings.seed)
@@ -138,9 +143,7 @@ class LenetRun:
     def _run(self) -> None:
         self.started = time.perf_counter()
         try:
-            with Sandbox(self.submission, self.limits, prepared=self.prepared) as box:
-                if self.calibration is None:  # while the worker starts up
-                    self.calibrate(self.reference)
+            with Sandbox(self.submission, self.limits, prepared=self.prepared, while_starting=self._calibrate) as box:
                 try:
                     self._attempts(box)
                 except CallTimeout as error:  # a batch too slow for even one call: say which layer is slow

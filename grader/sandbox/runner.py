@@ -18,7 +18,7 @@ a SandboxError (errors.py) and is kept in `incidents`.
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -85,11 +85,15 @@ class Sandbox:
         limits: Limits = Limits(),
         names: Iterable[str] = REQUIRED_NAMES,
         prepared: Prepared | None = None,
+        while_starting: Callable[[], None] | None = None,
     ) -> None:
         """prepared: the submission already prepared (prepare.prepare) by the caller, who keeps it
-        until close(); each worker still gets a fresh copy of it. None: start() prepares its own."""
+        until close(); each worker still gets a fresh copy of it. None: start() prepares its own.
+        while_starting: trusted work of the caller's, run once while the first worker starts up (its
+        interpreter and numpy loading), before start() waits for the submission to be loaded."""
         self.submission, self.limits, self.names = submission, limits, tuple(names)
         self.given = prepared
+        self.while_starting = while_starting
         self.worker: WorkerProcess | None = None
         self.methods: set[tuple[str, str]] = set()  # (class name, attribute) pairs known to be methods, for the proxies
         self.generation = 0
@@ -145,6 +149,9 @@ class Sandbox:
         if self.mode == "landlock":
             landlock_tier.hand_over(self.tmp, self.runtime, work)
         self.worker = WorkerProcess(self.mode, self.runtime, work, self.limits, self.launch, self.session_filter)
+        if self.while_starting is not None:
+            run, self.while_starting = self.while_starting, None
+            run()
         root = str(IN_SANDBOX / "submission") if self.mode == "bubblewrap" else str(work)
         try:
             report = self._request(
