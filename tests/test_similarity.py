@@ -16,7 +16,7 @@ import pytest
 from grader.classroom.class_folder import Entry
 from grader.classroom.gradebook import BatchRow
 from grader.classroom.similarity import SimilaritySettings, class_similarity, kgram_hashes
-from grader.classroom.similarity_report import similarity_plan, write_similarity
+from grader.classroom.similarity_report import Comparison, similarity_plan, write_similarity
 from grader.grading.rubric import load_rubric
 from grader.sandbox.prepare import submission_sha256
 from tests.helpers.browser import assert_quiet, load
@@ -119,7 +119,7 @@ def written(tmp_path_factory, entries, plan):
         Entry("evil", str(hostile), sha256=submission_sha256(hostile))
     ]
     rows = [BatchRow(student=e.student, name=f"Name of {e.student}") for e in batch]
-    view = write_similarity(plan, batch, rows, out)
+    view = write_similarity(plan, Comparison(plan, batch, out).start(), rows, out)
     return out, view
 
 

@@ -256,7 +256,7 @@ def run_batch(
     with submit(fn, *args) -> future (default: a local process pool of `jobs` workers). similarity:
     compare every pair's code afterwards (the rubric's threshold, or similarity_threshold)."""
     from grader.classroom.similarity import SimilarityError
-    from grader.classroom.similarity_report import similarity_plan, write_similarity
+    from grader.classroom.similarity_report import Comparison, similarity_plan, write_similarity
     from grader.grading.rubric import load_rubric
 
     started = time.perf_counter()
@@ -283,6 +283,7 @@ def run_batch(
             else:
                 todo.append(entry)
         interrupted = False
+        comparison = Comparison(plan, entries, out).start() if plan else None  # while the class is graded
         bar = ProgressBar(len(todo), "grading", stream=stream)
         pool = executor or _local_pool(jobs)
         try:
@@ -302,7 +303,9 @@ def run_batch(
         ordered = [rows[e.student] for e in entries if e.student in rows]
         similar = None
         try:
-            similar = write_similarity(plan, entries, ordered, out) if plan and not interrupted else None
+            similar = (
+                write_similarity(plan, comparison, ordered, out) if plan and comparison and not interrupted else None
+            )
         except KeyboardInterrupt:
             interrupted = True
         changes = compare(previous, rows, frozenset(restored))

@@ -1,7 +1,8 @@
 """The similarity of a batch, written out: OUT/similarity.csv, the side-by-side pages, the index data.
 
-    plan = similarity_plan(rubric, threshold=None)      # before grading: SimilarityError if it cannot run
-    view = write_similarity(plan, entries, rows, out)   # after grading: files, and index.html's section
+    plan = similarity_plan(rubric, threshold=None)           # before grading: SimilarityError if it cannot run
+    comparison = Comparison(plan, entries, out).start()     # compares every pair while the class is graded
+    view = write_similarity(plan, comparison, rows, out)    # after grading: files, and index.html's section
 
 The side-by-side page (OUT/similarity/<a>__<b>.html) is rendered with our own template
 (templates/pair.html.j2): both codes, the regions copydetect matched marked with <mark>
@@ -11,6 +12,7 @@ self-contained file with a Content-Security-Policy that forbids loading and runn
 
 import csv
 import io
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -109,14 +111,43 @@ class SimilaritySummary(TypedDict):
     unreadable: list[tuple[str, str]]
 
 
+class Comparison:
+    """Every pair of entries compared in a background thread (start()), while the class is graded: it
+    needs only their code. result() waits for it and raises what it raised. The thread is a daemon: a
+    batch stopped by Ctrl-C does not wait for it."""
+
+    def __init__(self, plan: Plan, entries: Iterable["Entry"], out: str | Path) -> None:
+        self.plan, self.out = plan, Path(out)
+        self.entries = [(e.student, e.path, e.sha256) for e in entries]
+        self.outcome: ClassSimilarity | BaseException | None = None
+        self.thread = threading.Thread(target=self._compare, name="similarity", daemon=True)
+
+    def start(self) -> "Comparison":
+        self.thread.start()
+        return self
+
+    def _compare(self) -> None:
+        try:
+            self.outcome = class_similarity(self.entries, self.plan.settings, self.plan.base, cache=self.out / CACHE)
+        except BaseException as error:  # noqa: BLE001 - handed to result(), in the batch's thread
+            self.outcome = error
+
+    def result(self) -> ClassSimilarity:
+        if self.thread.ident is None:
+            self._compare()
+        self.thread.join()
+        if isinstance(self.outcome, BaseException):
+            raise self.outcome
+        assert self.outcome is not None, "the comparison's thread ended without a result"
+        return self.outcome
+
+
 def write_similarity(
-    plan: Plan, entries: Iterable["Entry"], rows: Iterable["BatchRow"], out: str | Path
+    plan: Plan, comparison: Comparison, rows: Iterable["BatchRow"], out: str | Path
 ) -> SimilaritySummary:
-    """Compare every pair of entries, write similarity.csv and the pages; returns the index's data."""
+    """Write similarity.csv and the pages of the comparison's pairs; returns the index's data."""
     out = Path(out)
-    result = class_similarity(
-        [(e.student, e.path, e.sha256) for e in entries], plan.settings, plan.base, cache=out / CACHE
-    )
+    result = comparison.result()
     names = {row.student: row.name for row in rows}
     pages: dict[tuple[str, str], str] = {}
     folder = out / PAGES
