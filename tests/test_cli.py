@@ -158,7 +158,10 @@ def test_python_dash_m_grader_and_the_console_script_run():
         assert run_.returncode == 0 and "torcino-grader" in run_.stdout
 
 
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")  # no traceback from a thread
 def test_without_an_isolation_tier_the_fallback_is_announced(tmp_path, capsys, monkeypatch):
+    """A tier asked for that cannot run is a one-line error (status 2), raised before either sandbox starts:
+    the LeNet's thread never meets it (it printed a traceback of its own)."""
     from grader.sandbox import isolation
 
     monkeypatch.setattr(isolation, "tier_problem", lambda tier: f"{tier} cannot run here")

@@ -197,7 +197,9 @@ def grade(
         seed = oracle.seed
     seed = secrets.randbelow(2**31) if seed is None else int(seed)
     mnist = lenet_data(data, instructor=oracle.reference is not None) if train_lenet else None
-    limits = limits_from(rubric, sandbox)
+    # the tier, chosen once here (SandboxUnavailable, or the fallback's warning, in this thread): both
+    # sandboxes then run in it, and the LeNet's thread never meets a tier that cannot run
+    limits = limits_from(rubric, choose_mode(sandbox))
     grade_facts: dict[str, Any] = dict(
         submission=str(submission),
         rubric=rubric.name,
@@ -214,7 +216,7 @@ def grade(
             return Grade(
                 score=0.0,
                 items=items,
-                sandbox=choose_mode(limits.sandbox),
+                sandbox=limits.sandbox,
                 submission_sha256=safe_sha256(submission),
                 seconds=time.perf_counter() - started,
                 error=str(error),
