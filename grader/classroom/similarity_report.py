@@ -133,8 +133,6 @@ class Comparison:
             self.outcome = error
 
     def result(self) -> ClassSimilarity:
-        if self.thread.ident is None:
-            self._compare()
         self.thread.join()
         if isinstance(self.outcome, BaseException):
             raise self.outcome

@@ -18,9 +18,9 @@ The verdict is a function of the submission and the seeds, not of the machine's 
 judged is a fixed amount of work (the attempts' batches and checkpoints, fixed in advance). Time
 decides once, at the probe, on a ratio measured under the same load (lenet_budget's pace rule):
 after PROBE_BATCHES batches the pace is measured and the calibration again (for a slow pace, in
-slices between its batches: both under the same load; not for a pace far inside the budget); a pace whose one attempt would not fit in the budget (rubric
-time_budget_multiple x the calibration, far between the slowest correct style and the naive one,
-see the rubric) stops the run at once; an admitted one gets every attempt that fits, whole, in
+slices between its batches: both under the same load; not for a pace far inside the budget); a
+pace whose one attempt would not fit in the budget (rubric time_budget_multiple x the calibration,
+far between the slowest correct style and the naive one, see the rubric) stops the run at once; an admitted one gets every attempt that fits, whole, in
 ATTEMPTS_MULTIPLE budgets (two at least). After that only the safety net (SAFETY_MULTIPLE budgets,
 at most the rubric's cap) stops a run that slowed down. The per-layer timings (forward and backward
 of one batch, the submission's vs the reference's) say which layer is slow.
@@ -97,17 +97,12 @@ class LenetRun:
         """Set the time budget from a calibration measured now, on this machine: the reference's
         LeNet when it is at hand (instructor mode), else the fixed NumPy workload (lenet_budget);
         or from the mean of slices (measure(window) between a slow pace's probe batches). The run
-        calibrates itself while its worker starts up, unless this was called before."""
+        first calibrates while its worker starts up."""
         seconds = sum(slices) / len(slices) if slices else self.measure(reference)
         source = "the reference's LeNet" if reference is not None else "a NumPy workload standing for the reference"
         multiple, cap = self.settings.time_budget_multiple, self.settings.time_budget_cap_seconds
         self.budget = lenet_budget.budget_seconds(seconds, multiple)
         self.calibration = Calibration(seconds=seconds, source=source, multiple=multiple, cap_seconds=cap)
-
-    def _calibrate(self) -> None:
-        """The first calibration, unless the caller made one: run while the worker starts up."""
-        if self.calibration is None:
-            self.calibrate(self.reference)
 
     def measure(self, reference: ModuleType | None, window: float = 0.0) -> float:
         """The calibration's seconds for the whole protocol, measured now (lenet_budget)."""
@@ -143,7 +138,8 @@ class LenetRun:
     def _run(self) -> None:
         self.started = time.perf_counter()
         try:
-            with Sandbox(self.submission, self.limits, prepared=self.prepared, while_starting=self._calibrate) as box:
+            first_calibration = lambda: self.calibrate(self.reference)  # noqa: E731 - while the worker starts up
+            with Sandbox(self.submission, self.limits, prepared=self.prepared, while_starting=first_calibration) as box:
                 try:
                     self._attempts(box)
                 except CallTimeout as error:  # a batch too slow for even one call: say which layer is slow
