@@ -11,6 +11,7 @@ import argparse
 import statistics
 
 import reference
+from grader.grading.rubric import load_rubric
 from grader.lenet.budget import WORKLOAD_TO_REFERENCE, reference_seconds, workload_seconds
 from grader.lenet.data import load_mnist
 from grader.lenet.trainer import Protocol, preprocess
@@ -22,7 +23,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     X_train, y_train, X_test, _ = load_mnist()
     X_train, _ = preprocess(X_train, X_test)
-    protocol = Protocol()
+    settings = load_rubric().lenet  # the protocol the grader calibrates for
+    protocol = Protocol(settings.epochs, settings.lr, settings.batch_size, settings.seed)
     ratios = []
     for _ in range(args.repeats):
         ours = reference_seconds(reference, X_train, y_train, protocol)

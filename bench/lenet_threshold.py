@@ -12,7 +12,7 @@ which are [lenet].seed + 0, 1, ...), evaluated at the checkpoints the grader eva
 low enough, and at the end). A run's score is its best evaluated checkpoint: the grader stops an
 attempt at the first checkpoint that reaches the threshold, so the attempt passes exactly when that
 best reaches it. The scores' distribution is printed, with the runs that stayed near chance (< 0.3:
-lr 0.1 now and then blows up in the first steps). --also-loops does the same for tests/styles/loop_per_sample.py, a second correct implementation in the
+at lr 0.1 and batch 64, the protocol before, a run now and then blew up in its first steps). --also-loops does the same for tests/styles/loop_per_sample.py, a second correct implementation in the
 lesson's loop style (about 5x slower), on the seeds that follow the reference's so that its runs are
 independent of them.
 
@@ -24,7 +24,7 @@ k = 1, 2, 3, for an instructor editing the rubric.
 
 Assumption: the attempts use different seeds and are independent draws from the distribution measured
 here. The grader's seeds are fixed, but a correct submission differs from the reference in float
-rounding (and in tie-breaking, like the loops' MaxPool2d), which SGD at lr 0.1 amplifies over the
+rounding (and in tie-breaking, like the loops' MaxPool2d), which SGD amplifies over the
 run, so which of its attempts go badly is, for the purpose of this estimate, random. The accuracies
 of the reference on the grader's own seeds are printed for reference.
 """

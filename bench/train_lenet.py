@@ -2,7 +2,7 @@
 
     python bench/train_lenet.py [--threads N] [--repeats 3] [--no-loops]
 
-What is measured, each a whole run of grader.lenet.trainer.Protocol() (2 epochs of SGD, lr 0.1, batch 64,
+What is measured, each a whole run of grader.lenet.trainer.Protocol() (2 epochs of SGD, lr 0.05, batch 32,
 seed 0) on the bundled 4,000 / 1,000 MNIST subset, preprocessing and test evaluation included:
 - reference: grader.lenet.trainer.train_lenet(reference, ...), best wall time of --repeats runs;
 - torch:     the identical protocol in PyTorch on the CPU (same architecture, same initial weights
@@ -10,7 +10,7 @@ seed 0) on the bundled 4,000 / 1,000 MNIST subset, preprocessing and test evalua
              order, plain SGD, mean cross-entropy), best of --repeats; skipped if torch is missing;
 - loops:     train_lenet(tests/styles/loop_per_sample.py, ...), the lesson's loop-per-sample style, run once.
 Target: reference / torch <= 2.0. Torch reproduces the reference's losses up to float32 rounding,
-which SGD at lr 0.1 amplifies over 126 steps, so their accuracies are close, not equal. The loops
+which SGD amplifies over 250 steps, so their accuracies are close, not equal. The loops
 give the gradient to every tied maximum (the lesson's rule), so their accuracy differs a little more.
 BLAS and torch use --threads threads (default: all cores).
 """

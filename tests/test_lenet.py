@@ -41,7 +41,7 @@ def test_default_seed_reaches_80_percent_and_is_reproducible(data):
     again = train_lenet(reference, data, Protocol())
     assert first.accuracy >= 0.80
     assert first.losses == again.losses and first.accuracy == again.accuracy
-    assert len(first.losses) == 2 * 63 and first.losses[-1] < first.losses[0]
+    assert len(first.losses) == 2 * 125 and first.losses[-1] < first.losses[0]
 
 
 @pytest.mark.slow
@@ -51,8 +51,8 @@ def test_accuracy_over_20_seeds(data, report):
         f"LeNet protocol {Protocol()} with the reference over {len(SEEDS)} seeds: "
         f"min {accuracies.min():.3f}, median {np.median(accuracies):.3f}, max {accuracies.max():.3f}"
     )
-    # lr 0.1 gives the distribution a long lower tail (the lowest of 300 seeds: 0.61), so the guard is
-    # on its bulk; bench/lenet_threshold.py sets the grader's threshold from many more seeds.
+    # the guard is on the distribution's bulk (these 20 seeds: 0.87 to 0.93 at lr 0.05, batch 32; lr 0.1 at
+    # batch 64 had a long lower tail); bench/lenet_threshold.py sets the grader's threshold from many more seeds.
     assert np.median(accuracies) >= 0.85 and (accuracies >= 0.75).sum() >= 18
 
 

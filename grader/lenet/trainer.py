@@ -20,15 +20,16 @@ from numpy.typing import ArrayLike
 
 @dataclass(frozen=True)
 class Protocol:
-    """How to train: the default is 2 epochs of SGD, lr 0.1, batch 64 on the 4,000 bundled images.
+    """How to train: the default is 2 epochs of SGD, lr 0.05, batch 32 on the 4,000 bundled images
+    (the rubric's [lenet] protocol; rubrics/lesson8.toml says why these values).
 
     seed seeds NumPy's global RNG where the model is built (He-normal init draws from it: in this
     process, or in the sandbox's worker) and, separately, the shuffling of the training set.
     """
 
     epochs: int = 2
-    lr: float = 0.1
-    batch_size: int = 64
+    lr: float = 0.05
+    batch_size: int = 32
     seed: int = 0
 
 
@@ -142,7 +143,8 @@ class Trainer:
 
 
 HOPELESS_LOSS = 1.6  # a checkpoint whose mean training loss since the last one is above this is not evaluated
-# (chance level is ln 10 = 2.30; in 60 runs of the reference no checkpoint reached 0.70 with a loss above 1.6):
+# (chance level is ln 10 = 2.30; in 60 runs of the reference no checkpoint reached 0.70 with a loss above 1.6,
+# none above 0.63 at lr 0.05, batch 32):
 # it only saves time, since the last checkpoint is always evaluated
 
 

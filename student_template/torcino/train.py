@@ -1,6 +1,6 @@
 """Train the lesson's LeNet on MNIST with this package's layers and print the test accuracy.
 
-    python -m torcino.train [--data DIR_OR_NPZ] [--epochs 2] [--lr 0.1] [--batch-size 64] [--seed 0]
+    python -m torcino.train [--data DIR_OR_NPZ] [--epochs 2] [--lr 0.05] [--batch-size 32] [--seed 0]
 
 Without --data it trains on the 4,000 / 1,000 MNIST subset bundled with the grader.
 --data takes a directory with the lesson's train_images.npy, train_labels.npy, test_images.npy
