@@ -26,6 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from grader.grading.rubric import load_rubric  # noqa: E402
 from tests.helpers.submission_formats import module_sources, single_source  # noqa: E402
 
 HOSTILE = REPO / "tests" / "hostile"
@@ -42,7 +43,7 @@ APPENDED = {  # slow but finite: each call stays under the per-call limit, so on
     "conv2d_forward_slow": "import time as _t\n_f = Conv2d.forward\nConv2d.forward = lambda self, x: _t.sleep(0.5) or _f(self, x)\n",
     "lenet_batches_take_4s": (
         "import time as _t\n_b = Linear.backward\n"
-        "Linear.backward = lambda self, dY: (_t.sleep(2) if len(dY) == 64 else None) or _b(self, dY)\n"
+        f"Linear.backward = lambda self, dY: (_t.sleep(2) if len(dY) == {load_rubric().lenet.batch_size} else None) or _b(self, dY)\n"
     ),
 }
 

@@ -164,11 +164,14 @@ def test_the_same_seed_reproduces_a_run(tmp_path):
     assert messages(first) != messages(other)
 
 
+LENET_BATCH = load_rubric().lenet.batch_size  # the patches below slow down the LeNet's batches only
+
+
 def test_a_slow_lenet_fails_with_the_time_per_batch_and_the_slowest_layer(tmp_path):
     path = build("file", tmp_path)
     path.write_text(
         path.read_text() + "\nimport time\n_forward = Conv2d.forward\n"
-        "Conv2d.forward = lambda self, x: (time.sleep(0.2) if len(x) == 64 else None) or _forward(self, x)\n"
+        f"Conv2d.forward = lambda self, x: (time.sleep(0.2) if len(x) == {LENET_BATCH} else None) or _forward(self, x)\n"
     )
     result = grade_path(path, rubric=rubric_with(tmp_path, time_budget_multiple="5"), seed=6)  # ~40x a batch
     assert lost(result) == {"lenet"}
@@ -183,7 +186,7 @@ def test_a_lenet_step_past_the_per_call_limit_ends_the_run(tmp_path):
     path = build("file", tmp_path)
     path.write_text(
         path.read_text() + "\nimport time\n_backward = Linear.backward\n"
-        "Linear.backward = lambda self, dY: (time.sleep(3) if len(dY) == 64 else None) or _backward(self, dY)\n"
+        f"Linear.backward = lambda self, dY: (time.sleep(3) if len(dY) == {LENET_BATCH} else None) or _backward(self, dY)\n"
     )
     result = grade_path(path, rubric=rubric_with(tmp_path, call_seconds="1"), seed=6)
     assert lost(result) == {"lenet"}

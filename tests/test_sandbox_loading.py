@@ -1,5 +1,6 @@
 """Loading a submission: every accepted format, the fallbacks, and what is refused."""
 
+import time
 import zipfile
 
 import numpy as np
@@ -72,6 +73,32 @@ def test_top_level_code_that_fails_or_hangs_falls_back_to_definitions(tmp_path, 
         assert box.load_report["missing"] == []
         assert any(note["kind"] == "definitions-only" and words in note["message"] for note in box.load_report["notes"])
         np.testing.assert_array_equal(conv_output(box.api), conv_output(reference))
+
+
+def test_a_sandbox_started_in_the_background_outlives_the_thread_that_started_it(tmp_path):
+    """grade() starts the checks' sandbox in a thread (start_in_background) while pytest collects: the
+    workers that thread starts (here two: the fallback to definitions respawns) must still answer
+    after it has finished starting."""
+    path = tmp_path / "train.py"
+    path.write_text(build("file", tmp_path).read_text() + TRAINING_SCRIPT)
+    box = Sandbox(path, LIMITS)
+    try:
+        box.start_in_background()
+        box.wait_started()
+        time.sleep(0.3)  # bwrap --die-with-parent would have killed a worker tied to an ended thread by now
+        assert any(note["kind"] == "definitions-only" for note in box.load_report["notes"])
+        np.testing.assert_array_equal(conv_output(box.api), conv_output(reference))
+        assert box.incidents == []
+    finally:
+        box.close()
+
+
+def test_a_background_start_that_fails_raises_at_wait_started(tmp_path):
+    box = Sandbox(tmp_path / "nowhere.py", LIMITS)
+    box.start_in_background()
+    with pytest.raises(SubmissionError, match="no such file"):
+        box.wait_started()
+    box.close()  # returns: nothing to wait for
 
 
 def test_syntax_error_is_reported_with_file_and_line_and_the_rest_still_loads(tmp_path):

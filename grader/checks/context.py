@@ -51,4 +51,5 @@ class ContextPlugin:
 
     @pytest.fixture(scope="session")
     def ctx(self) -> GradingContext:
+        self.context.box.wait_started()  # its worker started while pytest collected the checks
         return self.context

@@ -196,7 +196,6 @@ def grade(
             )
         seed = oracle.seed
     seed = secrets.randbelow(2**31) if seed is None else int(seed)
-    mnist = lenet_data(data, instructor=oracle.reference is not None) if train_lenet else None
     # the tier, chosen once here (SandboxUnavailable, or the fallback's warning, in this thread): both
     # sandboxes then run in it, and the LeNet's thread never meets a tier that cannot run
     limits = limits_from(rubric, choose_mode(sandbox))
@@ -222,20 +221,19 @@ def grade(
                 error=str(error),
                 **grade_facts,
             )
-        sources, static = check_before_running(prepared.root, rubric.policy)  # reads the code, runs nothing
         box = Sandbox(submission, limits, prepared=prepared, names=rubric.lesson.names)
-        lenet = (
-            LenetRun(submission, rubric, mnist, limits, oracle.reference, seed, prepared=prepared)
-            if mnist is not None
-            else None
-        )
+        box.start_in_background()  # its worker starts now, while the rest of the set-up and pytest's collection run
+        lenet: LenetRun | None = None
         try:
-            if lenet is not None:
+            if train_lenet:
+                mnist = lenet_data(data, instructor=oracle.reference is not None)
+                lenet = LenetRun(submission, rubric, mnist, limits, oracle.reference, seed, prepared=prepared)
                 background = cores() >= 2 if concurrent_lenet is None else concurrent_lenet
                 lenet.start(background=background)  # its worker starts while the checks' one does
-            box.start()
+            sources, static = check_before_running(prepared.root, rubric.policy)  # reads the code, runs nothing
             ctx = GradingContext(box=box, oracle=oracle, rubric=rubric, seed=seed, lenet=lenet)
             tests = run_checks(ctx)
+            box.wait_started()  # what start() raised, when it failed: the checks could not run
             items, diagnostics = score(tests, rubric)
             predictor = predictor_for(oracle)
             if isinstance(oracle, Recording):

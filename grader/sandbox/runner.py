@@ -17,8 +17,10 @@ a SandboxError (errors.py) and is kept in `incidents`.
 
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -107,6 +109,8 @@ class Sandbox:
         self.tmp: Path | None = None
         self.launch: landlock_tier.Launch | None = None  # the landlock tier only
         self.failed_methods: dict[str, str] = {}  # call label -> why later calls to it are not run (fail fast)
+        self.starting: Future[None] | None = None  # start_in_background()'s outcome
+        self.closing = threading.Event()  # ends start_in_background()'s thread
 
     def __enter__(self) -> "Sandbox":
         self.start()
@@ -127,13 +131,38 @@ class Sandbox:
         self.api = SubmissionApi(self)
         self._spawn()
 
+    def start_in_background(self) -> None:
+        """start() in a thread of its own, so that the caller's own work (the checks' collection)
+        overlaps the worker's start-up; wait_started() before the first call."""
+        self.starting = Future()
+        threading.Thread(target=self._start_and_stay, args=(self.starting,), name="sandbox-start", daemon=True).start()
+
+    def _start_and_stay(self, outcome: "Future[None]") -> None:
+        try:
+            self.start()
+        except BaseException as error:  # noqa: BLE001 - handed to wait_started()'s caller
+            outcome.set_exception(error)
+        else:
+            outcome.set_result(None)
+        # the thread lives until close(): bwrap's --die-with-parent kills a worker when the thread
+        # that started it ends, not its process
+        self.closing.wait()
+
+    def wait_started(self) -> None:
+        """Wait for start_in_background() and raise what start() raised (nothing after start())."""
+        if self.starting is not None:
+            self.starting.result()
+
     def close(self) -> None:
+        if self.starting is not None:  # never clean up under a start still running
+            self.starting.exception()
         if self.worker is not None:
             self.worker.kill()
             self.worker = None
         if self.launch is not None:
             self.launch.close()
             self.launch = None
+        self.closing.set()
         if self.tmp is not None:
             shutil.rmtree(self.tmp, ignore_errors=True)
             self.tmp = None
