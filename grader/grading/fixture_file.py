@@ -84,15 +84,30 @@ def write_fixtures(
     return path
 
 
-def read_fixtures(path: Path) -> tuple[int, dict[str, list[Event]], dict[str, np.ndarray]]:
-    """(seed, the encoded events of each test, the arrays) of a fixture file; FixtureError."""
-    index, arrays = read_index(path)
-    return index["seed"], index["tests"], arrays
+@dataclass(frozen=True)
+class FixtureFile:
+    """A fixture file's contents: the seed it was recorded with, the encoded events of each test
+    (decode_event with arrays), the arrays by member name, the misconceptions' predictions."""
+
+    seed: int
+    tests: dict[str, list[Event]]
+    arrays: dict[str, np.ndarray]
+    predictions: RecordedPredictions
 
 
-def read_predictions(path: Path) -> "RecordedPredictions":
-    """The misconceptions' predictions recorded in a fixture file (none in an older one); FixtureError."""
+def read_fixture_file(path: Path) -> FixtureFile:
+    """The whole fixture file, read (and its arrays decompressed) once; FixtureError."""
     index, arrays = read_index(path)
+    return FixtureFile(index["seed"], index["tests"], arrays, _predictions(index, arrays))
+
+
+def read_predictions(path: Path) -> RecordedPredictions:
+    """The misconceptions' predictions recorded in a fixture file; FixtureError."""
+    return read_fixture_file(path).predictions
+
+
+def _predictions(index: dict[str, Any], arrays: dict[str, np.ndarray]) -> RecordedPredictions:
+    """The predictions of a read index (none in an older file), their arrays looked up in arrays."""
     return {
         test_id: [
             (

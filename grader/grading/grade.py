@@ -162,6 +162,32 @@ def safe_sha256(submission: str | Path) -> str:
         return ""
 
 
+def oracle_and_seed(oracle: Oracle | None, mode: str, seed: int | None) -> tuple[Oracle, int]:
+    """The grade's oracle (mode's default when None) and seed: the fixtures' own in public mode
+    (FixtureError for another one), else the one given, else a fresh one."""
+    oracle = oracle or default_oracle(mode)
+    if oracle.seed is not None:
+        if seed is not None and int(seed) != oracle.seed:
+            raise FixtureError(
+                f"{oracle.mode} mode checks against fixtures recorded with seed {oracle.seed}, "
+                f"so it cannot grade with seed {seed}"
+            )
+        seed = oracle.seed
+    return oracle, secrets.randbelow(2**31) if seed is None else int(seed)
+
+
+def facts_of(submission: str | Path, rubric: Rubric, oracle: Oracle, seed: int) -> dict[str, Any]:
+    """What every Grade of this run records about how it was made."""
+    return dict(
+        submission=str(submission),
+        rubric=rubric.name,
+        rubric_sha256=rubric.sha256,
+        seed=seed,
+        mode=oracle.mode,
+        max_score=rubric.total,
+    )
+
+
 def grade(
     submission: str | Path,
     rubric: Rubric,
@@ -187,30 +213,15 @@ def grade(
     (the grader cannot grade); a submission that cannot be loaded is graded 0 with the reason.
     """
     started = time.perf_counter()
-    oracle = oracle or default_oracle(mode)
-    if oracle.seed is not None:
-        if seed is not None and int(seed) != oracle.seed:
-            raise FixtureError(
-                f"{oracle.mode} mode checks against fixtures recorded with seed {oracle.seed}, "
-                f"so it cannot grade with seed {seed}"
-            )
-        seed = oracle.seed
-    seed = secrets.randbelow(2**31) if seed is None else int(seed)
     # the tier, chosen once here (SandboxUnavailable, or the fallback's warning, in this thread): both
     # sandboxes then run in it, and the LeNet's thread never meets a tier that cannot run
     limits = limits_from(rubric, choose_mode(sandbox))
-    grade_facts: dict[str, Any] = dict(
-        submission=str(submission),
-        rubric=rubric.name,
-        rubric_sha256=rubric.sha256,
-        seed=seed,
-        mode=oracle.mode,
-        max_score=rubric.total,
-    )
     with tempfile.TemporaryDirectory(prefix="torcino-grade-") as scratch:
         try:  # once per grade: the policy reads this copy, and each worker starts on a copy of it
             prepared = prepare(submission, Path(scratch) / "pristine")
         except SubmissionError as error:
+            oracle, seed = oracle_and_seed(oracle, mode, seed)
+            grade_facts = facts_of(submission, rubric, oracle, seed)
             items = failed_everything(rubric, f"the submission could not be loaded: {error}")
             return Grade(
                 score=0.0,
@@ -225,6 +236,8 @@ def grade(
         box.start_in_background()  # its worker starts now, while the rest of the set-up and pytest's collection run
         lenet: LenetRun | None = None
         try:
+            oracle, seed = oracle_and_seed(oracle, mode, seed)  # public mode reads its fixtures meanwhile
+            grade_facts = facts_of(submission, rubric, oracle, seed)
             if train_lenet:
                 mnist = lenet_data(data, instructor=oracle.reference is not None)
                 lenet = LenetRun(submission, rubric, mnist, limits, oracle.reference, seed, prepared=prepared)

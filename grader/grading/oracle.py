@@ -32,8 +32,7 @@ from grader.grading.fixture_file import (
     _Object,
     decode_event,
     kwargs_list,
-    read_fixtures,
-    read_predictions,
+    read_fixture_file,
     write_fixtures,
 )
 from grader.grading.oracle_replay import ReplayNamespace, Script
@@ -109,8 +108,9 @@ class Replay:
 
     def __init__(self, path: str | Path = FIXTURES) -> None:
         self.path = Path(path)
-        self.seed, self.tests, self.arrays = read_fixtures(self.path)
-        self.predictions: RecordedPredictions = read_predictions(self.path)
+        recorded = read_fixture_file(self.path)
+        self.seed, self.tests, self.arrays = recorded.seed, recorded.tests, recorded.arrays
+        self.predictions: RecordedPredictions = recorded.predictions
 
     def events(self, test_id: str) -> list[Event]:
         """The recorded events of one test, decoded (arrays, handles, methods)."""
