@@ -47,7 +47,10 @@ def differences(got, want, where):
 
 
 def test_the_committed_fixtures_are_what_the_reference_answers(tmp_path):
-    fresh = Replay(record().save(tmp_path / "fresh.npz"))
+    saved = record().save(tmp_path / "fresh.npz")
+    again = record().save(tmp_path / "again.npz")
+    assert saved.read_bytes() == again.read_bytes()  # `make fixtures` twice: the same bytes
+    fresh = Replay(saved)
     committed = Replay(FIXTURES)
     assert committed.seed == fresh.seed == PUBLIC_SEED
     assert sorted(committed.tests) == sorted(fresh.tests), "checks added or removed: run `make fixtures`"
