@@ -12,7 +12,7 @@ import statistics
 
 import reference
 from grader.grading.rubric import load_rubric
-from grader.lenet.budget import WORKLOAD_TO_REFERENCE, reference_seconds, workload_seconds
+from grader.lenet.budget import WORKLOAD_TO_REFERENCE, reference_seconds, reference_trainer, workload_seconds
 from grader.lenet.data import load_mnist
 from grader.lenet.trainer import Protocol, preprocess
 
@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> None:
     protocol = Protocol(settings.epochs, settings.lr, settings.batch_size, settings.seed)
     ratios = []
     for _ in range(args.repeats):
-        ours = reference_seconds(reference, X_train, y_train, protocol)
+        ours = reference_seconds(reference_trainer(reference, X_train, y_train, protocol), protocol)
         workload = workload_seconds(protocol, len(X_train)) / WORKLOAD_TO_REFERENCE
         ratios.append(ours / workload)
         print(f"reference {ours:.2f} s, workload {workload:.2f} s: ratio {ratios[-1]:.2f}")

@@ -43,7 +43,7 @@ import numpy as np  # noqa: E402
 import reference  # noqa: E402
 from grader.grading.rubric import load_rubric  # noqa: E402
 from grader.lenet.data import lenet_data  # noqa: E402
-from grader.lenet.evaluation import checked_parameters, trusted_logits  # noqa: E402
+from grader.lenet.evaluation import checked_parameters, trusted_lenet, trusted_logits  # noqa: E402
 from grader.lenet.trainer import Protocol, Trainer, accuracy, batch_order, checkpoint_due, preprocess  # noqa: E402
 from tests.helpers.submission_formats import load_style  # noqa: E402
 
@@ -68,12 +68,13 @@ def best_checkpoint(api, data, settings, seed):
     X_train, X_test = preprocess(data[0], data[2])
     protocol = protocol_for(settings, seed)
     relabel = np.random.default_rng([seed, 10]).permutation(10)
+    trusted = trusted_lenet(reference)
     trainer, losses, best = Trainer(api, X_train, relabel[data[1]], protocol), [], 0.0
     batches = batch_order(protocol, len(X_train))
     for number, indices in enumerate(batches, start=1):
         losses.append(trainer.step(indices))
         if checkpoint_due(number, len(batches), losses, settings.checkpoint_batches):
-            logits = trusted_logits(reference, checked_parameters(trainer.parameters()), X_test)
+            logits = trusted_logits(trusted, checked_parameters(trainer.parameters()), X_test)
             best = max(best, accuracy(logits, relabel[data[3]]))
     return best
 

@@ -23,7 +23,7 @@ import pytest
 
 import reference
 from grader.lenet.data import KIT_TEST_IMAGES, bundled_path, lenet_data, load_mnist
-from grader.lenet.evaluation import checked_parameters, instructor_secret, relabelling, trusted_logits
+from grader.lenet.evaluation import checked_parameters, instructor_secret, relabelling, trusted_lenet, trusted_logits
 from grader.lenet.run import PROBE_BATCHES
 from grader.lenet.trainer import PARAMETER_SHAPES
 from grader.sandbox.isolation import bubblewrap_problem, landlock_problem
@@ -146,7 +146,28 @@ def test_trusted_logits_are_the_reference_lenets_with_those_parameters():
     conv.weight, conv.bias = values[0], values[1]
     hidden = np.maximum(conv.forward(X), 0).reshape(3, 4, 12, 2, 12, 2).max(axis=(3, 5)).reshape(3, -1)
     expected = np.maximum(hidden @ values[2].T + values[3], 0) @ values[4].T + values[5]
-    np.testing.assert_allclose(trusted_logits(reference, checked_parameters(values), X), expected, rtol=1e-4, atol=1e-4)
+    trusted = trusted_lenet(reference)
+    np.testing.assert_allclose(trusted_logits(trusted, checked_parameters(values), X), expected, rtol=1e-4, atol=1e-4)
+
+
+def test_the_lenets_thread_draws_nothing_from_numpys_global_generator(monkeypatch):
+    """The checks seed numpy's global generator (the reference's initial weights, the recording of the
+    fixtures) in the grade's thread while the LeNet trains in its own: its calibration and its trusted
+    evaluation must not touch that generator (they did, and `make fixtures` varied from run to run)."""
+    from grader.grading.rubric import load_rubric
+    from grader.lenet.data import lenet_data
+    from grader.lenet.run import LenetRun
+
+    run = LenetRun("unused", load_rubric(), lenet_data(None, instructor=True), reference=reference)
+    values = checked_parameters(parameters(np.random.default_rng(0)))
+
+    def untouchable(*args, **kwargs):
+        raise AssertionError("numpy's global generator used outside the grade's thread")
+
+    for name in ("seed", "get_state", "set_state", "randn", "rand", "normal", "standard_normal", "uniform"):
+        monkeypatch.setattr(np.random, name, untouchable)
+    assert run.measure() > 0
+    assert trusted_logits(run.trusted, values, run.X_test[:5]).shape == (5, 10)
 
 
 @pytest.mark.parametrize(

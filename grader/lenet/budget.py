@@ -52,17 +52,22 @@ def _median_seconds(run: Callable[[], object], repeats: int, window: float = 0.0
     return (time.perf_counter() - started) / len(times) if window else float(np.median(times))
 
 
-def reference_seconds(
-    reference: ModuleType, X_train: np.ndarray, y_train: np.ndarray, protocol: Protocol, window: float = 0.0
-) -> float:
-    """The reference's LeNet time for the whole protocol on this machine: the median of
-    CALIBRATION_BATCHES training batches times the number of batches. X_train (N, 1, 28, 28)."""
+def reference_trainer(reference: ModuleType, X_train: np.ndarray, y_train: np.ndarray, protocol: Protocol) -> Trainer:
+    """The reference's LeNet that reference_seconds times. Its layers draw their initial weights from
+    numpy's global generator, which is left as it was: build it in the thread that uses that generator
+    (the grade's own), never in the LeNet's, where it would race with the checks' seeded draws."""
     state = np.random.get_state()
     try:
-        trainer = Trainer(reference, X_train, y_train, protocol)
+        return Trainer(reference, X_train, y_train, protocol)
     finally:
         np.random.set_state(state)
-    batches = batch_order(protocol, len(X_train))
+
+
+def reference_seconds(trainer: Trainer, protocol: Protocol, window: float = 0.0) -> float:
+    """The reference's LeNet time for the whole protocol on this machine: the median of
+    CALIBRATION_BATCHES training batches of trainer (reference_trainer) times the number of batches.
+    A step draws no random number."""
+    batches = batch_order(protocol, len(trainer.X_train))
     per_batch = _median_seconds(lambda: trainer.step(batches[0]), CALIBRATION_BATCHES, window)
     return per_batch * len(batches)
 

@@ -7,12 +7,12 @@ classes and an accuracy computed on the trusted side from the trained parameters
   reference's source, which the sandbox hides), so it is the same for a given grade seed (a regrade
   gives the same verdict) but no submission can compute it; a lookup carried from the kit's labels
   names the wrong classes.
-- trusted_logits(reference, parameters, X): the worker only trains; at a checkpoint the grader
+- trusted_logits(trusted_lenet(reference), parameters, X): the worker only trains; at a checkpoint the grader
   fetches the six weights and biases (lenet.layer_parameters), checks them (checked_parameters) and
   computes the logits with the reference's own layers in this process. A forward that looks its
   answers up (a kNN over the training images, a table of the kit's pixels) earns nothing: only what
   the submission's SGD wrote into the weights counts.
-- evaluate(box, reference, X_test, y_test, seed): a checkpoint's accuracy, from the parameters with
+- evaluate(box, trusted, X_test, y_test, seed): a checkpoint's accuracy, from the parameters with
   the reference's layers in instructor mode, from the worker's logits in public mode (the kit).
 """
 
@@ -73,14 +73,21 @@ def checked_parameters(values: Any) -> list[np.ndarray]:
     return checked
 
 
-def trusted_logits(reference: ModuleType, parameters: list[np.ndarray], X: np.ndarray) -> np.ndarray:
-    """Logits (M, 10) of the lesson's LeNet with the given parameters (checked_parameters), computed
-    with the reference's layers in this process; X (M, 1, 28, 28) float32."""
-    state = np.random.get_state()  # the reference's constructors draw their init from the global RNG
+def trusted_lenet(reference: ModuleType) -> Any:
+    """The lesson's LeNet built from the reference's layers, for trusted_logits. The constructors draw
+    their initial weights from numpy's global generator, which is left as it was: build it in the thread
+    that uses that generator (the grade's own), not in the LeNet's, where it would race with the checks'
+    seeded draws."""
+    state = np.random.get_state()
     try:
-        model = build_lenet(reference)
+        return build_lenet(reference)
     finally:
         np.random.set_state(state)
+
+
+def trusted_logits(model: Any, parameters: list[np.ndarray], X: np.ndarray) -> np.ndarray:
+    """Logits (M, 10) of model (trusted_lenet) given the parameters (checked_parameters), computed in
+    this process; X (M, 1, 28, 28) float32."""
     for index, position in enumerate(PARAMETRIC_LAYERS):
         model.layers[position].weight = parameters[2 * index]
         model.layers[position].bias = parameters[2 * index + 1]
@@ -90,15 +97,16 @@ def trusted_logits(reference: ModuleType, parameters: list[np.ndarray], X: np.nd
 EVALUATION_CHUNK = 250  # test images per request when evaluating in the worker (public mode)
 
 
-def evaluate(box: Sandbox, reference: ModuleType | None, X_test: np.ndarray, y_test: np.ndarray, seed: int) -> float:
+def evaluate(box: Sandbox, trusted: Any | None, X_test: np.ndarray, y_test: np.ndarray, seed: int) -> float:
     """Test accuracy of the worker's LeNet (X_test (N, 1, 28, 28), y_test (N,)): from its parameters
-    (shapes checked), here, in instructor mode; from its logits, asked for in chunks, in public mode,
+    (shapes checked), here, with trusted (trusted_lenet) in instructor mode; from its logits, asked for
+    in chunks, in public mode (trusted None),
     each chunk's shape checked as it arrives, so that no more than one reply of the worker's choosing
     is held here."""
-    if reference is not None:
+    if trusted is not None:
         values = box.request("lenet_parameters", f"reading the LeNet's weights (seed {seed})")
         with threadpool_limits(limits=1):
-            return accuracy(trusted_logits(reference, checked_parameters(values), X_test), y_test)
+            return accuracy(trusted_logits(trusted, checked_parameters(values), X_test), y_test)
     logits = []
     for start in range(0, len(X_test), EVALUATION_CHUNK):
         X = X_test[start : start + EVALUATION_CHUNK]

@@ -39,7 +39,7 @@ from grader.grading.blame import blame_note
 from grader.grading.rubric import Rubric
 from grader.lenet import budget as lenet_budget
 from grader.lenet import messages as lenet_messages
-from grader.lenet.evaluation import evaluate, instructor_secret, relabelling
+from grader.lenet.evaluation import evaluate, instructor_secret, relabelling, trusted_lenet
 from grader.lenet.summary import Attempt, Calibration, LenetSummary
 from grader.lenet.trainer import Protocol, batch_order, checkpoint_due, layer_times, preprocess
 from grader.sandbox.errors import CallTimeout, SandboxError, SubmissionRaised
@@ -75,6 +75,13 @@ class LenetRun:
         self.limits = limits
         self.reference, self.grade_seed = reference, grade_seed
         self.secret = instructor_secret(reference) if reference is not None else None
+        # built here, in the grade's thread: the reference's layers draw from numpy's global generator
+        self.reference_trainer = (
+            lenet_budget.reference_trainer(reference, self.X_train, self.y_train, self.protocol(self.settings.seed))
+            if reference is not None
+            else None
+        )
+        self.trusted = trusted_lenet(reference) if reference is not None else None  # evaluates in instructor mode
         self.budget = float(self.settings.time_budget_cap_seconds)
         self.started = 0.0
         self.calibration: Calibration | None = None
@@ -93,22 +100,24 @@ class LenetRun:
         self.batches_per_attempt = self.settings.epochs * -(-self.train_size // self.settings.batch_size)
         self.thread = threading.Thread(target=self._run, name="lenet", daemon=True)
 
-    def calibrate(self, reference: ModuleType | None = None, slices: tuple[float, ...] = ()) -> None:
+    def calibrate(self, slices: tuple[float, ...] = ()) -> None:
         """Set the time budget from a calibration measured now, on this machine: the reference's
         LeNet when it is at hand (instructor mode), else the fixed NumPy workload (lenet_budget);
         or from the mean of slices (measure(window) between a slow pace's probe batches). The run
         first calibrates while its worker starts up."""
-        seconds = sum(slices) / len(slices) if slices else self.measure(reference)
-        source = "the reference's LeNet" if reference is not None else "a NumPy workload standing for the reference"
+        seconds = sum(slices) / len(slices) if slices else self.measure()
+        source = (
+            "the reference's LeNet" if self.reference is not None else "a NumPy workload standing for the reference"
+        )
         multiple, cap = self.settings.time_budget_multiple, self.settings.time_budget_cap_seconds
         self.budget = lenet_budget.budget_seconds(seconds, multiple)
         self.calibration = Calibration(seconds=seconds, source=source, multiple=multiple, cap_seconds=cap)
 
-    def measure(self, reference: ModuleType | None, window: float = 0.0) -> float:
+    def measure(self, window: float = 0.0) -> float:
         """The calibration's seconds for the whole protocol, measured now (lenet_budget)."""
         protocol = self.protocol(self.settings.seed)
-        if reference is not None:
-            return lenet_budget.reference_seconds(reference, self.X_train, self.y_train, protocol, window)
+        if self.reference_trainer is not None:
+            return lenet_budget.reference_seconds(self.reference_trainer, protocol, window)
         return lenet_budget.workload_seconds(protocol, self.train_size, window)
 
     def start(self, background: bool = True) -> "LenetRun":
@@ -138,7 +147,7 @@ class LenetRun:
     def _run(self) -> None:
         self.started = time.perf_counter()
         try:
-            first_calibration = lambda: self.calibrate(self.reference)  # noqa: E731 - while the worker starts up
+            first_calibration = lambda: self.calibrate()  # noqa: E731 - while the worker starts up
             with Sandbox(self.submission, self.limits, prepared=self.prepared, while_starting=first_calibration) as box:
                 try:
                     self._attempts(box)
@@ -218,7 +227,7 @@ class LenetRun:
             if self.per_batch is None and self._probe(number, attempt["batch_seconds"], len(batches)):
                 return
             if checkpoint_due(number, len(batches), attempt["losses"], every):
-                score = evaluate(box, self.reference, self.X_test, y_test, seed)
+                score = evaluate(box, self.trusted, self.X_test, y_test, seed)
                 attempt["checkpoints"].append({"batch": number, "accuracy": score})
                 attempt["accuracy"] = score
                 if score >= self.settings.threshold:
@@ -231,12 +240,12 @@ class LenetRun:
         of the calibration taken after its batches 2..PROBE_BATCHES: the same seconds of the load."""
         last = min(PROBE_BATCHES, total)
         if number >= 2 and times[0] * self.batches_per_attempt >= SLOW_SHARE * self.budget:
-            self.slices.append(self.measure(self.reference, lenet_budget.SLICE_SECONDS))
+            self.slices.append(self.measure(lenet_budget.SLICE_SECONDS))
         if number < last:
             return False
         self.per_batch = float(np.median(times[1:] or times))
         if not lenet_budget.clearly_admitted(self.per_batch, self.batches_per_attempt, self.budget):
-            self.calibrate(self.reference, tuple(self.slices))  # again, now: under the same load as the pace
+            self.calibrate(tuple(self.slices))  # again, now: under the same load as the pace
         if lenet_budget.admitted(self.per_batch, self.batches_per_attempt, self.budget):
             return False
         self._stop(number, slowed_down=False)
