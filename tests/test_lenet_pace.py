@@ -99,3 +99,56 @@ def test_a_run_that_slows_down_after_its_probe_is_stopped_by_the_safety_net(tmp_
     (failure,) = items_of(result)["lenet"].failures
     assert "training slowed down: it was still running after 5 s" in failure["message"], failure["message"]
     assert len(lenet["attempts"]) == 1 and len(lenet["attempts"][0]["losses"]) < 12
+
+
+SLOW_EVALUATION = (
+    "\n_conv_forward = Conv2d.forward\n"
+    "Conv2d.forward = lambda self, x: (time.sleep(0.3) if len(x) == 250 else None) or _conv_forward(self, x)\n"
+)
+
+
+@pytest.mark.slow
+def test_a_slow_public_run_evaluates_beside_the_training_with_the_same_checkpoints(tmp_path, monkeypatch):
+    """Public mode, a pace whose evaluation would take seconds (0.1 s a batch; the 500 kit images are
+    evaluated in two chunks of 250, slowed to 0.3 s each): the checkpoints are evaluated in a second
+    worker while the training goes on, and the attempt ends where evaluating in the training worker
+    ends it, with the same checkpoints, accuracies and losses (the batches trained meanwhile dropped)."""
+    from grader.lenet import side_evaluation
+    from tests.helpers.grading_support import grade_path
+    from tests.helpers.submission_formats import SLOWED_SGD, build
+
+    path = build("file", tmp_path)
+    path.write_text(path.read_text() + SLOWED_SGD.format(seconds=0.1) + SLOW_EVALUATION)
+    beside = grade_path(path, mode="public").diagnostics["lenet"]
+    monkeypatch.setattr(side_evaluation, "SIDE_EVALUATION_SECONDS", float("inf"))
+    inline = grade_path(path, mode="public").diagnostics["lenet"]
+    assert beside["evaluated_by"].startswith("a second worker") and inline["evaluated_by"] == "the worker"
+    assert beside["error"] is None and inline["error"] is None
+    assert [(a["seed"], a["checkpoints"], a["losses"]) for a in beside["attempts"]] == [
+        (a["seed"], a["checkpoints"], a["losses"]) for a in inline["attempts"]
+    ]
+    (attempt,) = beside["attempts"]
+    assert attempt["accuracy"] >= beside["threshold"] and len(attempt["losses"]) == attempt["checkpoints"][-1]["batch"]
+
+
+@pytest.mark.slow
+def test_an_evaluation_that_raises_beside_the_training_fails_the_lenet_as_it_would_inline(tmp_path, monkeypatch):
+    from grader.lenet import side_evaluation
+    from tests.helpers.grading_support import grade_path, lost
+    from tests.helpers.submission_formats import SLOWED_SGD, build
+
+    path = build("file", tmp_path)
+    path.write_text(
+        path.read_text()
+        + SLOWED_SGD.format(seconds=0.1)
+        + "\n_forward = Linear.forward\n"
+        + "Linear.forward = lambda self, x: (_ for _ in ()).throw(ValueError('no')) if len(x) == 250 else _forward(self, x)\n"
+    )
+    beside = grade_path(path, mode="public")
+    monkeypatch.setattr(side_evaluation, "SIDE_EVALUATION_SECONDS", float("inf"))
+    inline = grade_path(path, mode="public")
+    assert lost(beside) == lost(inline) == {"lenet"}
+    errors = [result.diagnostics["lenet"]["error"] for result in (beside, inline)]
+    assert errors[0] == errors[1] and "raised ValueError: no" in errors[0], errors
+    (stopped,) = {len(result.diagnostics["lenet"]["attempts"][0]["losses"]) for result in (beside, inline)}
+    assert stopped % load_rubric().lenet.checkpoint_batches == 0  # at the checkpoint whose evaluation raised

@@ -28,6 +28,8 @@ of one batch, the submission's vs the reference's) say which layer is slow.
 
 import threading
 import time
+from collections import deque
+from concurrent.futures import Future
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -40,6 +42,7 @@ from grader.grading.rubric import Rubric
 from grader.lenet import budget as lenet_budget
 from grader.lenet import messages as lenet_messages
 from grader.lenet.evaluation import evaluate, instructor_secret, relabelling, trusted_lenet
+from grader.lenet.side_evaluation import SideEvaluator, worth_a_side_worker
 from grader.lenet.summary import Attempt, Calibration, LenetSummary
 from grader.lenet.trainer import Protocol, batch_order, checkpoint_due, layer_times, preprocess
 from grader.sandbox.errors import CallTimeout, SandboxError, SubmissionRaised
@@ -49,6 +52,7 @@ from grader.sandbox.runner import Limits, Sandbox
 PROBE_BATCHES = 4  # the time per batch is the median of batches 2..PROBE_BATCHES of the first attempt
 SLOW_SHARE = 0.25  # a first batch at this share of budget / batches: the calibration is sliced between probe batches
 LAYER_TIMING_CALLS = 3  # the per-layer timing, one request, may take this many per-call limits
+SLOW_TIMING_SECONDS = 0.1  # from this pace a batch, the per-layer timing measures each layer once, not best of 3
 
 
 class LenetRun:
@@ -99,6 +103,8 @@ class LenetRun:
         self.train_size = len(self.X_train)
         self.batches_per_attempt = self.settings.epochs * -(-self.train_size // self.settings.batch_size)
         self.thread = threading.Thread(target=self._run, name="lenet", daemon=True)
+        self.beside_checks = False  # start(background=True): the grade has a core for the LeNet's own
+        self.side: SideEvaluator | None = None  # public mode, slow pace, a core to spare (side_evaluation)
 
     def calibrate(self, slices: tuple[float, ...] = ()) -> None:
         """Set the time budget from a calibration measured now, on this machine: the reference's
@@ -124,6 +130,7 @@ class LenetRun:
         """Train in a background thread (while the checks run), or right now."""
         total = self.settings.time_budget_cap_seconds + 60  # the safety net stops the run at the cap at most
         self.limits = Limits(**{**self.limits.__dict__, "total_seconds": total})
+        self.beside_checks = background
         if background:
             self.thread.start()
         else:
@@ -165,6 +172,9 @@ class LenetRun:
             self.error = f"{error.call}: {error.detail}"
         except ValueError as error:  # logits or parameters of the wrong shape
             self.error = str(error)
+        finally:
+            if self.side is not None:
+                self.side.close()
 
     def _attempts(self, box: Sandbox) -> None:
         """The rubric's attempts, until one passes, the run is too slow or another would not fit."""
@@ -211,12 +221,14 @@ class LenetRun:
             "seconds": 0.0,
         }
         self.attempts.append(attempt)
+        pending: deque[tuple[int, Future[float]]] = deque()  # side evaluations not recorded yet
         started = time.perf_counter()
         for number, indices in enumerate(batches, start=1):
             if time.perf_counter() - self.started > lenet_budget.safety_seconds(
                 self.budget, self.settings.time_budget_cap_seconds
             ):
-                self._stop(number - 1, slowed_down=True)
+                if not self._settle(attempt, pending, wait=True):  # the checkpoints before the stop count
+                    self._stop(number - 1, slowed_down=True)
                 return
             batch_started = time.perf_counter()
             loss = box.request("lenet_step", f"LeNet training, batch {number} (seed {seed})", indices=indices)
@@ -226,13 +238,48 @@ class LenetRun:
             attempt["seconds"] = time.perf_counter() - started
             if self.per_batch is None and self._probe(number, attempt["batch_seconds"], len(batches)):
                 return
+            if self._settle(attempt, pending):
+                break
             if checkpoint_due(number, len(batches), attempt["losses"], every):
-                score = evaluate(box, self.trusted, self.X_test, y_test, seed)
-                attempt["checkpoints"].append({"batch": number, "accuracy": score})
-                attempt["accuracy"] = score
-                if score >= self.settings.threshold:
+                if self.side is not None:  # evaluated beside the training, from these weights
+                    values = box.request("lenet_parameters", f"reading the LeNet's weights (seed {seed})")
+                    pending.append((number, self.side.submit(values, y_test, seed)))
+                elif self._record(attempt, number, evaluate(box, self.trusted, self.X_test, y_test, seed)):
                     break
+        else:
+            self._settle(attempt, pending, wait=True)
         attempt["seconds"] = time.perf_counter() - started
+
+    def _record(self, attempt: Attempt, number: int, score: float) -> bool:
+        """Record the checkpoint after batch number; whether it reached the threshold."""
+        attempt["checkpoints"].append({"batch": number, "accuracy": score})
+        attempt["accuracy"] = score
+        return score >= self.settings.threshold
+
+    def _settle(self, attempt: Attempt, pending: "deque[tuple[int, Future[float]]]", wait: bool = False) -> bool:
+        """Record the side evaluations that have finished, in checkpoint order (all of them when wait):
+        True when one reached the threshold. The attempt is then cut back to that checkpoint's batch (as
+        it is when the evaluation raised): the batches trained meanwhile do not count, as if the run had
+        stopped there."""
+        while pending and (wait or pending[0][1].done()):
+            number, future = pending.popleft()
+            try:
+                passed = self._record(attempt, number, future.result())
+            except BaseException:
+                self._cut_back(attempt, number)
+                raise
+            if passed:
+                for _, later in pending:
+                    later.cancel()
+                pending.clear()
+                self._cut_back(attempt, number)
+                return True
+        return False
+
+    def _cut_back(self, attempt: Attempt, number: int) -> None:
+        """Drop the attempt's batches after batch number (trained while its checkpoint was evaluated)."""
+        self.batches_done -= len(attempt["losses"]) - number
+        del attempt["losses"][number:], attempt["batch_seconds"][number:]
 
     def _probe(self, number: int, times: list[float], total: int) -> bool:
         """The pace rule's one decision, after the first attempt's batch PROBE_BATCHES: True when the
@@ -247,6 +294,12 @@ class LenetRun:
         if not lenet_budget.clearly_admitted(self.per_batch, self.batches_per_attempt, self.budget):
             self.calibrate(tuple(self.slices))  # again, now: under the same load as the pace
         if lenet_budget.admitted(self.per_batch, self.batches_per_attempt, self.budget):
+            if (
+                self.trusted is None
+                and self.beside_checks
+                and worth_a_side_worker(self.per_batch, self.settings.batch_size, len(self.X_test))
+            ):
+                self.side = SideEvaluator(self.submission, self.limits, self.prepared, self.X_test)
             return False
         self._stop(number, slowed_down=False)
         return True
@@ -267,10 +320,15 @@ class LenetRun:
                 timeout=LAYER_TIMING_CALLS * self.limits.call_seconds,  # every layer's forward and backward
                 X=self.timing_batch(),
                 seed=self.settings.seed,
-                repeats=1 if self.too_slow or self.error else 3,  # a slow run has used its time: one measure says where
+                repeats=1 if self.too_slow or self.error or self._slow_pace() else 3,  # one measure says where
             )
         except Exception:  # noqa: BLE001 - a diagnostic; a layer that fails here fails its own items
             self.layer_times = []
+
+    def _slow_pace(self) -> bool:
+        """A pace of SLOW_TIMING_SECONDS a batch or more: best of three timings would add seconds to tell apart
+        layers whose times differ far more than the noise."""
+        return self.per_batch is not None and self.per_batch >= SLOW_TIMING_SECONDS
 
     def timing_batch(self) -> np.ndarray:
         return self.X_train[: self.settings.batch_size]
@@ -283,6 +341,11 @@ class LenetRun:
             twins = layer_times(reference, self.timing_batch())
         for row, twin in zip(self.layer_times, twins, strict=False):
             row.update(reference_forward_ms=twin["forward_ms"], reference_backward_ms=twin["backward_ms"])
+
+    def evaluated_by(self) -> str:
+        if self.reference is not None:
+            return "the grader, with the reference's layers"
+        return "a second worker of the submission, beside the training" if self.side is not None else "the worker"
 
     def pace_multiple(self) -> float | None:
         """The probe's time per batch as a multiple of the calibration's (None before the probe)."""
@@ -312,7 +375,7 @@ class LenetRun:
             pace_multiple=self.pace_multiple(),
             attempts_left_out=self.attempts_left_out,
             relabelled=self.secret is not None,
-            evaluated_by="the grader, with the reference's layers" if self.reference is not None else "the worker",
+            evaluated_by=self.evaluated_by(),
             test_images=len(self.X_test),
             budget_seconds=self.budget,
             calibration=self.calibration,

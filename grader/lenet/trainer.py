@@ -79,6 +79,20 @@ def layer_parameters(layers: list[Any]) -> list[np.ndarray]:
     return values
 
 
+def load_parameters(layers: list[Any], values: list[np.ndarray]) -> None:
+    """Copy values (layer_parameters' order) into the layers' weight and bias arrays in place (into a
+    wrapper's `.data`), so that whatever the layers derived from those arrays sees them; an attribute
+    that is not an array of that shape is replaced instead."""
+    names = [(position, name) for position in PARAMETRIC_LAYERS for name in ("weight", "bias")]
+    for (position, name), value in zip(names, values, strict=True):
+        current = getattr(layers[position], name)
+        target = current.data if not isinstance(current, np.ndarray) and hasattr(current, "data") else current
+        if isinstance(target, np.ndarray) and target.shape == np.shape(value):
+            target[...] = value
+        else:
+            setattr(layers[position], name, np.array(value))
+
+
 def seed_global_rng(api: Any, seed: int) -> None:
     """Seed the global RNG that api's constructors draw from: the sandbox's worker (api.seed), or
     NumPy's in this process for a plain module."""
@@ -140,6 +154,10 @@ class Trainer:
     def parameters(self) -> list[np.ndarray]:
         """The trained weights and biases of the layers this Trainer built (layer_parameters)."""
         return layer_parameters(self.layers)
+
+    def load_parameters(self, values: list[np.ndarray]) -> None:
+        """Give this Trainer's layers another's trained weights and biases (load_parameters)."""
+        load_parameters(self.layers, values)
 
 
 HOPELESS_LOSS = 1.6  # a checkpoint whose mean training loss since the last one is above this is not evaluated

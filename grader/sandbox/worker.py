@@ -26,6 +26,7 @@ Requests ({"op": ..., ...}) and what the reply's "value" holds:
     lenet_step indices                        -> the loss of one SGD step on X_train[indices]
     lenet_logits X                            -> the LeNet's logits for X
     lenet_parameters                          -> the LeNet's six weights and biases (lenet.layer_parameters)
+    lenet_load_parameters values              -> None (copies another worker's six into this LeNet's layers)
     probe     name, args, kwargs              -> a handle to a trusted probe object (probes.py)
     shell     name, attributes                -> a handle to an instance of the submission's class name
                                                  made without running its code (no __init__), with attributes
@@ -173,6 +174,10 @@ class Worker:
 
     def op_lenet_parameters(self) -> list[np.ndarray]:
         return self.lenet_trainer().parameters()
+
+    def op_lenet_load_parameters(self, values: list[np.ndarray]) -> None:
+        """Another worker's trained parameters into this one's LeNet (an evaluator's: lenet_logits next)."""
+        self.lenet_trainer().load_parameters(values)
 
     def lenet_trainer(self) -> lenet.Trainer:
         if self.trainer is None:
