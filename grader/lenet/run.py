@@ -12,7 +12,8 @@ Instructor mode (a reference at hand) is protected from memorisation (lenet_eval
 classes are relabelled by a secret permutation, the test images are the held-out ones
 (data.lenet_data), and the accuracy is computed here from the trained weights with the reference's
 layers, so the worker never sees a test image. Public mode (the student kit) uses the worker's
-logits on the kit's test images.
+logits on the kit's test images: for a slow pace, a second worker's, from the checkpoint's weights,
+while the training goes on (side_evaluation; the same checkpoints and verdict).
 
 The verdict is a function of the submission and the seeds, not of the machine's speed: what is
 judged is a fixed amount of work (the attempts' batches and checkpoints, fixed in advance). Time
