@@ -29,8 +29,7 @@ of one batch, the submission's vs the reference's) say which layer is slow.
 
 import threading
 import time
-from collections import deque
-from concurrent.futures import Future
+from functools import partial
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -43,7 +42,7 @@ from grader.grading.rubric import Rubric
 from grader.lenet import budget as lenet_budget
 from grader.lenet import messages as lenet_messages
 from grader.lenet.evaluation import evaluate, instructor_secret, relabelling, trusted_lenet
-from grader.lenet.side_evaluation import SideEvaluator, worth_a_side_worker
+from grader.lenet.side_evaluation import PendingCheckpoints, SideEvaluator, worth_a_side_worker
 from grader.lenet.summary import Attempt, Calibration, LenetSummary
 from grader.lenet.trainer import Protocol, batch_order, checkpoint_due, layer_times, preprocess
 from grader.sandbox.errors import CallTimeout, SandboxError, SubmissionRaised
@@ -222,7 +221,7 @@ class LenetRun:
             "seconds": 0.0,
         }
         self.attempts.append(attempt)
-        pending: deque[tuple[int, Future[float]]] = deque()  # side evaluations not recorded yet
+        pending = PendingCheckpoints()  # side evaluations not recorded yet
         started = time.perf_counter()
         for number, indices in enumerate(batches, start=1):
             if time.perf_counter() - self.started > lenet_budget.safety_seconds(
@@ -244,7 +243,7 @@ class LenetRun:
             if checkpoint_due(number, len(batches), attempt["losses"], every):
                 if self.side is not None:  # evaluated beside the training, from these weights
                     values = box.request("lenet_parameters", f"reading the LeNet's weights (seed {seed})")
-                    pending.append((number, self.side.submit(values, y_test, seed)))
+                    pending.add(number, self.side.submit(values, y_test, seed))
                 elif self._record(attempt, number, evaluate(box, self.trusted, self.X_test, y_test, seed)):
                     break
         else:
@@ -257,25 +256,9 @@ class LenetRun:
         attempt["accuracy"] = score
         return score >= self.settings.threshold
 
-    def _settle(self, attempt: Attempt, pending: "deque[tuple[int, Future[float]]]", wait: bool = False) -> bool:
-        """Record the side evaluations that have finished, in checkpoint order (all of them when wait):
-        True when one reached the threshold. The attempt is then cut back to that checkpoint's batch (as
-        it is when the evaluation raised): the batches trained meanwhile do not count, as if the run had
-        stopped there."""
-        while pending and (wait or pending[0][1].done()):
-            number, future = pending.popleft()
-            try:
-                passed = self._record(attempt, number, future.result())
-            except BaseException:
-                self._cut_back(attempt, number)
-                raise
-            if passed:
-                for _, later in pending:
-                    later.cancel()
-                pending.clear()
-                self._cut_back(attempt, number)
-                return True
-        return False
+    def _settle(self, attempt: Attempt, pending: PendingCheckpoints, wait: bool = False) -> bool:
+        """Record the side evaluations that have finished (PendingCheckpoints.settle): True when one passed."""
+        return pending.settle(partial(self._record, attempt), partial(self._cut_back, attempt), wait)
 
     def _cut_back(self, attempt: Attempt, number: int) -> None:
         """Drop the attempt's batches after batch number (trained while its checkpoint was evaluated)."""

@@ -8,11 +8,13 @@ evaluation would take longer than SIDE_EVALUATION_SECONDS, the run hands each ch
 (the lenet_parameters request) to a SideEvaluator: a second sandbox of the same submission that loads
 them into a LeNet of its own (lenet_load_parameters) and computes the logits, one checkpoint after the
 other in its own thread, while the training goes on. The run records the results in checkpoint order
-and stops at the first one that reaches the threshold, dropping the batches trained meanwhile: the
-same checkpoints and accuracies as evaluating in the training worker (tests/test_lenet_pace.py), so the
+(PendingCheckpoints) and stops at the first one that reaches the threshold, dropping the batches
+trained meanwhile: the same checkpoints and accuracies as evaluating in the training worker (tests/test_lenet_pace.py), so the
 verdict does not depend on which way ran.
 """
 
+from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -74,3 +76,33 @@ class SideEvaluator:
         and close the side sandbox."""
         self.executor.shutdown(wait=True, cancel_futures=True)
         self.box.close()
+
+
+class PendingCheckpoints:
+    """One attempt's checkpoints handed to a SideEvaluator and not recorded yet, in checkpoint order."""
+
+    def __init__(self) -> None:
+        self.queue: deque[tuple[int, Future[float]]] = deque()
+
+    def add(self, batch: int, accuracy: "Future[float]") -> None:
+        self.queue.append((batch, accuracy))
+
+    def settle(self, record: Callable[[int, float], bool], cut_back: Callable[[int], None], wait: bool = False) -> bool:
+        """Hand the finished evaluations to record(batch, accuracy), in order (all of them when wait):
+        True when record says one reached the threshold. The attempt is then cut back to that batch
+        (cut_back(batch); also before re-raising what an evaluation raised): the batches trained
+        meanwhile do not count, as if the run had stopped there, and the later evaluations are dropped."""
+        while self.queue and (wait or self.queue[0][1].done()):
+            batch, accuracy = self.queue.popleft()
+            try:
+                passed = record(batch, accuracy.result())
+            except BaseException:
+                cut_back(batch)
+                raise
+            if passed:
+                for _, later in self.queue:
+                    later.cancel()
+                self.queue.clear()
+                cut_back(batch)
+                return True
+        return False
