@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from grader.lenet.trainer import PARAMETER_SHAPES, PARAMETRIC_LAYERS, accuracy, build_lenet
+from grader.lenet.trainer import PARAMETER_SHAPES, accuracy, build_lenet, load_parameters
 from grader.sandbox.runner import Sandbox
 
 SECRET_VARIABLE = "TORCINO_LENET_SECRET"
@@ -91,9 +91,7 @@ def trusted_logits(template: Any, parameters: list[np.ndarray], X: np.ndarray) -
     computed in this process; X (M, 1, 28, 28) float32. The copy, and the forward caches it fills
     (30 MB for 500 images), go when it returns."""
     model = copy.deepcopy(template)
-    for index, position in enumerate(PARAMETRIC_LAYERS):
-        model.layers[position].weight = parameters[2 * index]
-        model.layers[position].bias = parameters[2 * index + 1]
+    load_parameters(model.layers, parameters)
     return np.asarray(model(X))
 
 

@@ -43,10 +43,8 @@ class SideEvaluator:
         self.box = Sandbox(submission, limits, prepared=prepared)
         self.X_test = X_test
         self.seed: int | None = None  # the attempt whose LeNet the side worker holds
-        # box.start() runs in the executor's thread, which lives until close(): bwrap's --die-with-parent
-        # ties a worker to the thread that started it
+        self.box.start_in_background()
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lenet-evaluation")
-        self.started = self.executor.submit(self.box.start)
 
     def submit(self, parameters: list[np.ndarray], y_test: np.ndarray, seed: int) -> "Future[float]":
         """The accuracy on the test images of a LeNet with these trained parameters (the training
@@ -54,7 +52,7 @@ class SideEvaluator:
         return self.executor.submit(self._evaluate, parameters, y_test, seed)
 
     def _evaluate(self, parameters: list[np.ndarray], y_test: np.ndarray, seed: int) -> float:
-        self.started.result()  # what start() raised
+        self.box.wait_started()  # what start() raised
         if self.seed != seed:
             self.box.request(
                 "lenet_start",
